@@ -13,3 +13,4 @@ export * from './landmarks.ts';
 export * from './params.ts';
 export * from './plugin.ts';
 export * from './sounds.ts';
+export * from './gesture/index.ts';

@@ -11,7 +11,11 @@ import type { PlayOptions, Sound } from './sounds.ts';
  * What a plugin can do while it runs. The same object is passed to every call, so
  * `ctx.state` is the place to remember things between frames.
  */
-export interface PluginContext<SoundName extends string = string, Params = Record<string, unknown>, State = any> {
+export interface PluginContext<
+  SoundName extends string = string,
+  Params = Record<string, unknown>,
+  State = any,
+> {
   /**
    * Plays one of the plugin's sounds now. The engine mixes it into the audio that goes back to
    * the player; calling it many times in one frame is capped (see the sandbox limits).
@@ -76,9 +80,12 @@ export interface PluginDefinition<
  * });
  * ```
  */
-export function definePlugin<const Sounds extends Readonly<Record<string, Sound>>, const Params extends ParamSpecs = {}, State = Record<string, any>>(
-  definition: PluginDefinition<Sounds, Params, State>,
-): PluginDefinition<Sounds, Params, State> {
+export function definePlugin<
+  const Sounds extends Readonly<Record<string, Sound>>,
+  // biome-ignore lint/complexity/noBannedTypes: "no params" must infer as an empty object type
+  const Params extends ParamSpecs = {},
+  State = Record<string, any>,
+>(definition: PluginDefinition<Sounds, Params, State>): PluginDefinition<Sounds, Params, State> {
   return definition;
 }
 

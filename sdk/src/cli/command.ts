@@ -3,7 +3,7 @@
  * exports a {@link Command}; `main.ts` loads only the one asked for, so a slow import (the hand
  * tracker, esbuild) never delays the others.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 /** Where a command writes. Tests pass their own streams. */
 export interface CommandIO {

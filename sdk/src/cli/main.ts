@@ -21,7 +21,10 @@ async function loadCommand(name: string): Promise<Command | undefined> {
   try {
     return (await load()).default;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes(`commands/${name}.ts`)) {
+    if (
+      (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
+      String(error).includes(`commands/${name}.ts`)
+    ) {
       return undefined;
     }
     throw error;
@@ -34,7 +37,7 @@ async function usage(): Promise<string> {
     const command = await loadCommand(name).catch(() => undefined);
     if (command) lines.push(`  ${name.padEnd(9)} ${command.summary}`);
   }
-  lines.push('', 'Run `bambam <command> --help` for a command\'s options.');
+  lines.push('', "Run `bambam <command> --help` for a command's options.");
   return lines.join('\n');
 }
 
@@ -76,6 +79,12 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
 }
 
 if (import.meta.main) {
-  const io: CommandIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
+  const io: CommandIO = {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    env: process.env,
+  };
   process.exitCode = await main(process.argv.slice(2), io);
 }

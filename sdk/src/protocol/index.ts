@@ -1,0 +1,217 @@
+/**
+ * The studio ↔ engine wire protocol over socket.io. One module both sides import, so a message
+ * shape cannot drift. Client→server messages are validated with these zod schemas on the
+ * engine; every request carries an ack callback answered with an {@link Ack}.
+ *
+ * WebRTC is non-trickle: the studio sends its offer once ICE gathering is complete and the
+ * engine answers with a complete SDP.
+ *
+ * @packageDocumentation
+ */
+import { z } from 'zod';
+import type { Hand } from '../frame.ts';
+import type { ParamSpecs } from '../params.ts';
+import type { PlayEvent } from '../plugin.ts';
+import type { ToneSound } from '../sounds.ts';
+
+/** Largest socket.io message the engine accepts, in bytes (plugin sources included). */
+export const MAX_MESSAGE_BYTES = 1_000_000;
+/** Largest plugin source accepted over the wire, in characters. */
+export const MAX_PLUGIN_SOURCE_CHARS = 500_000;
+
+// ---------------------------------------------------------------------------------------
+// Client → server
+// ---------------------------------------------------------------------------------------
+
+/** Client → server event names. */
+export const ClientEvent = {
+  /** `{ sdp }` → ack `{ sdp }`: the browser's complete offer; the answer carries the audio track. */
+  Offer: 'webrtc:offer',
+  /** `{ source, filename? }` → ack `{ plugin }`: compile TypeScript and hot-swap it into the session. */
+  LoadPlugin: 'plugin:load',
+  /** `{ name, version? }` → ack `{ plugin }`: switch to a saved or installed plugin by name. */
+  UsePlugin: 'plugin:use',
+  /** `{ values }` → ack `{ plugin }`: change param values of the running plugin. */
+  SetParams: 'plugin:params',
+  /** `{}` → ack: close the media connection (the socket stays). */
+  Stop: 'session:stop',
+} as const;
+
+export const OfferRequest = z.object({ sdp: z.string().min(10).max(100_000) }).strict();
+export type OfferRequest = z.infer<typeof OfferRequest>;
+
+export const LoadPluginRequest = z
+  .object({
+    source: z.string().min(1).max(MAX_PLUGIN_SOURCE_CHARS),
+    /** Shown in error positions, e.g. `bam-drum.ts`. */
+    filename: z.string().max(200).optional(),
+  })
+  .strict();
+export type LoadPluginRequest = z.infer<typeof LoadPluginRequest>;
+
+export const UsePluginRequest = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
+    version: z.string().max(64).optional(),
+  })
+  .strict();
+export type UsePluginRequest = z.infer<typeof UsePluginRequest>;
+
+export const ParamValue = z.union([z.number().finite(), z.boolean(), z.string().max(200)]);
+export const SetParamsRequest = z.object({ values: z.record(z.string().max(64), ParamValue) }).strict();
+export type SetParamsRequest = z.infer<typeof SetParamsRequest>;
+
+export const StopRequest = z.object({}).strict();
+
+// ---------------------------------------------------------------------------------------
+// Server → client
+// ---------------------------------------------------------------------------------------
+
+/** Server → client event names. */
+export const ServerEvent = {
+  /** {@link SessionReady}: sent once on connect. */
+  Ready: 'session:ready',
+  /** {@link Telemetry}: one per tracked video frame. */
+  Telemetry: 'telemetry',
+  /** {@link ConsoleEntry}: `ctx.log` output and plugin errors. */
+  Console: 'console',
+  /** {@link PluginInfo}: the session's plugin changed (load, use, params). */
+  PluginChanged: 'plugin:changed',
+  /** {@link ErrorInfo}: a session-level problem (media failed, plugin disabled…). */
+  Error: 'session:error',
+} as const;
+
+/** A failure as the wire carries it. `code` is stable and machine-readable; `message` says what to do. */
+export interface ErrorInfo {
+  readonly code:
+    | 'bad-request'
+    | 'too-large'
+    | 'unsupported-codec'
+    | 'webrtc-failed'
+    | 'plugin-compile'
+    | 'plugin-load'
+    | 'plugin-runtime'
+    | 'plugin-not-found'
+    | 'internal';
+  readonly message: string;
+  /** Where in the plugin's own source, for plugin errors (1-based line and column). */
+  readonly location?: SourceLocation;
+  /** For plugin errors: the plugin's name. */
+  readonly plugin?: string;
+}
+
+/** A position in a plugin's own source (before bundling), 1-based. */
+export interface SourceLocation {
+  readonly file?: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** Every ack has this shape. */
+export type Ack<T extends object = object> =
+  | ({ readonly ok: true } & T)
+  | { readonly ok: false; readonly error: ErrorInfo };
+
+/** What the studio needs to know about a sound: the Tone patch to audition, or that it is a sample. */
+export type SoundInfo =
+  | ToneSound
+  | {
+      readonly kind: 'sample';
+      readonly durationMs: number /** URL to fetch the rendered WAV from, if the engine serves it. */;
+      readonly url?: string;
+    };
+
+/** The running plugin as the studio shows it. */
+export interface PluginInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly description: string;
+  readonly author?: string;
+  readonly params: ParamSpecs;
+  readonly paramValues: Readonly<Record<string, number | boolean | string>>;
+  readonly sounds: Readonly<Record<string, SoundInfo>>;
+  /** TypeScript source, when the engine has it (saved or example plugins), for the editor. */
+  readonly source?: string;
+}
+
+export interface SessionReady {
+  readonly sessionId: string;
+  readonly plugin: PluginInfo;
+  /** ICE servers the browser should use (empty on loopback). */
+  readonly iceServers: readonly { urls: string | string[]; username?: string; credential?: string }[];
+}
+
+/** Per-stage timings of one frame, in milliseconds. */
+export interface StageTimings {
+  /** RTP of the frame's last packet received → frame depacketized and decoded. */
+  readonly decode: number;
+  /** Decoded frame → RGB at the tracker's size. */
+  readonly convert: number;
+  /** Waiting for and running the hand tracker (worker). */
+  readonly track: number;
+  /** The plugin's `onFrame` round trip through the sandbox. */
+  readonly plugin: number;
+  /** Frame received → hit queued to the audio clock (sum of the above plus waits). */
+  readonly total: number;
+}
+
+export interface Telemetry {
+  /** Frame time, ms (engine clock). */
+  readonly t: number;
+  readonly width: number;
+  readonly height: number;
+  readonly hands: readonly Hand[];
+  readonly hits: readonly PlayEvent[];
+  readonly timings: StageTimings;
+  /** Video frames dropped (latest wins) since the session started. */
+  readonly dropped: number;
+}
+
+export interface ConsoleEntry {
+  readonly level: 'log' | 'warn' | 'error';
+  readonly message: string;
+  /** Engine time in ms. */
+  readonly t: number;
+  readonly plugin?: string;
+  readonly location?: SourceLocation;
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTP
+// ---------------------------------------------------------------------------------------
+
+/** HTTP routes served by the engine. */
+export const HttpRoute = {
+  /** Prometheus text format. */
+  Metrics: '/metrics',
+  /** `GET` health and version. */
+  Health: '/api/health',
+  /** Saved plugin sources of this engine (the studio's workspace): `GET` list, `GET/PUT/DELETE /:name`. */
+  Sources: '/api/sources',
+  /** The plugin registry (publish/install); see the README. */
+  Plugins: '/api/plugins',
+} as const;
+
+/** A saved plugin source in the engine's workspace. */
+export interface SavedSource {
+  readonly name: string;
+  readonly source: string;
+  readonly updatedAt: string;
+  /** True for bundled examples (bam-drum); saving one stores a copy under the same name. */
+  readonly example?: boolean;
+}
+
+/** Parses a client message with `schema`, returning an {@link ErrorInfo} instead of throwing. */
+export function parseMessage<T>(
+  schema: z.ZodType<T>,
+  message: unknown,
+): { ok: true; value: T } | { ok: false; error: ErrorInfo } {
+  const result = schema.safeParse(message);
+  if (result.success) return { ok: true, value: result.data };
+  const issue = result.error.issues[0];
+  const where = issue?.path.length ? ` at '${issue.path.join('.')}'` : '';
+  return {
+    ok: false,
+    error: { code: 'bad-request', message: `Malformed message${where}: ${issue?.message ?? 'invalid'}` },
+  };
+}

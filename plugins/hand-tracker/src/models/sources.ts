@@ -21,7 +21,9 @@ function mediapipeHandsDir(): string {
 }
 
 /** The `{filename, start, end}` table embedded in the packed-assets loader script. */
-export function parsePackedAssetTable(loaderSource: string): { filename: string; start: number; end: number }[] {
+export function parsePackedAssetTable(
+  loaderSource: string,
+): { filename: string; start: number; end: number }[] {
   const match = /"files":\s*(\[[^\]]*\])/.exec(loaderSource);
   if (!match) throw new Error('cannot find the file table in hands_solution_packed_assets_loader.js');
   return JSON.parse(match[1]!);

@@ -1,0 +1,252 @@
+/**
+ * The hand pipeline on one thread: palm detection → ROI → landmark model → next ROI from the
+ * landmarks. Runs wherever it is created; {@link HandTracker} runs it in a worker thread.
+ */
+import * as ort from 'onnxruntime-node';
+import { loadOnnxModel } from '../models/load.ts';
+import type { ModelVariant } from '../models/sources.ts';
+import type { Frame, Hand, Landmark, RgbImage } from '../types.ts';
+import { assertRgbImage } from '../types.ts';
+import {
+  type Palm,
+  type Point,
+  type Roi,
+  roiFromLandmarks,
+  roiFromPalm,
+  roiOverlap,
+  roiToImage,
+} from './geometry.ts';
+import { decodePalms, PALM_INPUT_SIZE, palmAnchors } from './palm-decoder.ts';
+import { letterboxRoi, sampleRoi } from './sample.ts';
+
+const LANDMARK_INPUT_SIZE = 224;
+const LANDMARK_COUNT = 21;
+/** MediaPipe's hand_landmark graph scales z by 1/0.4 (normalize_z) on top of the input width. */
+const Z_NORMALIZATION = 0.4;
+/** A new palm overlapping a tracked hand's ROI more than this is the same hand. */
+const SAME_HAND_OVERLAP = 0.5;
+
+export interface PipelineOptions {
+  /** `full` (default) is more accurate; `lite` is faster. */
+  readonly model?: ModelVariant;
+  /** Most hands to track. Default 2. While fewer are tracked, palm detection runs every frame. */
+  readonly maxHands?: number;
+  /** Minimum palm detection score to start tracking a hand. Default 0.5. */
+  readonly minDetectionScore?: number;
+  /** Minimum hand presence score to keep a hand. Default 0.5. */
+  readonly minPresenceScore?: number;
+  /** onnxruntime intra-op threads per model. Default 1 (spinning threads fight the JS thread on small machines). */
+  readonly threads?: number;
+  /** Folder of converted models (default: the package's build cache). */
+  readonly modelDir?: string;
+}
+
+/**
+ * `video` (default): follow hands from frame to frame, detect palms only when fewer than
+ * `maxHands` are followed. `image`: independent still images, detect palms every time.
+ */
+export type TrackMode = 'video' | 'image';
+
+/** Where the time of one frame went, in milliseconds. */
+export interface FrameTimings {
+  /** Palm detection (preprocessing + model + decoding), 0 if it did not run. */
+  readonly palm: number;
+  /** All landmark passes (crop + model). */
+  readonly landmarks: number;
+  readonly total: number;
+}
+
+export interface PipelineResult {
+  readonly frame: Frame;
+  readonly timings: FrameTimings;
+}
+
+interface TrackedHand {
+  readonly id: number;
+  readonly roi: Roi;
+}
+
+function checkOptions(options: PipelineOptions): Required<Omit<PipelineOptions, 'modelDir'>> {
+  const {
+    model = 'full',
+    maxHands = 2,
+    minDetectionScore = 0.5,
+    minPresenceScore = 0.5,
+    threads = 1,
+  } = options;
+  if (model !== 'full' && model !== 'lite')
+    throw new RangeError(`model must be 'full' or 'lite', got ${String(model)}`);
+  if (!Number.isInteger(maxHands) || maxHands < 1 || maxHands > 8)
+    throw new RangeError(`maxHands must be an integer from 1 to 8, got ${maxHands}`);
+  for (const [name, value] of Object.entries({ minDetectionScore, minPresenceScore })) {
+    if (!(value >= 0 && value <= 1)) throw new RangeError(`${name} must be in [0, 1], got ${value}`);
+  }
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new RangeError(`threads must be a positive integer, got ${threads}`);
+  return { model, maxHands, minDetectionScore, minPresenceScore, threads };
+}
+
+async function createSession(model: Uint8Array, threads: number): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(model, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    // Spinning intra-op threads steal the core the JS thread needs.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  });
+}
+
+export class HandPipeline {
+  readonly options: Required<Omit<PipelineOptions, 'modelDir'>>;
+  readonly #palmSession: ort.InferenceSession;
+  readonly #landmarkSession: ort.InferenceSession;
+  readonly #anchors = palmAnchors();
+  readonly #palmInput = new Float32Array(3 * PALM_INPUT_SIZE * PALM_INPUT_SIZE);
+  readonly #landmarkInput = new Float32Array(3 * LANDMARK_INPUT_SIZE * LANDMARK_INPUT_SIZE);
+  #tracked: TrackedHand[] = [];
+  #nextId = 1;
+  #disposed = false;
+
+  private constructor(
+    options: HandPipeline['options'],
+    palm: ort.InferenceSession,
+    landmark: ort.InferenceSession,
+  ) {
+    this.options = options;
+    this.#palmSession = palm;
+    this.#landmarkSession = landmark;
+  }
+
+  static async create(options: PipelineOptions = {}): Promise<HandPipeline> {
+    const checked = checkOptions(options);
+    const [palmModel, landmarkModel] = await Promise.all([
+      loadOnnxModel('palm', checked.model, options.modelDir),
+      loadOnnxModel('landmark', checked.model, options.modelDir),
+    ]);
+    const palm = await createSession(palmModel, checked.threads);
+    const landmark = await createSession(landmarkModel, checked.threads);
+    return new HandPipeline(checked, palm, landmark);
+  }
+
+  /** Forgets the hands being followed: the next frame starts with palm detection. */
+  reset(): void {
+    this.#tracked = [];
+  }
+
+  async #detectPalms(image: RgbImage): Promise<Palm[]> {
+    const box = letterboxRoi(image.width, image.height);
+    sampleRoi(image, box, PALM_INPUT_SIZE, 'zero', this.#palmInput);
+    const input = new ort.Tensor('float32', this.#palmInput, [1, 3, PALM_INPUT_SIZE, PALM_INPUT_SIZE]);
+    const out = await this.#palmSession.run({ [this.#palmSession.inputNames[0]!]: input });
+    const [boxesName, scoresName] = this.#palmSession.outputNames as [string, string];
+    const palms = decodePalms(
+      out[boxesName]!.data as Float32Array,
+      out[scoresName]!.data as Float32Array,
+      this.#anchors,
+      {
+        minScore: this.options.minDetectionScore,
+      },
+    );
+    // From the letterboxed input back to image pixels.
+    return palms.map((p) => {
+      const topLeft = roiToImage(box, p.xmin, p.ymin);
+      return {
+        score: p.score,
+        xmin: topLeft.x,
+        ymin: topLeft.y,
+        width: p.width * box.size,
+        height: p.height * box.size,
+        keypoints: p.keypoints.map((k) => roiToImage(box, k.x, k.y)),
+      };
+    });
+  }
+
+  /** Runs the landmark model on one ROI; undefined when no hand is there. */
+  async #landmarks(
+    image: RgbImage,
+    roi: Roi,
+  ): Promise<{ score: number; right: number; points: Point[]; z: number[] } | undefined> {
+    sampleRoi(image, roi, LANDMARK_INPUT_SIZE, 'replicate', this.#landmarkInput);
+    const input = new ort.Tensor('float32', this.#landmarkInput, [
+      1,
+      3,
+      LANDMARK_INPUT_SIZE,
+      LANDMARK_INPUT_SIZE,
+    ]);
+    const out = await this.#landmarkSession.run({ [this.#landmarkSession.inputNames[0]!]: input });
+    // Outputs in order: screen landmarks [1,63], presence [1,1], handedness [1,1], world landmarks [1,63].
+    const [screenName, presenceName, handednessName] = this.#landmarkSession.outputNames as [
+      string,
+      string,
+      string,
+    ];
+    const score = (out[presenceName]!.data as Float32Array)[0]!;
+    if (!(score >= this.options.minPresenceScore)) return undefined;
+    const raw = out[screenName]!.data as Float32Array;
+    const points: Point[] = [];
+    const z: number[] = [];
+    const zScale = roi.size / image.width / LANDMARK_INPUT_SIZE / Z_NORMALIZATION;
+    for (let i = 0; i < LANDMARK_COUNT; i++) {
+      points.push(roiToImage(roi, raw[3 * i]! / LANDMARK_INPUT_SIZE, raw[3 * i + 1]! / LANDMARK_INPUT_SIZE));
+      z.push(raw[3 * i + 2]! * zScale);
+    }
+    return { score, right: (out[handednessName]!.data as Float32Array)[0]!, points, z };
+  }
+
+  /** Finds the hands in one RGB frame. In `video` mode, call it with consecutive frames of one stream. */
+  async process(image: RgbImage, t: number, mode: TrackMode = 'video'): Promise<PipelineResult> {
+    if (this.#disposed) throw new Error('the hand pipeline has been disposed');
+    assertRgbImage(image);
+    const started = performance.now();
+    if (mode === 'image') this.#tracked = [];
+
+    let palmMs = 0;
+    const candidates: TrackedHand[] = [...this.#tracked];
+    if (candidates.length < this.options.maxHands) {
+      const palmStarted = performance.now();
+      for (const palm of await this.#detectPalms(image)) {
+        if (candidates.length >= this.options.maxHands) break;
+        const roi = roiFromPalm(palm);
+        if (candidates.some((c) => roiOverlap(c.roi, roi) > SAME_HAND_OVERLAP)) continue;
+        candidates.push({ id: this.#nextId++, roi });
+      }
+      palmMs = performance.now() - palmStarted;
+    }
+
+    const landmarksStarted = performance.now();
+    const hands: Hand[] = [];
+    const next: TrackedHand[] = [];
+    for (const candidate of candidates) {
+      const found = await this.#landmarks(image, candidate.roi);
+      if (!found) continue;
+      const roi = roiFromLandmarks(found.points);
+      // Two ROIs that converged on the same hand: keep the one followed longest.
+      if (next.some((n) => roiOverlap(n.roi, roi) > SAME_HAND_OVERLAP)) continue;
+      next.push({ id: candidate.id, roi });
+      const landmarks: Landmark[] = found.points.map((p, i) => ({
+        x: p.x / image.width,
+        y: p.y / image.height,
+        z: found.z[i]!,
+      }));
+      hands.push({
+        id: candidate.id,
+        handedness: found.right > 0.5 ? 'Right' : 'Left',
+        score: found.score,
+        landmarks,
+      });
+    }
+    this.#tracked = mode === 'video' ? next : [];
+    const landmarksMs = performance.now() - landmarksStarted;
+    return {
+      frame: { t, width: image.width, height: image.height, hands },
+      timings: { palm: palmMs, landmarks: landmarksMs, total: performance.now() - started },
+    };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await Promise.all([this.#palmSession.release(), this.#landmarkSession.release()]);
+  }
+}

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AudioClock } from './clock.ts';
+
+/** A manual clock and timer: time only moves when the test says so. */
+function manual() {
+  let now = 1000;
+  let pending: { callback: () => void; at: number } | undefined;
+  return {
+    now: () => now,
+    timer: {
+      set: (callback: () => void, delayMs: number) => {
+        pending = { callback, at: now + delayMs };
+        return pending;
+      },
+      clear: () => {
+        pending = undefined;
+      },
+    },
+    /** Advances to `ms`, firing the timer whenever it is due (a stalled loop: pass `stall`). */
+    advance(ms: number, stall = false) {
+      const target = now + ms;
+      if (stall) now = target;
+      while (pending && pending.at <= target) {
+        const { callback, at } = pending;
+        pending = undefined;
+        now = Math.max(now, at);
+        callback();
+      }
+      now = target;
+    },
+  };
+}
+
+test('frames come on absolute deadlines without drift', () => {
+  const m = manual();
+  const seen: [number, number][] = [];
+  const clock = new AudioClock({ onFrame: (i, d) => seen.push([i, d]), now: m.now, timer: m.timer });
+  clock.start();
+  m.advance(1000);
+  assert.equal(seen.length, 51); // frame 0 at start, then one every 20 ms
+  seen.forEach(([i, d], k) => {
+    assert.equal(i, k);
+    assert.equal(d, 1000 + k * 20);
+  });
+  assert.deepEqual(clock.stats, { frames: 51, late: 0, maxLateMs: 0, skipped: 0, errors: 0 });
+  clock.dispose();
+});
+
+test('after a stall it catches up at most maxCatchUpFrames and skips the rest', () => {
+  const m = manual();
+  const seen: number[] = [];
+  const clock = new AudioClock({
+    onFrame: (i) => seen.push(i),
+    now: m.now,
+    timer: m.timer,
+    maxCatchUpFrames: 3,
+  });
+  clock.start();
+  m.advance(40); // frames 0, 1, 2
+  m.advance(200, true); // the loop stalls 200 ms: frames 3..12 are due at once
+  assert.deepEqual(seen.slice(0, 6), [0, 1, 2, 10, 11, 12]);
+  const stats = clock.stats;
+  assert.equal(stats.skipped, 7);
+  assert.ok(stats.late >= 2);
+  assert.ok(stats.maxLateMs >= 40);
+  clock.stop();
+  const count = seen.length;
+  m.advance(200);
+  assert.equal(seen.length, count, 'no frames after stop');
+});
+
+test('an onFrame that throws is counted and the clock goes on', () => {
+  const m = manual();
+  const errors: unknown[] = [];
+  let calls = 0;
+  const clock = new AudioClock({
+    onFrame: () => {
+      calls++;
+      throw new Error('boom');
+    },
+    onError: (e) => errors.push(e),
+    now: m.now,
+    timer: m.timer,
+  });
+  clock.start();
+  m.advance(100);
+  assert.equal(calls, 6);
+  assert.equal(clock.stats.errors, 6);
+  assert.equal(errors.length, 6);
+  clock.dispose();
+  assert.throws(() => clock.start(), /after dispose/);
+});
+
+test('runs on the real timer with bounded lateness', async () => {
+  const deadlines: number[] = [];
+  const clock = new AudioClock({ onFrame: (_, d) => deadlines.push(d) });
+  clock.start();
+  await new Promise((resolve) => setTimeout(resolve, 210));
+  clock.stop();
+  assert.ok(deadlines.length >= 9 && deadlines.length <= 12, `${deadlines.length} frames in 210 ms`);
+  for (let i = 1; i < deadlines.length; i++)
+    assert.ok(Math.abs(deadlines[i]! - deadlines[i - 1]! - 20) < 1e-6);
+});

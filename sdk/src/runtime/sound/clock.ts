@@ -1,0 +1,160 @@
+/**
+ * The audio clock: calls `onFrame` once per 20 ms frame on absolute deadlines measured from
+ * `start()` (frame k is due at start + k × frameMs), so timer lateness never accumulates into
+ * drift.
+ *
+ * Stall policy: when the event loop stalls past several deadlines, the frames that are due are
+ * emitted back to back on the next tick, but at most `maxCatchUpFrames` of them (default 3, i.e.
+ * 60 ms of audio): enough to refill the receiver's jitter buffer after a short hiccup without
+ * bursting. Frames due beyond that are skipped: the frame index jumps (so the stream's
+ * timestamps show the gap), the skipped count grows, and `onFrame` is never called for them.
+ */
+import { FRAME_MS } from './constants.ts';
+
+export interface AudioClockOptions {
+  /** Frame length in ms. Default {@link FRAME_MS} (20). */
+  frameMs?: number;
+  /**
+   * Called for each frame at (or just after) its deadline. `frameIndex` counts frames from
+   * `start()`, including skipped ones; `deadlineMs` is the frame's deadline on the `now()` clock.
+   */
+  onFrame: (frameIndex: number, deadlineMs: number) => void;
+  /** Clock in ms. Default `performance.now`. */
+  now?: () => number;
+  /** Most overdue frames emitted in one go after a stall; older ones are skipped. Default 3. */
+  maxCatchUpFrames?: number;
+  /** A frame emitted more than this many ms after its deadline counts as late. Default 5. */
+  lateThresholdMs?: number;
+  /** Called when `onFrame` throws; the clock keeps running. Default: `console.error`. */
+  onError?: (error: unknown) => void;
+  /** Timer functions (tests may pass their own). Default the global `setTimeout`/`clearTimeout`. */
+  timer?: { set(callback: () => void, delayMs: number): unknown; clear(handle: unknown): void };
+}
+
+/** Counters for monitoring (exported on /metrics by the engine). */
+export interface AudioClockStats {
+  /** Frames emitted. */
+  frames: number;
+  /** Frames emitted more than `lateThresholdMs` after their deadline. */
+  late: number;
+  /** Worst lateness seen, in ms. */
+  maxLateMs: number;
+  /** Frames skipped after stalls (never emitted). */
+  skipped: number;
+  /** `onFrame` calls that threw. */
+  errors: number;
+}
+
+/** Paces frames on absolute deadlines. */
+export class AudioClock {
+  readonly #frameMs: number;
+  readonly #onFrame: (frameIndex: number, deadlineMs: number) => void;
+  readonly #now: () => number;
+  readonly #maxCatchUp: number;
+  readonly #lateThreshold: number;
+  readonly #timer: NonNullable<AudioClockOptions['timer']>;
+  readonly #onError: (error: unknown) => void;
+  readonly #stats: AudioClockStats = { frames: 0, late: 0, maxLateMs: 0, skipped: 0, errors: 0 };
+  #startedAt = 0;
+  #next = 0;
+  #handle: unknown;
+  #running = false;
+  #disposed = false;
+
+  constructor(options: AudioClockOptions) {
+    const {
+      frameMs = FRAME_MS,
+      onFrame,
+      now = () => performance.now(),
+      maxCatchUpFrames = 3,
+      lateThresholdMs = 5,
+      onError = (error: unknown) => console.error('AudioClock: onFrame threw', error),
+      timer = {
+        set: (callback: () => void, delayMs: number) => setTimeout(callback, delayMs),
+        clear: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+      },
+    } = options;
+    if (typeof onFrame !== 'function') throw new TypeError('AudioClock: onFrame must be a function');
+    if (!Number.isFinite(frameMs) || frameMs < 1 || frameMs > 1000) {
+      throw new RangeError(`AudioClock: frameMs must be 1..1000, got ${frameMs}`);
+    }
+    if (!Number.isInteger(maxCatchUpFrames) || maxCatchUpFrames < 1) {
+      throw new RangeError(
+        `AudioClock: maxCatchUpFrames must be a positive integer, got ${maxCatchUpFrames}`,
+      );
+    }
+    this.#frameMs = frameMs;
+    this.#onFrame = onFrame;
+    this.#now = now;
+    this.#maxCatchUp = maxCatchUpFrames;
+    this.#lateThreshold = lateThresholdMs;
+    this.#timer = timer;
+    this.#onError = onError;
+  }
+
+  /** A snapshot of the counters. */
+  get stats(): AudioClockStats {
+    return { ...this.#stats };
+  }
+
+  /** Whether it is running. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** Starts from frame 0, due now. Restarting after `stop()` starts a new timeline. */
+  start(): void {
+    if (this.#disposed) throw new Error('AudioClock: start after dispose()');
+    if (this.#running) return;
+    this.#running = true;
+    this.#startedAt = this.#now();
+    this.#next = 0;
+    this.#tick();
+  }
+
+  /** Stops calling `onFrame`. */
+  stop(): void {
+    this.#running = false;
+    if (this.#handle !== undefined) this.#timer.clear(this.#handle);
+    this.#handle = undefined;
+  }
+
+  /** Stops for good. */
+  dispose(): void {
+    this.stop();
+    this.#disposed = true;
+  }
+
+  #deadline(index: number): number {
+    return this.#startedAt + index * this.#frameMs;
+  }
+
+  #tick = (): void => {
+    this.#handle = undefined;
+    if (!this.#running) return;
+    const now = this.#now();
+    const due = Math.floor((now - this.#startedAt) / this.#frameMs) + 1 - this.#next;
+    if (due > this.#maxCatchUp) {
+      const skip = due - this.#maxCatchUp;
+      this.#next += skip;
+      this.#stats.skipped += skip;
+    }
+    for (let emitted = 0; emitted < this.#maxCatchUp && this.#running; emitted++) {
+      const deadline = this.#deadline(this.#next);
+      if (deadline > this.#now()) break;
+      const lateMs = this.#now() - deadline;
+      this.#stats.frames++;
+      if (lateMs > this.#lateThreshold) this.#stats.late++;
+      if (lateMs > this.#stats.maxLateMs) this.#stats.maxLateMs = lateMs;
+      const index = this.#next++;
+      try {
+        this.#onFrame(index, deadline);
+      } catch (error) {
+        this.#stats.errors++;
+        this.#onError(error);
+      }
+    }
+    if (!this.#running) return;
+    this.#handle = this.#timer.set(this.#tick, Math.max(0, this.#deadline(this.#next) - this.#now()));
+  };
+}

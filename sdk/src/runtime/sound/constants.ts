@@ -1,0 +1,10 @@
+/** The engine's audio format: every rendered sound, mixer frame and WAV file uses it. */
+
+/** Samples per second. */
+export const SAMPLE_RATE = 48000;
+/** Output channels (stereo). */
+export const CHANNELS = 2;
+/** Length of one audio frame in milliseconds: the audio clock's tick and one Opus packet. */
+export const FRAME_MS = 20;
+/** Samples per channel in one frame (`SAMPLE_RATE * FRAME_MS / 1000`). */
+export const FRAME_SAMPLES = 960;

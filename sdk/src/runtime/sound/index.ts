@@ -1,0 +1,17 @@
+/**
+ * The sound engine: sounds are validated and rendered once at plugin load ({@link SoundBank}),
+ * then mixed in real time ({@link Mixer}) on 20 ms frames paced by the {@link AudioClock}.
+ *
+ * @packageDocumentation
+ */
+
+export { SoundBank } from './bank.ts';
+export { AudioClock, type AudioClockOptions, type AudioClockStats } from './clock.ts';
+export { CHANNELS, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE } from './constants.ts';
+export { SoundError } from './errors.ts';
+export { FRAME_LENGTH, Mixer, type MixerOptions, type TriggerOptions } from './mixer.ts';
+export { type RenderedSound, renderSound } from './render.ts';
+export { resample } from './resample.ts';
+export { loadTone } from './tone.ts';
+export { MAX_SAMPLE_BYTES, UNSUPPORTED_TONE_INSTRUMENTS, validateSound } from './validate.ts';
+export { decodeWav, encodeWav } from './wav.ts';

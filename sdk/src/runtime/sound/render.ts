@@ -1,0 +1,73 @@
+/** Turns a sound declaration into 48 kHz stereo buffers, once, at plugin load. */
+import { MAX_SOUND_SECONDS, type Sound } from '../../sounds.ts';
+import { SAMPLE_RATE } from './constants.ts';
+import { SoundError } from './errors.ts';
+import { resample } from './resample.ts';
+import { renderTonePatch } from './tone.ts';
+import { validateSound } from './validate.ts';
+import { decodeWav } from './wav.ts';
+
+/** A sound ready to mix: 48 kHz, one buffer per stereo channel, never louder than full scale. */
+export interface RenderedSound {
+  /** The sound's name in its plugin. */
+  readonly name: string;
+  /** Left channel samples (shared, never written by the mixer). */
+  readonly left: Float32Array;
+  /** Right channel samples, same length as `left`. */
+  readonly right: Float32Array;
+  /** Length in milliseconds. */
+  readonly durationMs: number;
+}
+
+/** Level below which a tail counts as silence and is trimmed (-90 dBFS). */
+const SILENCE = 10 ** (-90 / 20);
+
+/**
+ * Renders a sound: a Tone patch with `Tone.Offline`-style offline rendering on
+ * node-web-audio-api, or a WAV sample decoded and resampled to 48 kHz. Validates it first.
+ * Mono becomes both channels; channels past the second are dropped. The result is scaled by the
+ * sound's `gain`, scaled down to peak at full scale if it would exceed it (a browser would clip
+ * it there), and its silent tail is trimmed so the mixer does no work on it.
+ *
+ * @throws {@link SoundError} when the declaration is invalid or rendering fails.
+ */
+export async function renderSound(name: string, sound: Sound): Promise<RenderedSound> {
+  const valid = validateSound(name, sound);
+  let channels: Float32Array[];
+  try {
+    if (valid.kind === 'tone') {
+      channels = await renderTonePatch(valid);
+    } else {
+      const decoded = decodeWav(valid.wav);
+      const seconds = (decoded.channels[0]?.length ?? 0) / decoded.sampleRate;
+      if (seconds > MAX_SOUND_SECONDS + 1e-9) {
+        throw new Error(`the sample is ${seconds.toFixed(2)} s long; the limit is ${MAX_SOUND_SECONDS} s`);
+      }
+      channels = decoded.channels.slice(0, 2).map((c) => resample(c, decoded.sampleRate, SAMPLE_RATE));
+    }
+  } catch (error) {
+    if (error instanceof SoundError) throw error;
+    throw new SoundError(name, `could not render: ${(error as Error).message}`, { cause: error });
+  }
+  return finish(name, channels, valid.gain ?? 1);
+}
+
+function finish(name: string, channels: Float32Array[], gain: number): RenderedSound {
+  const left = channels[0] ?? new Float32Array(0);
+  const right = channels[1] ?? left;
+  let peak = 0;
+  let end = 0;
+  for (let i = 0; i < left.length; i++) {
+    const level = Math.max(Math.abs(left[i]!), Math.abs(right[i]!)) || 0;
+    if (level > peak) peak = level;
+    if (level * gain > SILENCE) end = i + 1;
+  }
+  const scale = peak * gain > 1 ? 1 / peak : gain;
+  const outLeft = new Float32Array(end);
+  const outRight = new Float32Array(end);
+  for (let i = 0; i < end; i++) {
+    outLeft[i] = (left[i]! || 0) * scale;
+    outRight[i] = (right[i]! || 0) * scale;
+  }
+  return { name, left: outLeft, right: outRight, durationMs: (end / SAMPLE_RATE) * 1000 };
+}

@@ -1,0 +1,31 @@
+/**
+ * @bambam/hand-tracker: MediaPipe hand landmarks (palm detector + landmark model, converted
+ * from `@mediapipe/hands` to ONNX) on onnxruntime-node, in a worker thread.
+ *
+ * ```ts
+ * const tracker = await HandTracker.create({ model: 'full', maxHands: 2 });
+ * const result = await tracker.track({ data: rgb, width: 640, height: 480 }, performance.now());
+ * if (result) console.log(result.frame.hands);
+ * await tracker.dispose();
+ * ```
+ *
+ * @packageDocumentation
+ */
+export {
+  HandTracker,
+  type HandTrackerOptions,
+  type HandTrackerStats,
+  type TrackOptions,
+  type TrackResult,
+} from './hand-tracker.ts';
+export { loadOnnxModel, MODEL_CACHE_DIR } from './models/load.ts';
+export { MODEL_VARIANTS, type ModelKind, type ModelVariant } from './models/sources.ts';
+export {
+  type FrameTimings,
+  HandPipeline,
+  type PipelineOptions,
+  type PipelineResult,
+  type TrackMode,
+} from './pipeline/hand-pipeline.ts';
+export type { Frame, Hand, Handedness, Landmark, RgbImage } from './types.ts';
+export { readVideoFrames, type VideoFileOptions, type VideoFrame } from './video-file.ts';

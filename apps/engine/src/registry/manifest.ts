@@ -1,0 +1,99 @@
+/**
+ * The manifest that `bambam build` writes beside a bundle (`dist/manifest.json`) and that a
+ * publish carries. Validated with zod on every upload; the registry then checks it against
+ * what the bundle really declares when loaded in the sandbox ({@link manifestFacts}).
+ */
+import semver from 'semver';
+import { z } from 'zod';
+
+export const PLUGIN_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const SHA256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256');
+const KEY = z.string().min(1).max(64);
+const TEXT = z.string().max(200);
+
+const ToneSoundManifest = z
+  .object({
+    kind: z.literal('tone'),
+    instrument: z.string().min(1).max(32),
+    options: z.record(z.string(), z.unknown()).optional(),
+    note: z.union([z.string().max(8), z.number().finite()]).optional(),
+    duration: z.number().finite().optional(),
+    length: z.number().finite().optional(),
+    gain: z.number().finite().optional(),
+  })
+  .strict();
+
+/** A WAV sample is described, not embedded: its size and hash (the bytes are in the bundle). */
+const SampleSoundManifest = z
+  .object({ kind: z.literal('sample'), bytes: z.number().int().nonnegative(), sha256: SHA256 })
+  .strict();
+
+const ParamBase = { label: TEXT.optional(), description: z.string().max(500).optional() };
+const ParamManifest = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('number'),
+      default: z.number().finite(),
+      min: z.number().finite(),
+      max: z.number().finite(),
+      step: z.number().finite().positive().optional(),
+      ...ParamBase,
+    })
+    .strict(),
+  z.object({ type: z.literal('boolean'), default: z.boolean(), ...ParamBase }).strict(),
+  z
+    .object({
+      type: z.literal('choice'),
+      choices: z.array(TEXT).min(1).max(64),
+      default: TEXT,
+      ...ParamBase,
+    })
+    .strict(),
+]);
+
+const FileFacts = z.object({ sha256: SHA256, size: z.number().int().nonnegative() }).strict();
+
+export const Manifest = z
+  .object({
+    name: z.string().regex(PLUGIN_NAME, "must be lower case letters, digits and '-', at most 64 characters"),
+    version: z
+      .string()
+      .max(64)
+      .refine((v) => semver.valid(v) === v, 'must be a semantic version like 1.0.0'),
+    sdk: z
+      .string()
+      .max(64)
+      .refine((v) => semver.validRange(v) !== null, 'must be a semver range like ^0.1.0'),
+    description: z.string().min(1).max(500),
+    author: TEXT.optional(),
+    sounds: z
+      .record(KEY, z.discriminatedUnion('kind', [ToneSoundManifest, SampleSoundManifest]))
+      .refine((s) => Object.keys(s).length >= 1, 'must declare at least one sound'),
+    params: z.record(KEY, ParamManifest),
+    bundle: FileFacts,
+    sourceMap: FileFacts.optional(),
+  })
+  .strict();
+export type Manifest = z.infer<typeof Manifest>;
+
+/** Parses an untrusted manifest; on failure, one clear message naming the field. */
+export function parseManifest(
+  value: unknown,
+): { ok: true; manifest: Manifest } | { ok: false; message: string } {
+  const result = Manifest.safeParse(value);
+  if (result.success) return { ok: true, manifest: result.data };
+  const messages = result.error.issues.slice(0, 3).map((issue) => {
+    const where = issue.path.length ? `'${issue.path.join('.')}'` : 'manifest';
+    return `${where}: ${issue.message}`;
+  });
+  return { ok: false, message: `Malformed manifest: ${messages.join('; ')}` };
+}
+
+/** JSON with object keys sorted, so two equal values give equal text whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}

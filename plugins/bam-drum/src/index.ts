@@ -1,0 +1,168 @@
+/**
+ * bam-drum: the reference instrument. Bring a hand down and it plays a drum; the faster the
+ * stroke, the louder the hit. Each hand is its own drummer.
+ *
+ * How it decides: it follows each hand's knuckles (steadier than the wrist, which trackers let
+ * drift while a hand is still) and fires when they move down fast enough *and* far enough from
+ * the top of the motion; then it waits for the hand to stop before the next hit. Slow drift,
+ * jitter and hands appearing don't play.
+ */
+import { centroid, definePlugin, HandIdentity, KNUCKLES, StrokeDetector } from '@bambam/sdk';
+
+/** The drum kit, as Tone.js patches (rendered once when the plugin loads). */
+const sounds = {
+  bam: {
+    kind: 'tone',
+    instrument: 'MembraneSynth',
+    note: 'A1',
+    duration: 0.35,
+    length: 0.8,
+    options: {
+      pitchDecay: 0.035,
+      octaves: 5,
+      oscillator: { type: 'sine' },
+      envelope: { attack: 0.001, decay: 0.35, sustain: 0, release: 0.1 },
+    },
+  },
+  kick: {
+    kind: 'tone',
+    instrument: 'MembraneSynth',
+    note: 'C1',
+    duration: 0.4,
+    length: 0.9,
+    options: {
+      pitchDecay: 0.05,
+      octaves: 8,
+      envelope: { attack: 0.001, decay: 0.4, sustain: 0, release: 0.2 },
+    },
+  },
+  snare: {
+    kind: 'tone',
+    instrument: 'NoiseSynth',
+    duration: 0.15,
+    length: 0.4,
+    options: {
+      noise: { type: 'white' },
+      envelope: { attack: 0.001, decay: 0.18, sustain: 0, release: 0.05 },
+    },
+  },
+  tom: {
+    kind: 'tone',
+    instrument: 'MembraneSynth',
+    note: 'G2',
+    duration: 0.45,
+    length: 0.9,
+    options: {
+      pitchDecay: 0.08,
+      octaves: 3,
+      envelope: { attack: 0.001, decay: 0.45, sustain: 0, release: 0.1 },
+    },
+  },
+  clap: {
+    kind: 'tone',
+    instrument: 'NoiseSynth',
+    duration: 0.1,
+    length: 0.3,
+    options: { noise: { type: 'pink' }, envelope: { attack: 0.004, decay: 0.12, sustain: 0, release: 0.05 } },
+  },
+  hat: {
+    kind: 'tone',
+    instrument: 'MetalSynth',
+    note: 300,
+    duration: 0.05,
+    length: 0.3,
+    gain: 0.5,
+    options: {
+      harmonicity: 5.1,
+      modulationIndex: 32,
+      resonance: 4000,
+      octaves: 1.5,
+      envelope: { attack: 0.001, decay: 0.08, release: 0.02 },
+    },
+  },
+} as const;
+
+/** Names of the drums, for the `sound` param. */
+export const DRUMS = ['bam', 'kick', 'snare', 'tom', 'clap', 'hat'] as const;
+
+/**
+ * Stroke thresholds for a sensitivity in 0..1: more sensitive = slower, shorter strokes count.
+ * At 0.5 a stroke must reach 1.25 frame-heights per second and travel 7.5% of the frame.
+ */
+export function strokeThresholds(sensitivity: number): { onsetSpeed: number; minDistance: number } {
+  const s = Math.min(1, Math.max(0, sensitivity));
+  return { onsetSpeed: 2 - 1.5 * s, minDistance: 0.12 - 0.09 * s };
+}
+
+/** A hand not seen for this long is forgotten. */
+const FORGET_MS = 1000;
+
+interface Drummer {
+  detector: StrokeDetector;
+  sensitivity: number;
+  lastSeen: number;
+}
+
+export default definePlugin({
+  name: 'bam-drum',
+  version: '1.0.0',
+  description:
+    'A drum hit when a hand moves down; each hand plays on its own, louder the faster it comes down.',
+  author: 'Bam Bam',
+  sounds,
+  params: {
+    sound: {
+      type: 'choice',
+      choices: DRUMS,
+      default: 'bam',
+      label: 'Drum',
+      description: 'Which drum the hands play.',
+    },
+    sensitivity: {
+      type: 'number',
+      min: 0,
+      max: 1,
+      step: 0.01,
+      default: 0.5,
+      label: 'Sensitivity',
+      description: 'Higher: slower and shorter strokes play too.',
+    },
+    stereo: {
+      type: 'number',
+      min: 0,
+      max: 1,
+      step: 0.01,
+      default: 0.5,
+      label: 'Stereo width',
+      description: 'How far hits are panned towards the side of the hand that played them.',
+    },
+  },
+  state: () => ({ identity: new HandIdentity(), drummers: new Map<number, Drummer>() }),
+  onFrame(frame, ctx) {
+    const { identity, drummers } = ctx.state;
+    const { sensitivity, sound, stereo } = ctx.params;
+    for (const hand of identity.assign(frame)) {
+      const knuckles = centroid(hand, KNUCKLES);
+      if (!knuckles) continue;
+      let drummer = drummers.get(hand.id);
+      if (!drummer || drummer.sensitivity !== sensitivity) {
+        drummer = {
+          detector: new StrokeDetector(strokeThresholds(sensitivity)),
+          sensitivity,
+          lastSeen: frame.t,
+        };
+        drummers.set(hand.id, drummer);
+      }
+      drummer.lastSeen = frame.t;
+      const stroke = drummer.detector.update(frame.t, knuckles.y);
+      if (stroke) {
+        // The player sees a mirrored view: the image's left (x = 0) is their right.
+        const pan = Math.min(1, Math.max(-1, (0.5 - knuckles.x) * 2 * stereo));
+        ctx.play(sound, { velocity: stroke.strength, pan });
+      }
+    }
+    for (const [id, drummer] of drummers) {
+      if (frame.t - drummer.lastSeen > FORGET_MS || frame.t < drummer.lastSeen) drummers.delete(id);
+    }
+  },
+});

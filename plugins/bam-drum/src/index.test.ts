@@ -5,7 +5,7 @@ import drum from './index.ts';
 import { downStrokes, drift, record, still, strokeTimes, visible } from './recordings.ts';
 
 type Params = Partial<{
-  sound: (typeof drum.params.sound.choices)[number];
+  sound: NonNullable<typeof drum.params>['sound']['choices'][number];
   sensitivity: number;
   stereo: number;
 }>;
@@ -18,7 +18,7 @@ function play(frames: readonly Frame[], params: Params = {}): PlayEvent[] {
     play: (sound: string, options: { velocity?: number; pan?: number } = {}) =>
       events.push({ t, sound, velocity: options.velocity ?? 1, pan: options.pan ?? 0 }),
     state: drum.state!(),
-    params: { ...defaultParams(drum.params), ...params },
+    params: { ...defaultParams(drum.params!), ...params },
     log: () => {},
   };
   for (const frame of frames) {

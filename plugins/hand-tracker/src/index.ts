@@ -28,4 +28,10 @@ export {
   type TrackMode,
 } from './pipeline/hand-pipeline.ts';
 export type { Frame, Hand, Handedness, Landmark, RgbImage } from './types.ts';
-export { readVideoFrames, type VideoFileOptions, type VideoFrame } from './video-file.ts';
+export {
+  RAW_MJPEG_FPS,
+  readVideoFrames,
+  silenceFfmpegWarnings,
+  type VideoFileOptions,
+  type VideoFrame,
+} from './video-file.ts';

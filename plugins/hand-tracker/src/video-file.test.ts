@@ -26,12 +26,18 @@ test('decodes every frame of the clip as packed RGB with times from the given fp
   assert.ok(new Set(frames[0]!.image.data.subarray(0, 30000)).size > 50);
 });
 
-test('without fps, times come from the file (a raw mjpeg reads as 25 fps); maxFrames stops early', async (t) => {
+test('a raw mjpeg has no timestamps: 30 fps unless told otherwise; maxFrames stops early', async (t) => {
   if (!dir) return t.skip(MISSING_FIXTURES);
-  const frames = await collect(readVideoFrames(`${dir}/clips/open-hand-4-strokes.mjpeg`, { maxFrames: 3 }));
+  const clip = `${dir}/clips/open-hand-4-strokes.mjpeg`;
+  const byDefault = await collect(readVideoFrames(clip, { maxFrames: 3 }));
   assert.deepEqual(
-    frames.map((f) => f.t),
-    [0, 40, 80],
+    byDefault.map((f) => Math.round(f.t * 10) / 10),
+    [0, 33.3, 66.7],
+  );
+  const told = await collect(readVideoFrames(clip, { maxFrames: 3, fps: 10 }));
+  assert.deepEqual(
+    told.map((f) => f.t),
+    [0, 100, 200],
   );
 });
 

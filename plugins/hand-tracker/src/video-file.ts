@@ -4,6 +4,8 @@
  */
 import { access } from 'node:fs/promises';
 import { Decoder, Demuxer, FilterAPI } from 'node-av/api';
+import { AV_LOG_ERROR } from 'node-av/constants';
+import { Log } from 'node-av/lib';
 import type { RgbImage } from './types.ts';
 
 export interface VideoFrame {
@@ -14,12 +16,24 @@ export interface VideoFrame {
 
 export interface VideoFileOptions {
   /**
-   * Frame rate to assume, for streams without timestamps (a raw `.mjpeg` file reads as 25 fps
-   * otherwise): frame `i` gets `t = i * 1000 / fps`. Default: the file's own timestamps.
+   * Frame rate to assume: frame `i` gets `t = i * 1000 / fps`. Default: the file's own
+   * timestamps, except for a raw MJPEG stream, which has none: it is taken as
+   * {@link RAW_MJPEG_FPS} (what Chromium's fake camera plays it at; FFmpeg would assume 25).
    */
   readonly fps?: number;
   /** Stop after this many frames. */
   readonly maxFrames?: number;
+}
+
+/** Frame rate assumed for raw MJPEG streams and image sequences, which carry no timestamps. */
+export const RAW_MJPEG_FPS = 30;
+
+/** FFmpeg's image demuxers (`jpeg_pipe` reads a raw .mjpeg, `image2` a still or a sequence) invent 25 fps. */
+const TIMESTAMPLESS_FORMAT = /^(image2|image2pipe|mjpeg|\w+_pipe)$/;
+
+/** Stops FFmpeg's warnings (e.g. "deprecated pixel format used" for every JPEG). Process-wide. */
+export function silenceFfmpegWarnings(): void {
+  Log.setLevel(AV_LOG_ERROR);
 }
 
 /** Yields the file's video frames as tightly packed RGB, in order. */
@@ -27,7 +41,8 @@ export async function* readVideoFrames(
   path: string,
   options: VideoFileOptions = {},
 ): AsyncGenerator<VideoFrame> {
-  const { fps, maxFrames = Number.POSITIVE_INFINITY } = options;
+  const { maxFrames = Number.POSITIVE_INFINITY } = options;
+  let fps = options.fps;
   if (fps !== undefined && !(fps > 0 && fps <= 1000))
     throw new RangeError(`fps must be in (0, 1000], got ${fps}`);
   try {
@@ -44,6 +59,7 @@ export async function* readVideoFrames(
   await using _input = input;
   const stream = input.video();
   if (!stream) throw new Error(`${path} has no video stream`);
+  if (fps === undefined && TIMESTAMPLESS_FORMAT.test(input.formatName)) fps = RAW_MJPEG_FPS;
   using decoder = await Decoder.create(stream);
   using filter = FilterAPI.create('format=rgb24');
   const { num, den } = stream.timeBase;
@@ -53,7 +69,8 @@ export async function* readVideoFrames(
     if (!frame) continue;
     if (index >= maxFrames) break;
     let t: number;
-    if (fps !== undefined || frame.pts === undefined || frame.pts < 0n) t = (index * 1000) / (fps ?? 30);
+    if (fps !== undefined || frame.pts === undefined || frame.pts < 0n)
+      t = (index * 1000) / (fps ?? RAW_MJPEG_FPS);
     else {
       first ??= frame.pts;
       t = (Number(frame.pts - first) * 1000 * num) / den;

@@ -2,13 +2,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AV_LOG_ERROR } from 'node-av/constants';
-import { Log } from 'node-av/lib';
 import type { RgbImage } from '../types.ts';
-import { readVideoFrames } from '../video-file.ts';
+import { readVideoFrames, silenceFfmpegWarnings } from '../video-file.ts';
 
-// FFmpeg warns about every JPEG's pixel format ("deprecated pixel format used"): noise in test output.
-Log.setLevel(AV_LOG_ERROR);
+// FFmpeg warns about every JPEG's pixel format: noise in test output.
+silenceFfmpegWarnings();
 
 /** `$BAMBAM_FIXTURES`, else `../shared/fixtures` beside the repository; undefined when neither exists. */
 export function fixturesDir(): string | undefined {

@@ -1,0 +1,138 @@
+/**
+ * Engine configuration: embedded defaults, overridable from the environment. Everything a
+ * deployment needs to change (port, ICE servers, which local addresses to offer) is here.
+ */
+import { fileURLToPath } from 'node:url';
+
+export interface IceServerConfig {
+  readonly urls: string | string[];
+  readonly username?: string;
+  readonly credential?: string;
+}
+
+export interface EngineConfig {
+  /** TCP port of the HTTP + socket.io server; 0 picks a free one. */
+  readonly port: number;
+  readonly host: string;
+  /** ICE servers given to werift and to the browser (STUN/TURN); empty on loopback. */
+  readonly iceServers: readonly IceServerConfig[];
+  /** Offer only 127.0.0.1 host candidates (local use, no STUN needed). */
+  readonly loopbackOnly: boolean;
+  /** Extra host addresses to offer as candidates (e.g. a LAN address). */
+  readonly iceAdditionalHostAddresses: readonly string[];
+  /** UDP port range for ICE, `[min, max]`, or undefined for any. */
+  readonly icePortRange?: readonly [number, number];
+  /** Origins allowed to connect (CORS for socket.io and HTTP); `'*'` allows any. */
+  readonly corsOrigins: readonly string[] | '*';
+  /** Where saved sources and the registry keep their files. */
+  readonly dataDir: string;
+  /** A peer that has not connected this long after the answer is dropped. */
+  readonly iceTimeoutMs: number;
+  /** Longest side of the RGB image handed to the tracker. */
+  readonly trackerMaxWidth: number;
+  readonly trackerModel: 'full' | 'lite';
+  readonly maxHands: number;
+  /** Largest number of concurrent sessions; more connections get an error and are closed. */
+  readonly maxSessions: number;
+  /** Bitrate hints for the browser's video encoder (kbps), put into the answer's fmtp. */
+  readonly videoBitrateKbps: { readonly min: number; readonly start: number; readonly max: number };
+  /** Send the audio frame carrying a new hit right away instead of at its deadline. */
+  readonly sendHitsEarly: boolean;
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export const DEFAULT_CONFIG: EngineConfig = {
+  port: 3001,
+  host: '127.0.0.1',
+  iceServers: [],
+  loopbackOnly: true,
+  iceAdditionalHostAddresses: [],
+  corsOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+  dataDir: `${REPO_ROOT}.data`,
+  iceTimeoutMs: 15_000,
+  trackerMaxWidth: 640,
+  trackerModel: 'full',
+  maxHands: 2,
+  maxSessions: 16,
+  videoBitrateKbps: { min: 300, start: 800, max: 2000 },
+  sendHitsEarly: true,
+};
+
+/** Thrown for a bad environment value, naming the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function intFrom(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${key} must be an integer in [${min}, ${max}], got '${raw}'`);
+  }
+  return value;
+}
+
+function parseIceServers(raw: string): IceServerConfig[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`BAMBAM_ICE_SERVERS must be JSON, e.g. [{"urls":"stun:stun.example.org"}]`);
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError('BAMBAM_ICE_SERVERS must be a JSON array');
+  return parsed.map((server, i) => {
+    const urls = server?.urls;
+    const okUrls =
+      typeof urls === 'string' || (Array.isArray(urls) && urls.every((u: unknown) => typeof u === 'string'));
+    if (!okUrls) throw new ConfigError(`BAMBAM_ICE_SERVERS[${i}].urls must be a string or string array`);
+    return {
+      urls,
+      ...(typeof server.username === 'string' ? { username: server.username } : {}),
+      ...(typeof server.credential === 'string' ? { credential: server.credential } : {}),
+    };
+  });
+}
+
+/** Reads the configuration from the environment on top of {@link DEFAULT_CONFIG}. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfig {
+  const iceServers = env.BAMBAM_ICE_SERVERS
+    ? parseIceServers(env.BAMBAM_ICE_SERVERS)
+    : DEFAULT_CONFIG.iceServers;
+  const cors = env.BAMBAM_CORS_ORIGINS;
+  const model = env.BAMBAM_TRACKER_MODEL ?? DEFAULT_CONFIG.trackerModel;
+  if (model !== 'full' && model !== 'lite')
+    throw new ConfigError(`BAMBAM_TRACKER_MODEL must be full or lite`);
+  const portMin = env.BAMBAM_ICE_PORT_MIN;
+  const portMax = env.BAMBAM_ICE_PORT_MAX;
+  return {
+    ...DEFAULT_CONFIG,
+    port: intFrom(env, 'ENGINE_PORT', DEFAULT_CONFIG.port, 0, 65535),
+    host: env.ENGINE_HOST || env.HOST || DEFAULT_CONFIG.host,
+    iceServers,
+    loopbackOnly: env.BAMBAM_ICE_LOOPBACK_ONLY
+      ? env.BAMBAM_ICE_LOOPBACK_ONLY !== '0'
+      : iceServers.length === 0,
+    iceAdditionalHostAddresses: env.BAMBAM_ICE_HOST_ADDRESSES
+      ? env.BAMBAM_ICE_HOST_ADDRESSES.split(',').map((s) => s.trim())
+      : [],
+    icePortRange:
+      portMin && portMax
+        ? [
+            intFrom(env, 'BAMBAM_ICE_PORT_MIN', 0, 1024, 65535),
+            intFrom(env, 'BAMBAM_ICE_PORT_MAX', 0, 1024, 65535),
+          ]
+        : undefined,
+    corsOrigins:
+      cors === '*' ? '*' : cors ? cors.split(',').map((s) => s.trim()) : DEFAULT_CONFIG.corsOrigins,
+    dataDir: env.BAMBAM_DATA_DIR || DEFAULT_CONFIG.dataDir,
+    iceTimeoutMs: intFrom(env, 'BAMBAM_ICE_TIMEOUT_MS', DEFAULT_CONFIG.iceTimeoutMs, 100, 600_000),
+    trackerModel: model,
+    maxHands: intFrom(env, 'BAMBAM_MAX_HANDS', DEFAULT_CONFIG.maxHands, 1, 4),
+    maxSessions: intFrom(env, 'BAMBAM_MAX_SESSIONS', DEFAULT_CONFIG.maxSessions, 1, 1000),
+    sendHitsEarly: env.BAMBAM_SEND_HITS_EARLY
+      ? env.BAMBAM_SEND_HITS_EARLY !== '0'
+      : DEFAULT_CONFIG.sendHitsEarly,
+  };
+}

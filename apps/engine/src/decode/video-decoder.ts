@@ -1,0 +1,137 @@
+/**
+ * Encoded frames → decoded pictures, in-process with FFmpeg (node-av). Measured here for
+ * 640x480 VP8: 0.7 ms sync, 0.9 ms async per frame (the async call runs on libuv's pool and
+ * keeps the event loop free for the audio clock, so it is the one used).
+ *
+ * Falling behind: decoding cannot skip frames (later frames reference earlier ones), so every
+ * frame is decoded in order. If more than `maxQueued` frames wait, the queue is dropped
+ * (counted), a keyframe is requested and decoding resumes at the next keyframe. A frame FFmpeg
+ * rejects (corrupt bitstream) is counted, and likewise triggers a keyframe request.
+ */
+import { Codec, CodecContext, Frame, Packet } from 'node-av';
+import { AV_CODEC_ID_H264, AV_CODEC_ID_VP8 } from 'node-av/constants';
+import type { EncodedFrame } from '../ingest/frame-assembler.ts';
+import type { VideoCodecName } from '../ingest/sdp.ts';
+
+export interface VideoDecoderOptions {
+  readonly codec: VideoCodecName;
+  /**
+   * Called with each decoded picture. The `Frame` is only valid during the call (its buffers
+   * are reused for the next picture): convert or copy it there.
+   */
+  readonly onPicture: (picture: Frame, source: EncodedFrame, decodeMs: number) => void;
+  readonly onKeyframeNeeded?: () => void;
+  readonly maxQueued?: number;
+}
+
+export interface DecoderStats {
+  decoded: number;
+  errors: number;
+  /** Frames dropped because the decoder fell behind or was waiting for a keyframe. */
+  dropped: number;
+}
+
+export class VideoDecoder {
+  readonly stats: DecoderStats = { decoded: 0, errors: 0, dropped: 0 };
+  private readonly ctx = new CodecContext();
+  private readonly packet = new Packet();
+  private readonly picture = new Frame();
+  private readonly options: VideoDecoderOptions;
+  private readonly maxQueued: number;
+  private queue: EncodedFrame[] = [];
+  private running = false;
+  private waitForKeyframe = true;
+  private disposed = false;
+
+  constructor(options: VideoDecoderOptions) {
+    this.options = options;
+    this.maxQueued = options.maxQueued ?? 4;
+    const codec = Codec.findDecoder(options.codec === 'VP8' ? AV_CODEC_ID_VP8 : AV_CODEC_ID_H264);
+    if (!codec) throw new Error(`FFmpeg has no ${options.codec} decoder`);
+    this.ctx.allocContext3(codec);
+    this.ctx.threadCount = 1; // frame threads add a frame of delay; one is fast enough at 640x480
+    const ret = this.ctx.open2Sync(codec);
+    if (ret < 0) throw new Error(`could not open the ${options.codec} decoder (${ret})`);
+    this.packet.alloc();
+    this.picture.alloc();
+  }
+
+  /** Queues a frame for decoding (in arrival order). */
+  decode(frame: EncodedFrame): void {
+    if (this.disposed) return;
+    if (this.waitForKeyframe && !frame.keyframe) {
+      this.stats.dropped++;
+      this.options.onKeyframeNeeded?.();
+      return;
+    }
+    this.waitForKeyframe = false;
+    if (this.queue.length >= this.maxQueued) {
+      this.stats.dropped += this.queue.length + 1;
+      this.queue = [];
+      this.needKeyframe();
+      return;
+    }
+    this.queue.push(frame);
+    if (!this.running) void this.run();
+  }
+
+  /** Decoding continues only from the next keyframe (the assembler lost data). */
+  needKeyframe(): void {
+    this.waitForKeyframe = true;
+    this.options.onKeyframeNeeded?.();
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.queue = [];
+    if (!this.running) this.free();
+  }
+
+  private free(): void {
+    this.packet.free();
+    this.picture.free();
+    this.ctx.freeContext();
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0 && !this.disposed) {
+        const frame = this.queue.shift()!;
+        await this.decodeOne(frame);
+      }
+    } finally {
+      this.running = false;
+      if (this.disposed) this.free();
+    }
+  }
+
+  private async decodeOne(frame: EncodedFrame): Promise<void> {
+    const t0 = performance.now();
+    this.packet.data = Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
+    const sent = await this.ctx.sendPacket(this.packet);
+    this.packet.unref();
+    if (this.disposed) return;
+    if (sent < 0) {
+      this.stats.errors++;
+      this.queue = [];
+      this.needKeyframe();
+      return;
+    }
+    for (;;) {
+      const received = await this.ctx.receiveFrame(this.picture);
+      if (this.disposed || received < 0) break; // EAGAIN: needs more input
+      this.stats.decoded++;
+      try {
+        this.options.onPicture(this.picture, frame, performance.now() - t0);
+      } finally {
+        this.picture.unref();
+      }
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Opus packets → RTP on the peer connection's audio track. The RTP timestamp comes from the
+ * audio clock's frame index (frame k ↔ k × 960 samples), so a frame sent early or a gap after
+ * a stall keeps the browser's playout timeline exact; sequence numbers count packets sent.
+ */
+
+import { FRAME_SAMPLES } from '@bambam/sdk/runtime';
+import { MediaStreamTrack, RtpHeader, RtpPacket } from 'werift';
+
+export class AudioRtpSender {
+  readonly track: MediaStreamTrack;
+  private sequence = Math.floor(Math.random() * 65536);
+  private readonly timestampBase = Math.floor(Math.random() * 2 ** 31);
+  private started = false;
+  private disposed = false;
+  packetsSent = 0;
+  bytesSent = 0;
+
+  constructor() {
+    this.track = new MediaStreamTrack({ kind: 'audio' });
+  }
+
+  /** Sends one Opus packet for clock frame `frameIndex`. */
+  send(opus: Uint8Array, frameIndex: number): void {
+    if (this.disposed) return;
+    const header = new RtpHeader({
+      payloadType: 111, // rewritten by werift to the negotiated Opus payload type
+      sequenceNumber: this.sequence,
+      timestamp: (this.timestampBase + frameIndex * FRAME_SAMPLES) >>> 0,
+      marker: !this.started,
+    });
+    this.sequence = (this.sequence + 1) & 0xffff;
+    this.started = true;
+    this.track.writeRtp(new RtpPacket(header, Buffer.from(opus.buffer, opus.byteOffset, opus.byteLength)));
+    this.packetsSent++;
+    this.bytesSent += opus.byteLength;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.track.stop();
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The engine: an HTTP server with socket.io signaling, /metrics, /api/health and pluggable
+ * route modules; one session per socket.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DEFAULT_CONFIG, type EngineConfig } from './config.ts';
+import { createRouter, type RouteModule } from './http/router.ts';
+import { ExampleCatalog, type PluginCatalog } from './instrument/catalog.ts';
+import { EngineMetrics } from './metrics/engine-metrics.ts';
+import { Signaling } from './signaling/signaling.ts';
+
+export interface EngineOptions {
+  /** Looked up in order by `plugin:use` after the bundled examples. */
+  readonly catalogs?: readonly PluginCatalog[];
+  /** HTTP route modules, tried in order after /metrics and /api/health. */
+  readonly routes?: readonly RouteModule[];
+  /** Collect Node process metrics too (default true). */
+  readonly processMetrics?: boolean;
+}
+
+export interface Engine {
+  readonly httpServer: Server;
+  /** e.g. `http://127.0.0.1:3001` */
+  readonly url: string;
+  readonly port: number;
+  readonly config: EngineConfig;
+  readonly metrics: EngineMetrics;
+  readonly signaling: Signaling;
+  /** Open sessions. */
+  readonly sessionCount: number;
+  /** Closes every session and the server. */
+  close(): Promise<void>;
+}
+
+const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+export async function createEngine(
+  config: Partial<EngineConfig> = {},
+  options: EngineOptions = {},
+): Promise<Engine> {
+  const full: EngineConfig = { ...DEFAULT_CONFIG, ...config };
+  const metrics = new EngineMetrics({ defaultMetrics: options.processMetrics });
+  const catalogs = [new ExampleCatalog(), ...(options.catalogs ?? [])];
+  let signaling: Signaling | undefined;
+  const httpServer = createServer(
+    createRouter({
+      config: full,
+      metrics,
+      routes: options.routes ?? [],
+      version: VERSION,
+      sessions: () => signaling?.sessions.size ?? 0,
+    }),
+  );
+  signaling = new Signaling(httpServer, { config: full, metrics, catalogs });
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(full.port, full.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const host = full.host.includes(':') ? `[${full.host}]` : full.host;
+  let closed: Promise<void> | undefined;
+  const sig = signaling;
+  return {
+    httpServer,
+    url: `http://${host}:${port}`,
+    port,
+    config: full,
+    metrics,
+    signaling: sig,
+    get sessionCount() {
+      return sig.sessions.size;
+    },
+    close() {
+      closed ??= (async () => {
+        await sig.close();
+        httpServer.closeAllConnections();
+        await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      })();
+      return closed;
+    },
+  };
+}

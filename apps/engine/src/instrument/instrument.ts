@@ -1,0 +1,225 @@
+/**
+ * The session's instrument: one plugin in its isolated-vm sandbox plus its rendered sounds.
+ * `load` compiles nothing itself (the caller passes a compiled bundle); it loads a new sandbox
+ * and renders its sounds *beside* the running one and swaps only when both succeeded, so a
+ * failed load or hot-swap leaves the previous plugin playing.
+ *
+ * Errors: every plugin error and `ctx.log` line goes to `onConsole` (identical error messages
+ * at most once a second, so a plugin throwing on every frame does not flood the studio). A
+ * plugin that keeps failing — the sandbox disabled it (fatal: memory, CPU budget), or
+ * `maxConsecutiveErrors` frames in a row threw — is disabled with a clear `onDisabled` error;
+ * the session stays up and plays silence until another plugin is loaded.
+ *
+ * Falling behind: frames are processed one at a time; while a frame is in the sandbox, a newer
+ * one replaces the waiting one (latest wins, counted in `dropped`).
+ */
+import type { Frame, PlayEvent } from '@bambam/sdk';
+import type { ConsoleEntry, ErrorInfo, PluginInfo, SoundInfo } from '@bambam/sdk/protocol';
+import {
+  type CompiledPlugin,
+  type LogEntry,
+  PluginError,
+  PluginSandbox,
+  type RenderedSound,
+  SoundBank,
+} from '@bambam/sdk/runtime';
+
+export interface InstrumentOptions {
+  readonly onConsole: (entry: ConsoleEntry) => void;
+  readonly onDisabled: (error: ErrorInfo) => void;
+  /** Consecutive failing frames before the plugin is disabled. Default 30 (~1 s of video). */
+  readonly maxConsecutiveErrors?: number;
+}
+
+interface Loaded {
+  readonly sandbox: PluginSandbox;
+  readonly bank: SoundBank;
+  readonly source?: string;
+}
+
+export class Instrument {
+  private readonly options: InstrumentOptions;
+  private current: Loaded | undefined;
+  private disabledError: ErrorInfo | undefined;
+  private consecutiveErrors = 0;
+  private readonly lastReported = new Map<string, number>();
+  private busy = false;
+  private waiting: { frame: Frame; resolve: (plays: PlayEvent[] | undefined) => void } | undefined;
+  private disposed = false;
+  dropped = 0;
+  errors = 0;
+
+  constructor(options: InstrumentOptions) {
+    this.options = options;
+  }
+
+  /**
+   * Loads a compiled plugin and swaps it in. Throws {@link PluginError} (load/setup/invalid
+   * plugin) or a sound error; the previous plugin keeps playing then.
+   */
+  async load(
+    compiled: CompiledPlugin,
+    options: { source?: string; params?: Record<string, unknown> } = {},
+  ): Promise<PluginInfo> {
+    if (this.disposed) throw new Error('Instrument: load after dispose()');
+    let pluginName = compiled.filename;
+    const sandbox = await PluginSandbox.load(compiled, {
+      params: options.params,
+      onLog: (entry) => this.log(entry, pluginName),
+    });
+    pluginName = sandbox.description.name;
+    let bank: SoundBank;
+    try {
+      bank = await SoundBank.render(sandbox.description.sounds);
+    } catch (error) {
+      sandbox.dispose();
+      throw error;
+    }
+    if (this.disposed) {
+      sandbox.dispose();
+      throw new Error('Instrument: disposed while loading');
+    }
+    const previous = this.current;
+    this.current = { sandbox, bank, source: options.source };
+    this.disabledError = undefined;
+    this.consecutiveErrors = 0;
+    previous?.sandbox.dispose();
+    return this.info()!;
+  }
+
+  /** Changes param values of the running plugin; throws a RangeError/TypeError naming the bad one. */
+  setParams(values: Record<string, unknown>): PluginInfo {
+    if (!this.current) throw new Error('No plugin is loaded.');
+    this.current.sandbox.setParams(values);
+    return this.info()!;
+  }
+
+  /** The running plugin as the studio shows it. */
+  info(): PluginInfo | undefined {
+    const current = this.current;
+    if (!current) return undefined;
+    const d = current.sandbox.description;
+    const sounds: Record<string, SoundInfo> = {};
+    for (const [name, sound] of Object.entries(d.sounds)) {
+      sounds[name] =
+        sound.kind === 'tone'
+          ? sound
+          : { kind: 'sample', durationMs: current.bank.get(name)?.durationMs ?? 0 };
+    }
+    return {
+      name: d.name,
+      version: d.version,
+      description: d.description,
+      ...(d.author ? { author: d.author } : {}),
+      params: d.params,
+      paramValues: { ...current.sandbox.params },
+      sounds,
+      ...(current.source !== undefined ? { source: current.source } : {}),
+    };
+  }
+
+  get disabled(): ErrorInfo | undefined {
+    return this.disabledError;
+  }
+
+  sound(name: string): RenderedSound | undefined {
+    return this.current?.bank.get(name);
+  }
+
+  /**
+   * Runs the plugin on one tracked frame. Resolves to its plays, `[]` when it failed or is
+   * disabled, or `undefined` when a newer frame replaced this one while the sandbox was busy.
+   */
+  onFrame(frame: Frame): Promise<PlayEvent[] | undefined> {
+    if (this.disposed || !this.current || this.disabledError) return Promise.resolve([]);
+    if (this.busy) {
+      return new Promise((resolve) => {
+        if (this.waiting) {
+          this.dropped++;
+          this.waiting.resolve(undefined);
+        }
+        this.waiting = { frame, resolve };
+      });
+    }
+    return this.run(frame);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.current?.sandbox.dispose();
+    this.current = undefined;
+    this.waiting?.resolve(undefined);
+    this.waiting = undefined;
+  }
+
+  private async run(frame: Frame): Promise<PlayEvent[]> {
+    this.busy = true;
+    const loaded = this.current!;
+    let plays: PlayEvent[] = [];
+    try {
+      plays = await loaded.sandbox.onFrame(frame);
+      if (loaded === this.current) this.consecutiveErrors = 0;
+    } catch (error) {
+      if (loaded === this.current) this.fail(error, loaded);
+    } finally {
+      this.busy = false;
+      const next = this.waiting;
+      this.waiting = undefined;
+      if (next) this.onFrame(next.frame).then(next.resolve);
+    }
+    return plays;
+  }
+
+  private fail(error: unknown, loaded: Loaded): void {
+    this.errors++;
+    this.consecutiveErrors++;
+    const name = loaded.sandbox.description.name;
+    const info: ErrorInfo =
+      error instanceof PluginError
+        ? error.toInfo()
+        : {
+            code: 'internal',
+            message: `Plugin '${name}' failed: ${String((error as Error)?.message ?? error)}`,
+            plugin: name,
+          };
+    this.report({ level: 'error', message: info.message, location: info.location }, name);
+    const limit = this.options.maxConsecutiveErrors ?? 30;
+    const fatal = (error instanceof PluginError && error.fatal) || loaded.sandbox.disabled !== undefined;
+    if (fatal || this.consecutiveErrors >= limit) {
+      this.disabledError = {
+        code: 'plugin-runtime',
+        plugin: name,
+        ...(info.location ? { location: info.location } : {}),
+        message: fatal
+          ? `Plugin '${name}' was disabled: ${info.message} Fix it and load it again.`
+          : `Plugin '${name}' was disabled after failing on ${this.consecutiveErrors} frames in a row. Last error: ${info.message}`,
+      };
+      this.options.onDisabled(this.disabledError);
+    }
+  }
+
+  private log(entry: LogEntry, plugin: string): void {
+    this.report(entry, plugin);
+  }
+
+  private report(
+    entry: { level: ConsoleEntry['level']; message: string; location?: ConsoleEntry['location'] },
+    plugin: string,
+  ): void {
+    const now = performance.now();
+    if (entry.level === 'error') {
+      const last = this.lastReported.get(entry.message);
+      if (last !== undefined && now - last < 1000) return;
+      this.lastReported.set(entry.message, now);
+      if (this.lastReported.size > 100) this.lastReported.clear();
+    }
+    this.options.onConsole({
+      level: entry.level,
+      message: entry.message,
+      t: now,
+      plugin,
+      ...(entry.location ? { location: entry.location } : {}),
+    });
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * `node --no-node-snapshot src/main.ts` (`npm start -w @bambam/engine`): runs the engine on
+ * embedded defaults overridable from the environment (see config.ts), prints where it
+ * listens, and shuts down gracefully on SIGINT/SIGTERM.
+ */
+import { ConfigError, configFromEnv } from './config.ts';
+import { createEngine } from './engine.ts';
+
+let config: ReturnType<typeof configFromEnv>;
+try {
+  config = configFromEnv();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`engine: ${error.message}`);
+    process.exit(2);
+  }
+  throw error;
+}
+
+// Programming errors that escaped every handler: log them loudly but keep serving the other
+// sessions (the issue: the process never dies of one session's problem).
+let escaped = 0;
+process.on('unhandledRejection', (reason) => {
+  escaped++;
+  console.error(`engine: unhandled rejection #${escaped}:`, reason);
+});
+
+const engine = await createEngine(config).catch((error: Error) => {
+  console.error(`engine: could not start on ${config.host}:${config.port}: ${error.message}`);
+  process.exit(1);
+});
+console.log(`engine: listening on ${engine.url} (socket.io signaling, metrics at ${engine.url}/metrics)`);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`engine: ${signal}, closing ${engine.sessionCount} session(s)…`);
+  const force = setTimeout(() => {
+    console.error('engine: shutdown took over 5 s, exiting');
+    process.exit(1);
+  }, 5000);
+  force.unref();
+  await engine.close();
+  console.log('engine: stopped');
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,128 @@
+/**
+ * The session's audio out: AudioClock (absolute 20 ms deadlines) → Mixer → Opus → RTP.
+ * Continuous: a frame goes out for every clock tick, silence when nothing plays. Audio never
+ * drops; after an event-loop stall the clock's catch-up policy applies (≤ 3 frames at once,
+ * older ones skipped and counted, their RTP timestamps left as a gap).
+ *
+ * Hit timing (documented choice): a hit is triggered at sample offset 0 of the next frame not
+ * yet sent, and with `sendEarly` that frame is rendered, encoded and sent immediately instead
+ * of waiting up to 20 ms for its deadline. Its RTP timestamp is unchanged (the browser plays it
+ * on the stream's timeline: a packet arriving early only sits in its jitter buffer), so the
+ * stream stays continuous and drift-free while the engine-internal hit latency becomes the
+ * processing time alone. At most one frame is ever sent ahead of the clock.
+ */
+import { AudioClock, FRAME_LENGTH, Mixer, type RenderedSound } from '@bambam/sdk/runtime';
+
+/** Where a hit came from: the arrival of the last RTP packet of its video frame. */
+export interface HitOrigin {
+  readonly arrivalMs: number;
+}
+
+export interface AudioOutputOptions {
+  /** Receives each encoded frame with its clock index; `early` when sent ahead of its deadline. */
+  readonly send: (opus: Uint8Array, frameIndex: number, early: boolean) => void;
+  readonly encode: (interleaved: Float32Array) => Uint8Array;
+  /** Send a frame carrying a new hit right away rather than at its deadline. Default true. */
+  readonly sendEarly?: boolean;
+  /** Called once per hit when the first packet carrying it has been handed to the network. */
+  readonly onHitSent?: (latencyMs: number, waitMs: number) => void;
+  /** Called per frame with the time spent mixing + encoding. */
+  readonly onFrameEncoded?: (encodeMs: number) => void;
+  readonly now?: () => number;
+}
+
+interface PendingHit {
+  readonly origin: HitOrigin;
+  readonly queuedAt: number;
+}
+
+export class AudioOutput {
+  private readonly mixer = new Mixer();
+  private readonly clock: AudioClock;
+  private readonly frame = new Float32Array(FRAME_LENGTH);
+  private readonly options: AudioOutputOptions;
+  private readonly now: () => number;
+  private pending: PendingHit[] = [];
+  private lastClockIndex = -1;
+  private sentThrough = -1;
+  private disposed = false;
+  framesSent = 0;
+  framesSentEarly = 0;
+
+  constructor(options: AudioOutputOptions) {
+    this.options = options;
+    this.now = options.now ?? (() => performance.now());
+    this.clock = new AudioClock({
+      onFrame: (index) => this.onClockFrame(index),
+      now: this.now,
+      onError: (error) => console.error('[engine] audio frame failed', error),
+    });
+  }
+
+  get clockStats() {
+    return this.clock.stats;
+  }
+
+  get activeVoices(): number {
+    return this.mixer.activeVoices;
+  }
+
+  start(): void {
+    if (!this.disposed) this.clock.start();
+  }
+
+  /** Queues a sound to start at the beginning of the next frame not yet sent. */
+  trigger(sound: RenderedSound, options: { velocity: number; pan: number }, origin: HitOrigin): void {
+    if (this.disposed) return;
+    this.mixer.trigger(sound, { velocity: options.velocity, pan: options.pan });
+    this.pending.push({ origin, queuedAt: this.now() });
+  }
+
+  /** After a batch of triggers: sends the next frame now if early sending is on and hits wait. */
+  flush(): void {
+    if (this.disposed || this.pending.length === 0 || this.options.sendEarly === false) return;
+    if (this.lastClockIndex < 0) return; // clock not running yet
+    const next = this.lastClockIndex + 1;
+    if (next > this.sentThrough) {
+      this.framesSentEarly++;
+      this.sendFrame(next, true);
+    }
+  }
+
+  /** Silences everything playing (plugin switched). */
+  clear(): void {
+    this.mixer.clear();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.clock.dispose();
+    this.mixer.dispose();
+    this.pending = [];
+  }
+
+  private onClockFrame(index: number): void {
+    this.lastClockIndex = index;
+    if (index <= this.sentThrough) return; // already sent early
+    this.sendFrame(index, false);
+  }
+
+  private sendFrame(index: number, early: boolean): void {
+    const t0 = this.now();
+    this.mixer.process(this.frame);
+    const opus = this.options.encode(this.frame);
+    const t1 = this.now();
+    this.options.send(opus, index, early);
+    this.sentThrough = index;
+    this.framesSent++;
+    this.options.onFrameEncoded?.(t1 - t0);
+    if (this.pending.length > 0) {
+      const sentAt = this.now();
+      for (const hit of this.pending) {
+        this.options.onHitSent?.(sentAt - hit.origin.arrivalMs, sentAt - hit.queuedAt);
+      }
+      this.pending = [];
+    }
+  }
+}

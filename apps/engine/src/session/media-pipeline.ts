@@ -1,0 +1,361 @@
+/**
+ * One media connection of a session, wired stage by stage:
+ *
+ *   werift RTP → FrameAssembler → VideoDecoder → RgbConverter → TrackingStage (worker)
+ *     → Instrument (sandbox) → AudioOutput (clock, mixer) → Opus → AudioRtpSender → werift
+ *
+ * Video is latest-wins from the tracker on (drops counted); audio never drops. `dispose()`
+ * releases the peer connection, decoder, tracker worker and audio clock.
+ */
+import type { Telemetry } from '@bambam/sdk/protocol';
+import type { EngineConfig } from '../config.ts';
+import { RgbConverter } from '../convert/rgb-converter.ts';
+import { VideoDecoder } from '../decode/video-decoder.ts';
+import { AudioRtpSender } from '../egress/audio-rtp-sender.ts';
+import { OpusFrameEncoder } from '../encode/opus-encoder.ts';
+import { type EncodedFrame, FrameAssembler } from '../ingest/frame-assembler.ts';
+import { MediaPeer } from '../ingest/media-peer.ts';
+import { H264PayloadReader, Vp8PayloadReader } from '../ingest/payload.ts';
+import type { Instrument } from '../instrument/instrument.ts';
+import type { EngineMetrics } from '../metrics/engine-metrics.ts';
+import { AudioOutput } from '../mix/audio-output.ts';
+import { TrackingStage } from '../track/tracking-stage.ts';
+
+/** Telemetry plus engine-side timing the e2e bench uses (extra fields, additive). */
+export interface EngineTelemetry extends Telemetry {
+  /** RTP timestamp (90 kHz) of the video frame. */
+  readonly rtpTimestamp: number;
+  /** Wall clock (ms since epoch) when the frame's last RTP packet arrived. */
+  readonly receivedAt: number;
+  /** For each hit of this frame: last RTP packet in → first Opus packet carrying it out, ms. */
+  readonly hitLatencyMs: readonly number[];
+}
+
+export interface MediaPipelineOptions {
+  readonly config: EngineConfig;
+  readonly metrics: EngineMetrics;
+  readonly instrument: Instrument;
+  readonly onTelemetry: (telemetry: EngineTelemetry) => void;
+  /** The connection failed or timed out; the session should dispose this pipeline. */
+  readonly onFailed: (reason: string) => void;
+}
+
+interface FrameTiming {
+  readonly arrivalMs: number;
+  readonly receivedAt: number;
+  readonly rtpTimestamp: number;
+  readonly decodeMs: number;
+  readonly convertMs: number;
+}
+
+const MAX_TIMINGS = 16;
+
+export class MediaPipeline {
+  private readonly options: MediaPipelineOptions;
+  private readonly sender = new AudioRtpSender();
+  private readonly encoder = new OpusFrameEncoder();
+  private readonly audio: AudioOutput;
+  private readonly converter: RgbConverter;
+  private peer: MediaPeer | undefined;
+  private assembler: FrameAssembler | undefined;
+  private decoder: VideoDecoder | undefined;
+  private tracker: TrackingStage | undefined;
+  private readonly timings = new Map<number, FrameTiming>();
+  private rtpFirst: number | undefined;
+  private rtpLast = 0;
+  private rtpWraps = 0;
+  private hitLatencies: number[] | undefined;
+  private readonly counted = {
+    padding: 0,
+    late: 0,
+    corrupt: 0,
+    lost: 0,
+    waiting: 0,
+    decoderDropped: 0,
+    decodeErrors: 0,
+    trackerDropped: 0,
+    pluginDropped: 0,
+    audioSkipped: 0,
+  };
+  private disposed = false;
+
+  private constructor(options: MediaPipelineOptions) {
+    this.options = options;
+    const { metrics } = options;
+    this.converter = new RgbConverter({ maxWidth: options.config.trackerMaxWidth });
+    this.audio = new AudioOutput({
+      sendEarly: options.config.sendHitsEarly,
+      encode: (frame) => this.encoder.encode(frame),
+      send: (opus, index, early) => {
+        this.sender.send(opus, index);
+        metrics.audioFrames.inc({ timing: early ? 'early' : 'on_time' });
+      },
+      onFrameEncoded: (ms) => metrics.observeStage('encode', ms),
+      onHitSent: (latencyMs, waitMs) => {
+        metrics.hitLatency.observe(latencyMs / 1000);
+        metrics.observeStage('audio_wait', waitMs);
+        this.hitLatencies?.push(latencyMs);
+      },
+    });
+  }
+
+  /** Answers the offer and starts the pipeline. Throws SdpError for offers it cannot serve. */
+  static async start(
+    offerSdp: string,
+    options: MediaPipelineOptions,
+  ): Promise<{ pipeline: MediaPipeline; sdp: string }> {
+    const pipeline = new MediaPipeline(options);
+    try {
+      const sdp = await pipeline.connect(offerSdp);
+      return { pipeline, sdp };
+    } catch (error) {
+      await pipeline.dispose();
+      throw error;
+    }
+  }
+
+  /** Counters for tests and the session's status. */
+  get stats() {
+    return {
+      assembler: this.assembler ? { ...this.assembler.stats } : undefined,
+      decoder: this.decoder ? { ...this.decoder.stats } : undefined,
+      tracker: this.tracker?.stats,
+      audio: {
+        framesSent: this.audio.framesSent,
+        framesSentEarly: this.audio.framesSentEarly,
+        clock: this.audio.clockStats,
+      },
+      keyframeRequests: this.peer?.keyframeRequests ?? 0,
+      connectionState: this.peer?.connectionState ?? 'new',
+    };
+  }
+
+  /** UDP ports of the peer connection (for tests). */
+  localPorts(): number[] {
+    return this.peer?.localPorts() ?? [];
+  }
+
+  /** Silences sounds still ringing (after a plugin switch). */
+  clearAudio(): void {
+    this.audio.clear();
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.syncCounters();
+    this.peer?.dispose();
+    this.audio.dispose();
+    this.sender.dispose();
+    this.encoder.dispose();
+    this.assembler?.dispose();
+    this.decoder?.dispose();
+    this.converter.dispose();
+    this.timings.clear();
+    await this.tracker?.dispose();
+  }
+
+  private async connect(offerSdp: string): Promise<string> {
+    const { config, metrics } = this.options;
+    const trackerReady = TrackingStage.create({
+      model: config.trackerModel,
+      maxHands: config.maxHands,
+      onResult: (result, submittedAt) => {
+        this.onTracked(result, submittedAt).catch((error: unknown) => {
+          metrics.errors.inc({ kind: 'internal' });
+          console.error('[engine] tracked frame handling failed:', error);
+        });
+      },
+      onError: (error) => {
+        metrics.errors.inc({ kind: 'tracker' });
+        console.error('[engine] hand tracking failed:', error.message);
+      },
+    });
+    trackerReady.catch(() => {}); // awaited below; avoid an unhandled rejection if the answer fails first
+    const { peer, sdp } = await MediaPeer.answer(offerSdp, {
+      ice: config,
+      audioTrack: this.sender.track,
+      onVideoPacket: (packet) => {
+        try {
+          const frames = this.assembler?.push(packet);
+          if (frames) for (const frame of frames) this.onEncodedFrame(frame);
+          this.syncPacketCounters();
+        } catch (error) {
+          // A bug, not bad input (bad input is counted by the assembler): count, log, keep going.
+          metrics.errors.inc({ kind: 'internal' });
+          console.error('[engine] video packet handling failed:', error);
+        }
+      },
+      onConnected: () => this.audio.start(),
+      onFailed: (reason) => {
+        metrics.errors.inc({ kind: 'webrtc' });
+        this.options.onFailed(reason);
+      },
+    });
+    this.peer = peer;
+    const requestKeyframe = () => {
+      if (peer.requestKeyframe()) metrics.keyframeRequests.inc();
+    };
+    this.assembler = new FrameAssembler({
+      reader: peer.videoCodec === 'VP8' ? new Vp8PayloadReader() : new H264PayloadReader(),
+      onKeyframeNeeded: requestKeyframe,
+    });
+    this.decoder = new VideoDecoder({
+      codec: peer.videoCodec,
+      onKeyframeNeeded: requestKeyframe,
+      onPicture: (picture, source, decodeMs) => this.onPicture(picture, source, decodeMs),
+    });
+    this.tracker = await trackerReady;
+    if (this.disposed) await this.tracker.dispose();
+    return sdp;
+  }
+
+  private onEncodedFrame(frame: EncodedFrame): void {
+    this.options.metrics.framesReceived.inc();
+    this.decoder?.decode(frame);
+  }
+
+  private onPicture(
+    picture: Parameters<RgbConverter['convert']>[0],
+    source: EncodedFrame,
+    _decodeMs: number,
+  ): void {
+    if (this.disposed || !this.tracker) return;
+    const { metrics } = this.options;
+    const decodedAt = performance.now();
+    const decodeMs = decodedAt - source.lastPacketArrivalMs;
+    metrics.observeStage('decode', decodeMs);
+    let image: ReturnType<RgbConverter['convert']>;
+    try {
+      image = this.converter.convert(picture);
+    } catch (error) {
+      metrics.errors.inc({ kind: 'decode' });
+      console.error('[engine] colour conversion failed:', (error as Error).message);
+      return;
+    }
+    const convertMs = performance.now() - decodedAt;
+    metrics.observeStage('convert', convertMs);
+    const t = this.frameTime(source.rtpTimestamp);
+    this.timings.set(t, {
+      arrivalMs: source.lastPacketArrivalMs,
+      receivedAt: Date.now() - (performance.now() - source.lastPacketArrivalMs),
+      rtpTimestamp: source.rtpTimestamp,
+      decodeMs,
+      convertMs,
+    });
+    if (this.timings.size > MAX_TIMINGS) this.timings.delete(this.timings.keys().next().value!);
+    this.tracker.submit(image, t);
+  }
+
+  /** Frame time in ms from the RTP timestamps (capture clock, jitter-free), 0 at the first frame. */
+  private frameTime(rtpTimestamp: number): number {
+    if (this.rtpFirst === undefined) {
+      this.rtpFirst = rtpTimestamp;
+      this.rtpLast = rtpTimestamp;
+    }
+    if (rtpTimestamp < this.rtpLast && this.rtpLast - rtpTimestamp > 2 ** 31) this.rtpWraps++;
+    this.rtpLast = rtpTimestamp;
+    return (rtpTimestamp + this.rtpWraps * 2 ** 32 - this.rtpFirst) / 90;
+  }
+
+  private async onTracked(
+    result: import('@bambam/hand-tracker').TrackResult,
+    submittedAt: number,
+  ): Promise<void> {
+    const { metrics, instrument } = this.options;
+    const trackedAt = performance.now();
+    metrics.observeStage('track', trackedAt - submittedAt);
+    const { frame } = result;
+    const timing = this.timings.get(frame.t);
+    this.timings.delete(frame.t);
+    const plays = await instrument.onFrame(frame);
+    if (this.disposed) return;
+    this.syncCounters();
+    if (plays === undefined) return; // replaced by a newer frame while the sandbox was busy
+    const pluginDone = performance.now();
+    metrics.observeStage('plugin', pluginDone - trackedAt);
+    const arrivalMs = timing?.arrivalMs ?? submittedAt;
+    this.hitLatencies = [];
+    for (const play of plays) {
+      const sound = instrument.sound(play.sound);
+      if (!sound) continue;
+      this.audio.trigger(sound, { velocity: play.velocity, pan: play.pan }, { arrivalMs });
+      metrics.hits.inc();
+    }
+    this.audio.flush();
+    const hitLatencyMs = this.hitLatencies;
+    this.hitLatencies = undefined;
+    this.options.onTelemetry({
+      t: frame.t,
+      width: frame.width,
+      height: frame.height,
+      hands: frame.hands,
+      hits: plays,
+      timings: {
+        decode: timing?.decodeMs ?? 0,
+        convert: timing?.convertMs ?? 0,
+        track: trackedAt - submittedAt,
+        plugin: pluginDone - trackedAt,
+        total: pluginDone - arrivalMs,
+      },
+      dropped: this.counted.trackerDropped + this.counted.pluginDropped + this.counted.decoderDropped,
+      rtpTimestamp: timing?.rtpTimestamp ?? 0,
+      receivedAt: timing?.receivedAt ?? Date.now(),
+      hitLatencyMs,
+    });
+  }
+
+  private syncPacketCounters(): void {
+    const s = this.assembler?.stats;
+    if (!s) return;
+    const { metrics } = this.options;
+    const c = this.counted;
+    if (s.padding !== c.padding) metrics.rtpPackets.inc({ kind: 'padding' }, s.padding - c.padding);
+    if (s.late !== c.late) metrics.rtpPackets.inc({ kind: 'late' }, s.late - c.late);
+    if (s.corrupt !== c.corrupt) metrics.rtpPackets.inc({ kind: 'corrupt' }, s.corrupt - c.corrupt);
+    if (s.lost !== c.lost) metrics.framesDropped.inc({ reason: 'lost' }, s.lost - c.lost);
+    if (s.waitingForKeyframe !== c.waiting) {
+      metrics.framesDropped.inc({ reason: 'waiting_keyframe' }, s.waitingForKeyframe - c.waiting);
+    }
+    metrics.rtpPackets.inc({ kind: 'media' });
+    c.padding = s.padding;
+    c.late = s.late;
+    c.corrupt = s.corrupt;
+    c.lost = s.lost;
+    c.waiting = s.waitingForKeyframe;
+  }
+
+  private syncCounters(): void {
+    const { metrics, instrument } = this.options;
+    const c = this.counted;
+    const skipped = this.audio.clockStats.skipped;
+    if (skipped !== c.audioSkipped) {
+      metrics.audioFramesSkipped.inc(skipped - c.audioSkipped);
+      c.audioSkipped = skipped;
+    }
+    const decoder = this.decoder?.stats;
+    if (decoder) {
+      if (decoder.dropped !== c.decoderDropped) {
+        metrics.framesDropped.inc({ reason: 'decoder_behind' }, decoder.dropped - c.decoderDropped);
+        c.decoderDropped = decoder.dropped;
+      }
+      if (decoder.errors !== c.decodeErrors) {
+        metrics.errors.inc({ kind: 'decode' }, decoder.errors - c.decodeErrors);
+        metrics.framesDropped.inc({ reason: 'corrupt' }, decoder.errors - c.decodeErrors);
+        c.decodeErrors = decoder.errors;
+      }
+    }
+    const trackerDropped = this.tracker?.dropped ?? c.trackerDropped;
+    if (trackerDropped !== c.trackerDropped) {
+      metrics.framesDropped.inc({ reason: 'tracker_busy' }, trackerDropped - c.trackerDropped);
+      c.trackerDropped = trackerDropped;
+    }
+    if (instrument.dropped !== c.pluginDropped) {
+      // The instrument is per session and outlives pipelines: count only its growth.
+      if (instrument.dropped > c.pluginDropped) {
+        metrics.framesDropped.inc({ reason: 'plugin_busy' }, instrument.dropped - c.pluginDropped);
+      }
+      c.pluginDropped = instrument.dropped;
+    }
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * A session: one studio connection (socket). It owns the instrument (plugin + sounds), which
+ * survives media reconnects, and at most one {@link MediaPipeline} (peer connection, decoder,
+ * tracker worker, audio clock). `dispose()` releases all of it.
+ */
+import type { ConsoleEntry, ErrorInfo, PluginInfo } from '@bambam/sdk/protocol';
+import { compilePlugin } from '@bambam/sdk/runtime';
+import type { EngineConfig } from '../config.ts';
+import { DEFAULT_PLUGIN, type PluginCatalog } from '../instrument/catalog.ts';
+import { Instrument } from '../instrument/instrument.ts';
+import type { EngineMetrics } from '../metrics/engine-metrics.ts';
+import { RequestError } from './errors.ts';
+import { type EngineTelemetry, MediaPipeline } from './media-pipeline.ts';
+
+export interface SessionEvents {
+  telemetry(telemetry: EngineTelemetry): void;
+  console(entry: ConsoleEntry): void;
+  pluginChanged(info: PluginInfo): void;
+  error(error: ErrorInfo): void;
+}
+
+export interface SessionOptions {
+  readonly id: string;
+  readonly config: EngineConfig;
+  readonly metrics: EngineMetrics;
+  readonly catalogs: readonly PluginCatalog[];
+  readonly events: SessionEvents;
+}
+
+export class Session {
+  readonly id: string;
+  readonly instrument: Instrument;
+  private readonly options: SessionOptions;
+  private pipeline: MediaPipeline | undefined;
+  /** Media requests run one after another (a second offer replaces the first connection). */
+  private mediaQueue: Promise<unknown> = Promise.resolve();
+  private pluginQueue: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+
+  constructor(options: SessionOptions) {
+    this.id = options.id;
+    this.options = options;
+    this.instrument = new Instrument({
+      onConsole: (entry) => options.events.console(entry),
+      onDisabled: (error) => {
+        options.metrics.errors.inc({ kind: 'plugin' });
+        options.events.error(error);
+      },
+    });
+  }
+
+  get media(): MediaPipeline | undefined {
+    return this.pipeline;
+  }
+
+  /** Loads the default plugin (bam-drum). */
+  async init(): Promise<PluginInfo> {
+    return this.usePlugin(DEFAULT_PLUGIN);
+  }
+
+  /** Answers a browser offer; replaces any previous media connection of this session. */
+  offer(sdp: string): Promise<string> {
+    return this.serialize('media', async () => {
+      await this.closeMedia();
+      const { pipeline, sdp: answer } = await MediaPipeline.start(sdp, {
+        config: this.options.config,
+        metrics: this.options.metrics,
+        instrument: this.instrument,
+        onTelemetry: (telemetry) => this.options.events.telemetry(telemetry),
+        onFailed: (reason) => {
+          if (this.pipeline !== pipeline) return;
+          this.options.events.error({
+            code: 'webrtc-failed',
+            message: `Media connection closed: ${reason}. Send a new offer to reconnect.`,
+          });
+          void this.serialize('media', () => this.closeMedia(pipeline));
+        },
+      });
+      if (this.disposed) {
+        await pipeline.dispose();
+        throw new RequestError({ code: 'internal', message: 'The session closed while connecting.' });
+      }
+      this.pipeline = pipeline;
+      return answer;
+    });
+  }
+
+  /** Closes the media connection; the session (and its plugin) stays. */
+  stop(): Promise<void> {
+    return this.serialize('media', () => this.closeMedia());
+  }
+
+  /** Compiles TypeScript from the editor and hot-swaps it in; on failure the previous plugin keeps playing. */
+  loadSource(source: string, filename?: string): Promise<PluginInfo> {
+    return this.serialize('plugin', async () => {
+      const compiled = await compilePlugin({ source, filename: filename ?? 'plugin.ts' });
+      return this.swap(await this.instrument.load(compiled, { source }));
+    });
+  }
+
+  /** Switches to a plugin by name from the catalogs (examples, saved sources, registry). */
+  usePlugin(name: string, version?: string): Promise<PluginInfo> {
+    return this.serialize('plugin', async () => {
+      for (const catalog of this.options.catalogs) {
+        const resolved = await catalog.resolve(name, version);
+        if (resolved)
+          return this.swap(await this.instrument.load(resolved.compiled, { source: resolved.source }));
+      }
+      throw new RequestError({
+        code: 'plugin-not-found',
+        message: `No plugin named '${name}'${version ? ` at version ${version}` : ''}: not an example, saved source or installed plugin.`,
+      });
+    });
+  }
+
+  /** Changes param values; an unknown key or bad value is a bad request, nothing changes. */
+  setParams(values: Record<string, unknown>): PluginInfo {
+    let info: PluginInfo;
+    try {
+      info = this.instrument.setParams(values);
+    } catch (error) {
+      if (error instanceof RangeError || error instanceof TypeError) {
+        throw new RequestError({ code: 'bad-request', message: error.message });
+      }
+      throw error;
+    }
+    this.options.events.pluginChanged(info);
+    return info;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const pipeline = this.pipeline;
+    this.pipeline = undefined;
+    await pipeline?.dispose();
+    this.instrument.dispose();
+  }
+
+  private swap(info: PluginInfo): PluginInfo {
+    this.pipeline?.clearAudio();
+    this.options.events.pluginChanged(info);
+    return info;
+  }
+
+  private async closeMedia(which?: MediaPipeline): Promise<void> {
+    const pipeline = this.pipeline;
+    if (!pipeline || (which && which !== pipeline)) return;
+    this.pipeline = undefined;
+    await pipeline.dispose();
+  }
+
+  private serialize<T>(queue: 'media' | 'plugin', task: () => Promise<T>): Promise<T> {
+    const key = queue === 'media' ? 'mediaQueue' : 'pluginQueue';
+    const run = this[key].then(() => {
+      if (this.disposed) throw new RequestError({ code: 'internal', message: 'The session is closed.' });
+      return task();
+    });
+    this[key] = run.catch(() => {});
+    return run;
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Node-side driver of the test client page (test/lib/client/): opens it in a Chromium tab,
+ * starts a session against an engine, and reads back what the page collected: telemetry,
+ * events, getStats() summaries, the encoded camera frames' capture times, and the received audio.
+ *
+ * ```ts
+ * const server = await serveClientPage();
+ * const client = await openClient(await chromium.newPage(), { pageUrl: server.url });
+ * await client.start({ engineUrl: engine.url });
+ * const audio = await client.recording();
+ * ```
+ */
+
+import type { Telemetry } from '@bambam/sdk/protocol';
+import type { Page } from 'playwright-core';
+
+export interface StartOptions {
+  /** Engine base URL, e.g. `http://127.0.0.1:3001`. */
+  readonly engineUrl: string;
+  /** Preferred video codec. Default `video/VP8`. */
+  readonly codec?: string;
+  /** `RTCRtpReceiver.jitterBufferTarget` for the engine's audio, ms (null: browser default). Default 20. */
+  readonly jitterBufferTargetMs?: number | null;
+  /** Timeout for each connection step (socket, ICE, answer, audio track), ms. Default 10 000. */
+  readonly iceTimeoutMs?: number;
+  /** Record each encoded camera frame's RTP timestamp and capture time. Default true. */
+  readonly captureTimes?: boolean;
+}
+
+export interface StartResult {
+  readonly sessionId: string;
+  readonly plugin?: string;
+  readonly answer: string;
+}
+
+/** A telemetry message as the page received it (`receivedAt`: page wall clock, ms). */
+export type ReceivedTelemetry = Telemetry & { readonly receivedAt: number } & Record<string, unknown>;
+
+/** An engine → page event other than telemetry. */
+export interface ReceivedEvent {
+  readonly name: string;
+  readonly data: unknown;
+  readonly at: number;
+}
+
+/** One encoded camera frame as it left Chromium's encoder (wall clock ms). */
+export interface SentFrame {
+  readonly rtpTimestamp: number;
+  /** Capture time, when Chromium reports it. */
+  readonly capturedAt?: number;
+  readonly encodedAt: number;
+  readonly keyframe: boolean;
+  readonly bytes: number;
+}
+
+/** The page's getStats() summary (fields are undefined when the browser does not report them). */
+export interface PageStats {
+  readonly at: number;
+  readonly rttMs?: number;
+  readonly audio?: {
+    readonly packetsReceived: number;
+    readonly packetsLost: number;
+    readonly totalSamplesReceived: number;
+    readonly concealedSamples: number;
+    readonly silentConcealedSamples: number;
+    readonly concealmentEvents: number;
+    readonly insertedSamplesForDeceleration: number;
+    readonly removedSamplesForAcceleration: number;
+    readonly jitterBufferDelay: number;
+    readonly jitterBufferTargetDelay?: number;
+    readonly jitterBufferMinimumDelay?: number;
+    readonly jitterBufferEmittedCount: number;
+    readonly totalAudioEnergy: number;
+    readonly audioLevel: number;
+    readonly jitter: number;
+  };
+  readonly video?: {
+    readonly framesEncoded: number;
+    readonly framesSent: number;
+    readonly frameWidth: number;
+    readonly frameHeight: number;
+    readonly framesPerSecond?: number;
+    readonly packetsSent: number;
+    readonly bytesSent: number;
+    readonly totalEncodeTime: number;
+    readonly qualityLimitationReason: string;
+    readonly keyFramesEncoded: number;
+    readonly pliCount: number;
+    readonly nackCount: number;
+    readonly encoderImplementation?: string;
+  };
+}
+
+/** Received audio, mono, with the wall-clock time at which the page's audio graph processed each block. */
+export interface Recording {
+  readonly samples: Float32Array;
+  readonly sampleRate: number;
+  readonly blockSize: number;
+  /** Wall-clock ms at which block `i` (samples `i*blockSize ..`) was processed in the page. */
+  readonly blockTimes: Float64Array;
+  /** Wall-clock ms at which sample `index` reached the page's audio graph. */
+  timeOf(index: number): number;
+  /** The index of the first sample processed at or after wall-clock `ms` (or `samples.length`). */
+  indexAt(ms: number): number;
+}
+
+interface RawRecording {
+  sampleRate: number;
+  startFrame: number;
+  blockSize: number;
+  pcm: string;
+  blockTimes: number[];
+}
+
+/** Turns the page's base64 16-bit PCM and block times into a {@link Recording}. */
+export function decodeRecording(raw: RawRecording): Recording {
+  const bytes = Buffer.from(raw.pcm, 'base64');
+  const pcm = new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1);
+  const samples = Float32Array.from(pcm, (v) => v / 32767);
+  const blockTimes = Float64Array.from(raw.blockTimes);
+  const { blockSize } = raw;
+  return {
+    samples,
+    sampleRate: raw.sampleRate,
+    blockSize,
+    blockTimes,
+    timeOf: (index) =>
+      blockTimes[Math.min(blockTimes.length - 1, Math.max(0, Math.floor(index / blockSize)))],
+    indexAt(ms) {
+      const block = blockTimes.findIndex((t) => t >= ms);
+      return block < 0 ? samples.length : block * blockSize;
+    },
+  };
+}
+
+export interface ClientPage {
+  readonly page: Page;
+  start(options: StartOptions): Promise<StartResult>;
+  /** Sends a socket.io request from the page and returns the engine's ack (or throws on timeout). */
+  request<T = unknown>(event: string, payload: unknown, timeoutMs?: number): Promise<T>;
+  telemetry(from?: number): Promise<ReceivedTelemetry[]>;
+  events(): Promise<ReceivedEvent[]>;
+  sentFrames(): Promise<SentFrame[]>;
+  stats(): Promise<PageStats | undefined>;
+  /** Errors the page noted (socket disconnects, failed connection, audio play). */
+  errors(): Promise<string[]>;
+  /** Received audio since wall-clock `sinceMs`. */
+  recording(sinceMs?: number): Promise<Recording>;
+  clearRecording(): Promise<void>;
+  /** Waits until the page has at least `count` telemetry messages; rejects after `timeoutMs`. */
+  waitForTelemetry(count: number, timeoutMs: number): Promise<void>;
+  /** Stops media and disconnects; the tab stays open. */
+  stop(): Promise<void>;
+}
+
+/** Loads the client page (served by `serveClientPage`) in `page`. */
+export async function openClient(
+  page: Page,
+  options: { pageUrl: string; timeoutMs?: number },
+): Promise<ClientPage> {
+  await page.goto(options.pageUrl, { timeout: options.timeoutMs ?? 15_000 });
+  await page.waitForFunction(() => 'window' in globalThis && '__bambam' in window, undefined, {
+    timeout: options.timeoutMs ?? 15_000,
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: the page's API is plain JS
+  type PageApi = any;
+  return {
+    page,
+    start: (opts) =>
+      page.evaluate(
+        (o) => (window as unknown as { __bambam: PageApi }).__bambam.start(o),
+        opts as StartOptions,
+      ),
+    request: (event, payload, timeoutMs = 10_000) =>
+      page.evaluate(([e, p, t]) => (window as unknown as { __bambam: PageApi }).__bambam.request(e, p, t), [
+        event,
+        payload,
+        timeoutMs,
+      ] as const),
+    telemetry: (from = 0) =>
+      page.evaluate((f) => (window as unknown as { __bambam: PageApi }).__bambam.telemetrySince(f), from),
+    events: () => page.evaluate(() => (window as unknown as { __bambam: PageApi }).__bambam.state.events),
+    sentFrames: () =>
+      page.evaluate(() => (window as unknown as { __bambam: PageApi }).__bambam.state.sentFrames),
+    stats: () => page.evaluate(() => (window as unknown as { __bambam: PageApi }).__bambam.stats()),
+    errors: () => page.evaluate(() => (window as unknown as { __bambam: PageApi }).__bambam.state.errors),
+    recording: async (sinceMs = 0) =>
+      decodeRecording(
+        await page.evaluate(
+          (s) => (window as unknown as { __bambam: PageApi }).__bambam.takeRecording(s),
+          sinceMs,
+        ),
+      ),
+    clearRecording: () =>
+      page.evaluate(() => (window as unknown as { __bambam: PageApi }).__bambam.clearRecording()),
+    async waitForTelemetry(count, timeoutMs) {
+      try {
+        await page.waitForFunction(
+          (n) => (window as unknown as { __bambam: PageApi }).__bambam.state.telemetry.length >= n,
+          count,
+          { timeout: timeoutMs, polling: 100 },
+        );
+      } catch {
+        const got = await page.evaluate(
+          () => (window as unknown as { __bambam: PageApi }).__bambam.state.telemetry.length,
+        );
+        throw new Error(`waited ${timeoutMs} ms for ${count} telemetry messages, got ${got}`);
+      }
+    },
+    stop: () => page.evaluate(() => (window as unknown as { __bambam: PageApi }).__bambam.stop()),
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * Runs a real engine for a test: a child process of `apps/engine/src/main.ts` (as in
+ * production, and on its own event loop so the test's own work does not stall the engine's),
+ * on a free port with a throwaway data dir. Ready when `/api/health` answers. Its output is
+ * kept so a failing test can print it ({@link RunningEngine.output}).
+ *
+ * ```ts
+ * const engine = await startEngine();
+ * after(() => engine.dispose());
+ * ```
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from './fixtures.ts';
+
+export const ENGINE_MAIN = path.join(REPO_ROOT, 'apps', 'engine', 'src', 'main.ts');
+
+export interface EngineOptions {
+  /** Extra environment for the engine (e.g. `BAMBAM_TRACKER_MODEL: 'lite'`). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** How long to wait for the engine to answer /api/health, ms. Default 60 000 (first run converts models). */
+  readonly startTimeoutMs?: number;
+  /** Keep at most this many characters of output. Default 200 000. */
+  readonly maxOutputChars?: number;
+  /** Echo the engine's output to this process's stderr as it comes (`BAMBAM_ENGINE_LOG=1` does too). */
+  readonly echo?: boolean;
+}
+
+export interface RunningEngine {
+  /** e.g. `http://127.0.0.1:40123` */
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Everything the engine printed so far (stdout and stderr, interleaved), for failure messages. */
+  output(): string;
+  /** GET a path of the engine, as text. */
+  get(pathname: string): Promise<{ status: number; text: string }>;
+  /** The /metrics text. */
+  metrics(): Promise<string>;
+  /** True while the process runs. */
+  readonly alive: boolean;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 5000); removes the data dir. Safe to call twice. */
+  dispose(graceMs?: number): Promise<void>;
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('could not find a free port');
+  return address.port;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function startEngine(options: EngineOptions = {}): Promise<RunningEngine> {
+  if (!existsSync(ENGINE_MAIN)) throw new Error(`the engine's entry point is missing: ${ENGINE_MAIN}`);
+  const port = await freePort();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bambam-engine-data-'));
+  const maxChars = options.maxOutputChars ?? 200_000;
+  const echo = options.echo ?? process.env.BAMBAM_ENGINE_LOG === '1';
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    const text = chunk.toString();
+    output = (output + text).slice(-maxChars);
+    if (echo) process.stderr.write(`[engine] ${text}`);
+  };
+
+  const child = spawn(process.execPath, ['--no-node-snapshot', ENGINE_MAIN], {
+    cwd: path.dirname(path.dirname(ENGINE_MAIN)),
+    env: {
+      ...process.env,
+      ENGINE_PORT: String(port),
+      ENGINE_HOST: '127.0.0.1',
+      BAMBAM_DATA_DIR: dataDir,
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exit = exited(child);
+
+  const url = `http://127.0.0.1:${port}`;
+  let disposed: Promise<void> | undefined;
+  const engine: RunningEngine = {
+    url,
+    port,
+    pid: child.pid ?? -1,
+    output: () => output,
+    get alive() {
+      return child.exitCode === null && child.signalCode === null;
+    },
+    async get(pathname) {
+      const res = await fetch(new URL(pathname, url), { signal: AbortSignal.timeout(5000) });
+      return { status: res.status, text: await res.text() };
+    },
+    async metrics() {
+      const { status, text } = await engine.get('/metrics');
+      if (status !== 200) throw new Error(`/metrics answered ${status}: ${text.slice(0, 200)}`);
+      return text;
+    },
+    dispose(graceMs = 5000) {
+      disposed ??= (async () => {
+        if (engine.alive) {
+          child.kill('SIGTERM');
+          const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          await exit;
+          clearTimeout(timer);
+        }
+        await rm(dataDir, { recursive: true, force: true });
+      })();
+      return disposed;
+    },
+  };
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  try {
+    for (;;) {
+      if (!engine.alive)
+        throw new Error(`the engine exited (code ${child.exitCode}, signal ${child.signalCode})`);
+      if (Date.now() > deadline) throw new Error(`the engine did not answer /api/health within the timeout`);
+      try {
+        const { status } = await engine.get('/api/health');
+        if (status === 200) return engine;
+      } catch {
+        // Not listening yet.
+      }
+      await Promise.race([delay(200), exit]);
+    }
+  } catch (error) {
+    await engine.dispose(1000);
+    throw new Error(`${(error as Error).message}\n--- engine output ---\n${output.slice(-8000)}`);
+  }
+}

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { detectOnsets, rmsEnvelope } from './onsets.ts';
+
+const RATE = 48_000;
+
+/** Deterministic noise so a failure reproduces. */
+function noise(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  };
+}
+
+/** A signal of `seconds` with white noise at `noiseDb` dBFS (peak) and decaying drum-like hits. */
+function signal(
+  seconds: number,
+  hits: readonly { atMs: number; amplitude?: number; decayMs?: number; hz?: number }[],
+  noiseDb = -70,
+  rate = RATE,
+): Float32Array {
+  const out = new Float32Array(Math.round(seconds * rate));
+  const rand = noise(42);
+  const noiseAmp = 10 ** (noiseDb / 20);
+  for (let i = 0; i < out.length; i++) out[i] = noiseAmp * rand();
+  for (const hit of hits) {
+    const start = Math.round((hit.atMs * rate) / 1000);
+    const decay = ((hit.decayMs ?? 120) * rate) / 1000;
+    const hz = hit.hz ?? 110;
+    for (let i = start; i < out.length && i - start < decay * 8; i++) {
+      const n = i - start;
+      out[i] += (hit.amplitude ?? 0.5) * Math.exp(-n / decay) * Math.sin((2 * Math.PI * hz * n) / rate);
+    }
+  }
+  return out;
+}
+
+/** Adds an Opus-like pre-echo: a burst of noise `level` dB under the hit, `leadMs` before it. */
+function addPreEcho(samples: Float32Array, atMs: number, leadMs: number, level: number, rate = RATE) {
+  const rand = noise(7);
+  const start = Math.round(((atMs - leadMs) * rate) / 1000);
+  const end = Math.round((atMs * rate) / 1000);
+  const amp = 0.5 * 10 ** (level / 20);
+  for (let i = Math.max(0, start); i < end; i++) samples[i] += amp * rand() * ((i - start) / (end - start));
+}
+
+function assertNear(actual: number, expected: number, tolerance: number, what: string) {
+  assert.ok(
+    Math.abs(actual - expected) <= tolerance,
+    `${what}: ${actual.toFixed(2)} not within ${tolerance} of ${expected}`,
+  );
+}
+
+describe('rmsEnvelope', () => {
+  it('computes the RMS of each window, the last one partial', () => {
+    const env = rmsEnvelope([1, -1, 1, -1, 0.5], 2);
+    assert.deepEqual(Array.from(env), [1, 1, 0.5]);
+  });
+});
+
+describe('detectOnsets', () => {
+  it('finds exactly the four hits of a 4-stroke loop, each within 1 ms', () => {
+    const truth = [250, 1250, 2250, 3250];
+    const pcm = signal(
+      4,
+      truth.map((atMs) => ({ atMs })),
+    );
+    const { onsets } = detectOnsets(pcm, RATE);
+    assert.equal(onsets.length, 4, `onsets at ${onsets.map((o) => o.timeMs.toFixed(1)).join(', ')}`);
+    for (const [i, o] of onsets.entries()) assertNear(o.timeMs, truth[i], 1, `onset ${i}`);
+  });
+
+  it('places the onset at the attack, not at the pre-echo smeared before it', () => {
+    const truth = [300, 1300];
+    const pcm = signal(
+      2,
+      truth.map((atMs) => ({ atMs })),
+    );
+    for (const atMs of truth) addPreEcho(pcm, atMs, 8, -20);
+    const { onsets } = detectOnsets(pcm, RATE);
+    assert.equal(onsets.length, 2);
+    for (const [i, o] of onsets.entries()) assertNear(o.timeMs, truth[i], 1, `onset ${i}`);
+    // The pre-echo alone is loud enough to trigger: it must be what the refinement skipped.
+    const echoOnly = new Float32Array(pcm.length);
+    addPreEcho(echoOnly, 300, 8, -20);
+    assert.equal(detectOnsets(echoOnly, RATE).onsets.length, 1, 'the pre-echo burst is above threshold');
+  });
+
+  it('reports nothing in silence or in steady noise', () => {
+    assert.equal(detectOnsets(new Float32Array(RATE), RATE).onsets.length, 0);
+    assert.equal(detectOnsets(signal(1, [], -30), RATE).onsets.length, 0);
+  });
+
+  it('ignores hits quieter than the absolute minimum level', () => {
+    const pcm = signal(1, [{ atMs: 200, amplitude: 0.002 }], -90);
+    assert.equal(detectOnsets(pcm, RATE).onsets.length, 0);
+    assert.equal(detectOnsets(pcm, RATE, { minLevelDb: -80 }).onsets.length, 1);
+  });
+
+  it('counts one hit once within the refractory period', () => {
+    const pcm = signal(1, [
+      { atMs: 200, decayMs: 30 },
+      { atMs: 260, amplitude: 0.9 },
+    ]);
+    assert.equal(detectOnsets(pcm, RATE).onsets.length, 1);
+    const both = detectOnsets(pcm, RATE, { refractoryMs: 30 }).onsets;
+    assert.equal(both.length, 2);
+    assertNear(both[1].timeMs, 260, 1.5, 'second onset');
+  });
+
+  it('finds a hit that lands on the decay of the previous one', () => {
+    const pcm = signal(1.5, [
+      { atMs: 200, amplitude: 0.3, decayMs: 400 },
+      { atMs: 600, amplitude: 0.9, decayMs: 100 },
+    ]);
+    const { onsets } = detectOnsets(pcm, RATE);
+    assert.equal(onsets.length, 2, `onsets at ${onsets.map((o) => o.timeMs.toFixed(1)).join(', ')}`);
+    assertNear(onsets[1].timeMs, 600, 1.5, 'second onset');
+  });
+
+  it('works at 44.1 kHz', () => {
+    const pcm = signal(2, [{ atMs: 500 }, { atMs: 1500 }], -70, 44_100);
+    const { onsets } = detectOnsets(pcm, 44_100);
+    assert.deepEqual(
+      onsets.map((o) => Math.round(o.timeMs)),
+      [500, 1500],
+    );
+  });
+
+  it('rejects a bad sample rate or attack fraction with a clear error', () => {
+    assert.throws(() => detectOnsets([0, 1], 0), /sample rate must be a positive number/);
+    assert.throws(() => detectOnsets([0, 1], Number.NaN), /sample rate/);
+    assert.throws(() => detectOnsets([0, 1], RATE, { attackFraction: 2 }), /attackFraction/);
+    assert.deepEqual(detectOnsets([], RATE).onsets, []);
+  });
+});

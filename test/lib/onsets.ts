@@ -1,0 +1,144 @@
+/**
+ * Finds hits (onsets) in received PCM: a short-window RMS envelope, a trigger threshold over
+ * the signal's noise floor, hysteresis plus a refractory period so one hit counts once, and a
+ * refinement step that puts the onset at the hit's attack rather than at the first energy.
+ *
+ * Opus smears a little energy just before each transient (pre-echo). The trigger may fire on
+ * it, but the onset is then placed where the signal first reaches `attackFraction` of the hit's
+ * peak, so the smear (far below the peak) does not pull the onset earlier.
+ */
+
+export interface OnsetOptions {
+  /** Envelope window (and hop), ms. Default 2.5. */
+  readonly windowMs?: number;
+  /** Trigger level above the noise floor, dB. Default 18. */
+  readonly thresholdDb?: number;
+  /** Never trigger below this absolute level, dBFS (RMS of the window). Default -45. */
+  readonly minLevelDb?: number;
+  /** Percentile of envelope windows taken as the noise floor, 0..1. Default 0.1. */
+  readonly floorPercentile?: number;
+  /** After an onset, no other onset for this long, ms. Default 150. */
+  readonly refractoryMs?: number;
+  /** Once armed, the envelope must have fallen below threshold minus this much to re-trigger, dB. Default 6. */
+  readonly hysteresisDb?: number;
+  /**
+   * A hit that lands on the decay of the previous one (the envelope never fell below threshold)
+   * is still detected when the envelope jumps by this much within 10 ms, dB. Default 12.
+   */
+  readonly riseDb?: number;
+  /** The hit's peak is searched this long after the trigger, ms. Default 40. */
+  readonly peakWindowMs?: number;
+  /** The onset is the first sample reaching this fraction of the hit's peak amplitude. Default 0.25. */
+  readonly attackFraction?: number;
+}
+
+export interface Onset {
+  /** Index of the onset's first sample. */
+  readonly sample: number;
+  /** `sample` in ms from the start of the signal. */
+  readonly timeMs: number;
+  /** Peak absolute sample value of the hit. */
+  readonly peak: number;
+  /** RMS of the hit's loudest envelope window, dBFS. */
+  readonly levelDb: number;
+}
+
+export interface OnsetAnalysis {
+  readonly onsets: Onset[];
+  /** The noise floor the threshold was set from, dBFS. */
+  readonly floorDb: number;
+  /** The trigger level used, dBFS. */
+  readonly thresholdDb: number;
+}
+
+const DEFAULTS = {
+  windowMs: 2.5,
+  thresholdDb: 18,
+  minLevelDb: -45,
+  floorPercentile: 0.1,
+  refractoryMs: 150,
+  hysteresisDb: 6,
+  riseDb: 12,
+  peakWindowMs: 40,
+  attackFraction: 0.25,
+} satisfies Required<OnsetOptions>;
+
+const toDb = (amplitude: number) => 20 * Math.log10(Math.max(amplitude, 1e-9));
+const fromDb = (db: number) => 10 ** (db / 20);
+
+/** RMS of consecutive windows of `size` samples (the last, partial window included). */
+export function rmsEnvelope(samples: ArrayLike<number>, size: number): Float64Array {
+  const count = Math.ceil(samples.length / size);
+  const envelope = new Float64Array(count);
+  for (let w = 0; w < count; w++) {
+    const start = w * size;
+    const end = Math.min(start + size, samples.length);
+    let sum = 0;
+    for (let i = start; i < end; i++) sum += samples[i] * samples[i];
+    envelope[w] = Math.sqrt(sum / (end - start));
+  }
+  return envelope;
+}
+
+/** Detects onsets in mono PCM (floats in -1..1). Throws on a bad sample rate or option. */
+export function detectOnsets(
+  samples: ArrayLike<number>,
+  sampleRate: number,
+  options: OnsetOptions = {},
+): OnsetAnalysis {
+  if (!Number.isFinite(sampleRate) || sampleRate <= 0) {
+    throw new RangeError(`detectOnsets: sample rate must be a positive number, got ${sampleRate}`);
+  }
+  const o = { ...DEFAULTS, ...options };
+  if (!(o.attackFraction > 0 && o.attackFraction <= 1)) {
+    throw new RangeError(`detectOnsets: attackFraction must be in (0, 1], got ${o.attackFraction}`);
+  }
+  const size = Math.max(1, Math.round((o.windowMs * sampleRate) / 1000));
+  const envelope = rmsEnvelope(samples, size);
+  if (envelope.length === 0) return { onsets: [], floorDb: -180, thresholdDb: o.minLevelDb };
+
+  const sorted = Float64Array.from(envelope).sort();
+  const floor = sorted[Math.min(sorted.length - 1, Math.floor(o.floorPercentile * sorted.length))];
+  const floorDb = toDb(floor);
+  const thresholdDb = Math.max(floorDb + o.thresholdDb, o.minLevelDb);
+  const threshold = fromDb(thresholdDb);
+  const rearm = fromDb(thresholdDb - o.hysteresisDb);
+  const rise = fromDb(o.riseDb);
+  const riseWindows = Math.max(1, Math.round(10 / o.windowMs));
+  const refractory = Math.round((o.refractoryMs * sampleRate) / 1000);
+  const peakWindows = Math.max(1, Math.round(o.peakWindowMs / o.windowMs));
+
+  const onsets: Onset[] = [];
+  let armed = true;
+  let lastOnset = Number.NEGATIVE_INFINITY;
+  for (let w = 0; w < envelope.length; w++) {
+    const level = envelope[w];
+    if (!armed && level < rearm) armed = true;
+    if (level < threshold) continue;
+    let recentMin = Number.POSITIVE_INFINITY;
+    for (let k = Math.max(0, w - riseWindows); k < w; k++) recentMin = Math.min(recentMin, envelope[k]);
+    const jumped = level >= recentMin * rise;
+    if (!armed && !jumped) continue;
+    if (w * size - lastOnset < refractory) continue;
+
+    // The hit's loudest window shortly after the trigger, then back to where its attack begins.
+    let peakWindow = w;
+    for (let k = w; k < Math.min(envelope.length, w + peakWindows); k++) {
+      if (envelope[k] > envelope[peakWindow]) peakWindow = k;
+    }
+    const peakEnd = Math.min(samples.length, (peakWindow + 1) * size);
+    let peak = 0;
+    for (let i = w * size; i < peakEnd; i++) peak = Math.max(peak, Math.abs(samples[i]));
+    // The trigger is window-coarse: the attack may have begun in the window before it.
+    const attack = o.attackFraction * peak;
+    let sample = Math.max(0, (w - 1) * size, Math.ceil(lastOnset + refractory));
+    while (sample < peakEnd - 1 && Math.abs(samples[sample]) < attack) sample++;
+
+    onsets.push({ sample, timeMs: (sample * 1000) / sampleRate, peak, levelDb: toDb(envelope[peakWindow]) });
+    lastOnset = sample;
+    armed = false;
+    // Skip the rest of this hit's rise so its own peak does not count as a jump.
+    w = Math.max(w, peakWindow);
+  }
+  return { onsets, floorDb, thresholdDb };
+}

@@ -10,6 +10,7 @@ export { AudioClock, type AudioClockOptions, type AudioClockStats } from './cloc
 export { CHANNELS, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE } from './constants.ts';
 export { SoundError } from './errors.ts';
 export { FRAME_LENGTH, Mixer, type MixerOptions, type TriggerOptions } from './mixer.ts';
+export { renderEventsToWav } from './offline.ts';
 export { type RenderedSound, renderSound } from './render.ts';
 export { resample } from './resample.ts';
 export { loadTone } from './tone.ts';

@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { after, before, test } from 'node:test';
+import { decodeWav } from '../../runtime/sound/wav.ts';
+import { main } from '../main.ts';
+
+const REPO = resolve(import.meta.dirname, '../../../..');
+let dir: string;
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _: BufferEncoding, done: () => void) {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+async function bambam(args: string[], stdin = '') {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const input = new PassThrough();
+  input.end(stdin);
+  const code = await main(args, { stdin: input, stdout, stderr, cwd: dir, env: {} });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** A hand with its palm (all 21 landmarks) at (x, y). */
+function hand(x: number, y: number) {
+  return { handedness: 'Right', score: 0.9, landmarks: Array.from({ length: 21 }, () => ({ x, y, z: 0 })) };
+}
+
+/** 30 fps frames: a hand resting at y = 0.3 that comes down to 0.65 in 150 ms at 250 ms and 1250 ms. */
+function strokes(): string {
+  const lines: string[] = [];
+  for (let i = 0; i <= 60; i++) {
+    const t = Math.round(i * 33.333);
+    const local = t % 1000;
+    const y = local < 250 ? 0.3 : local < 400 ? 0.3 + (0.35 * (local - 250)) / 150 : local < 600 ? 0.65 : 0.3;
+    lines.push(JSON.stringify({ t, width: 640, height: 480, hands: [hand(0.5, y)] }));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const COUNTER = `
+import { definePlugin } from '@bambam/sdk';
+export default definePlugin({
+  name: 'counter',
+  version: '1.0.0',
+  description: 'Plays a click whenever the number of hands grows.',
+  sounds: { click: { kind: 'tone', instrument: 'MembraneSynth', note: 'C3', duration: 0.05, length: 0.2 } },
+  params: { loud: { type: 'boolean', default: false }, level: { type: 'number', min: 0, max: 1, default: 0.5 } },
+  state: () => ({ hands: 0 }),
+  onFrame(frame, ctx) {
+    if (frame.hands.length > ctx.state.hands) ctx.play('click', { velocity: ctx.params.loud ? 1 : ctx.params.level, pan: -0.5 });
+    ctx.state.hands = frame.hands.length;
+  },
+});
+`;
+
+const THROWS = `
+import { definePlugin } from '@bambam/sdk';
+export default definePlugin({
+  name: 'thrower',
+  version: '1.0.0',
+  description: 'Throws on the third frame.',
+  sounds: { click: { kind: 'tone', instrument: 'Synth' } },
+  state: () => ({ n: 0 }),
+  onFrame(frame, ctx) {
+    if (++ctx.state.n === 3) {
+      throw new Error('third frame');
+    }
+  },
+});
+`;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'bambam-run-'));
+  await writeFile(join(dir, 'counter.ts'), COUNTER);
+  await writeFile(join(dir, 'thrower.ts'), THROWS);
+  await writeFile(join(dir, 'strokes.jsonl'), strokes());
+  const appear = [0, 100, 200, 300].map((t, i) =>
+    JSON.stringify({ t, width: 640, height: 480, hands: i % 2 ? [hand(0.5, 0.5)] : [] }),
+  );
+  await writeFile(join(dir, 'appear.jsonl'), `${appear.join('\n')}\n`);
+});
+
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('--help describes the command', async () => {
+  const { code, stdout } = await bambam(['run', '--help']);
+  assert.equal(code, 0);
+  assert.match(stdout, /Usage: bambam run <plugin dir or file> --landmarks/);
+  assert.match(stdout, /--out <file.wav>/);
+});
+
+test('missing arguments are usage errors (exit 2)', async () => {
+  assert.equal((await bambam(['run', 'counter.ts'])).code, 2);
+  const none = await bambam(['run', '--landmarks', 'appear.jsonl']);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /expected one plugin/);
+});
+
+test('plays bam-drum on a recording: one event per stroke, a WAV with the hits in it', async () => {
+  const { code, stdout, stderr } = await bambam([
+    'run',
+    join(REPO, 'plugins/bam-drum'),
+    '--landmarks',
+    'strokes.jsonl',
+    '--out',
+    'strokes.wav',
+  ]);
+  assert.equal(code, 0, stderr);
+  const events = stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  assert.equal(events.length, 2, stdout);
+  assert.deepEqual(Object.keys(events[0]), ['t', 'sound', 'velocity', 'pan']);
+  assert.ok(events[0].t >= 250 && events[0].t <= 350, `first hit at ${events[0].t}`);
+  assert.ok(events[1].t >= 1250 && events[1].t <= 1350, `second hit at ${events[1].t}`);
+  assert.equal(events[0].sound, 'bam');
+  const wav = decodeWav(new Uint8Array(await readFile(join(dir, 'strokes.wav'))));
+  assert.equal(wav.sampleRate, 48000);
+  assert.equal(wav.channels.length, 2);
+  const [left] = wav.channels;
+  const level = (fromMs: number, toMs: number) => {
+    let peak = 0;
+    for (let i = Math.round(fromMs * 48); i < Math.round(toMs * 48); i++)
+      peak = Math.max(peak, Math.abs(left![i] ?? 0));
+    return peak;
+  };
+  assert.equal(level(0, events[0].t - 1), 0, 'silence before the first hit');
+  assert.ok(level(events[0].t, events[0].t + 50) > 0.1, 'the hit is audible');
+  assert.ok(left!.length / 48000 >= 2, 'covers the recording');
+});
+
+test('--events writes a file; --params reach the plugin; "-" reads stdin', async () => {
+  const recording = await readFile(join(dir, 'appear.jsonl'), 'utf8');
+  const { code, stdout, stderr } = await bambam(
+    ['run', 'counter.ts', '--landmarks', '-', '--events', 'events.jsonl', '--params', 'level=0.25'],
+    recording,
+  );
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout, '');
+  const lines = (await readFile(join(dir, 'events.jsonl'), 'utf8')).trim().split('\n');
+  assert.deepEqual(
+    lines.map((line) => JSON.parse(line)),
+    [
+      { t: 100, sound: 'click', velocity: 0.25, pan: -0.5 },
+      { t: 300, sound: 'click', velocity: 0.25, pan: -0.5 },
+    ],
+  );
+  const loud = await bambam([
+    'run',
+    'counter.ts',
+    '--landmarks',
+    'appear.jsonl',
+    '--params',
+    'loud=true',
+    'level=0',
+  ]);
+  assert.equal(JSON.parse(loud.stdout.split('\n')[0]!).velocity, 1);
+});
+
+test('bad --params are clear errors', async () => {
+  const unknown = await bambam(['run', 'counter.ts', '--landmarks', 'appear.jsonl', '--params', 'volume=1']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /unknown param 'volume' \(the plugin has: loud, level\)/);
+  const range = await bambam(['run', 'counter.ts', '--landmarks', 'appear.jsonl', '--params', 'level=7']);
+  assert.equal(range.code, 1);
+  assert.match(range.stderr, /level/);
+  const type = await bambam(['run', 'counter.ts', '--landmarks', 'appear.jsonl', '--params', 'loud=yes']);
+  assert.match(type.stderr, /param 'loud' must be true or false/);
+});
+
+test('a bad JSON line is reported with its line number', async () => {
+  await writeFile(
+    join(dir, 'broken.jsonl'),
+    `${JSON.stringify({ t: 0, width: 1, height: 1, hands: [] })}\n\n{"t": 1,\n`,
+  );
+  const { code, stderr } = await bambam(['run', 'counter.ts', '--landmarks', 'broken.jsonl']);
+  assert.equal(code, 1);
+  assert.match(stderr, /broken\.jsonl:3: not valid JSON/);
+  await writeFile(
+    join(dir, 'shape.jsonl'),
+    `${JSON.stringify({ t: 0, width: 1, height: 1, hands: 'none' })}\n`,
+  );
+  const shape = await bambam(['run', 'counter.ts', '--landmarks', 'shape.jsonl']);
+  assert.equal(shape.code, 1);
+  assert.match(shape.stderr, /shape\.jsonl:1: bad frame: frame\.hands must be an array/);
+});
+
+test('a plugin error is printed with plugin, message and file:line:column, exit 1', async () => {
+  const { code, stderr } = await bambam(['run', 'thrower.ts', '--landmarks', 'strokes.jsonl']);
+  assert.equal(code, 1);
+  assert.match(stderr, /plugin error \(frame\)/);
+  assert.match(stderr, /thrower/);
+  assert.match(stderr, /third frame/);
+  assert.match(stderr, /thrower\.ts:11:\d+/);
+  assert.match(stderr, /strokes\.jsonl:3/);
+});
+
+test('a plugin that does not compile is reported with its location', async () => {
+  await writeFile(join(dir, 'syntax.ts'), 'export default {\n  name: ,\n};\n');
+  const { code, stderr } = await bambam(['run', 'syntax.ts', '--landmarks', 'appear.jsonl']);
+  assert.equal(code, 1);
+  assert.match(stderr, /plugin error \(compile\)/);
+  assert.match(stderr, /syntax\.ts:2:\d+/);
+});
+
+test('missing files are clear errors', async () => {
+  const plugin = await bambam(['run', 'nope.ts', '--landmarks', 'appear.jsonl']);
+  assert.match(plugin.stderr, /no such plugin/);
+  const recording = await bambam(['run', 'counter.ts', '--landmarks', 'nope.jsonl']);
+  assert.match(recording.stderr, /no such recording/);
+});

@@ -1,0 +1,251 @@
+/**
+ * `bambam run <plugin> --landmarks <recording.jsonl | ->`: plays a plugin offline on a landmark
+ * recording, in the same sandbox the engine uses, and reports what it played (JSON lines) and
+ * how it sounds (a WAV rendered with the engine's mixer).
+ */
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Frame } from '../../frame.ts';
+import type { PlayEvent } from '../../plugin.ts';
+import { type Command, CommandError, type CommandIO, parseCommandArgs, UsageError } from '../command.ts';
+
+const help = `
+Usage: bambam run <plugin dir or file> --landmarks <recording.jsonl | -> [options]
+
+Runs an instrument plugin on a landmark recording (JSON lines, one frame per line, as
+\`bambam track\` prints) in the same sandbox the engine uses, and writes every sound it played
+as a JSON line: {"t": ms, "sound": name, "velocity": 0..1, "pan": -1..1}.
+
+Arguments:
+  <plugin>             a plugin directory (package.json "main", or src/index.ts) or a .ts/.js file
+
+Options:
+  --landmarks <file>   the recording; "-" reads standard input (required)
+  --events <file>      write the events there instead of standard output
+  --out <file.wav>     also render the audio the engine would play: 48 kHz stereo 16-bit WAV,
+                       starting at the recording's first frame, with the engine's mixer
+  --params k=v ...     set plugin params (numbers, true/false, or a choice); repeatable
+  -h, --help           this help
+
+The per-frame time budget applies as in the engine; the CPU budget across frames does not
+(a recording is played faster than real time).
+
+A plugin error is printed with the plugin's name and file:line:column. After a non-fatal
+one (the frame threw, or ran over its budget) the run goes on, as in the engine; a fatal one
+(the plugin was disabled) stops it. Either way the exit code is 1.
+
+Exit codes: 0 done, 1 plugin error or bad recording, 2 usage.
+
+Example:
+  bambam run plugins/bam-drum --landmarks strokes.jsonl --out strokes.wav --params sound=snare
+`;
+
+/** A parsed `--params` value, by the param's declared type. */
+function paramValue(
+  key: string,
+  text: string,
+  spec: { type?: string } | undefined,
+  known: string[],
+): unknown {
+  if (!spec)
+    throw new CommandError(
+      `unknown param '${key}'${known.length ? ` (the plugin has: ${known.join(', ')})` : ''}`,
+    );
+  if (spec.type === 'number') {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value))
+      throw new CommandError(`param '${key}' must be a number, got '${text}'`);
+    return value;
+  }
+  if (spec.type === 'boolean') {
+    if (text !== 'true' && text !== 'false')
+      throw new CommandError(`param '${key}' must be true or false, got '${text}'`);
+    return text === 'true';
+  }
+  return text;
+}
+
+/** Pulls `--params a=1 b=2` (several values after one flag) out of argv; parseArgs takes one per flag. */
+function splitParams(argv: readonly string[]): { rest: string[]; params: string[] } {
+  const rest: string[] = [];
+  const params: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--params' || arg === '--param') {
+      if (i + 1 >= argv.length || argv[i + 1]!.startsWith('--'))
+        throw new UsageError(`${arg} needs k=v values`);
+      while (i + 1 < argv.length && /^[^-=][^=]*=/.test(argv[i + 1]!)) params.push(argv[++i]!);
+    } else if (arg.startsWith('--params=')) {
+      params.push(arg.slice('--params='.length));
+    } else {
+      rest.push(arg);
+    }
+  }
+  return { rest, params };
+}
+
+/** Reads a recording line by line; bad lines throw with their number. */
+async function* readFrames(
+  input: NodeJS.ReadableStream,
+  name: string,
+): AsyncGenerator<{ frame: Frame; line: number }> {
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === '') continue;
+    let frame: unknown;
+    try {
+      frame = JSON.parse(text);
+    } catch (error) {
+      throw new CommandError(`${name}:${line}: not valid JSON (${(error as Error).message})`);
+    }
+    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+      throw new CommandError(`${name}:${line}: expected a frame object {t, width, height, hands}`);
+    }
+    yield { frame: frame as Frame, line };
+  }
+}
+
+/** Writes a line, waiting when the stream asks us to. */
+async function writeLine(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  if (!stream.write(`${text}\n`)) await new Promise<void>((done) => stream.once('drain', done));
+}
+
+const command: Command = {
+  name: 'run',
+  summary: 'Run a plugin on a landmark recording: events as JSON lines, audio as WAV',
+  help,
+  async run(argv, io: CommandIO) {
+    const { rest, params } = splitParams(argv);
+    const { values, positionals } = parseCommandArgs(rest, {
+      landmarks: { type: 'string' },
+      events: { type: 'string' },
+      out: { type: 'string' },
+    });
+    if (positionals.length !== 1) throw new UsageError('expected one plugin (a directory or a file)');
+    if (!values.landmarks) throw new UsageError('--landmarks <recording.jsonl | -> is required');
+    const pluginPath = resolve(io.cwd, positionals[0]!);
+    if (!existsSync(pluginPath)) throw new CommandError(`no such plugin: ${pluginPath}`);
+    const recordingName = values.landmarks === '-' ? '<stdin>' : values.landmarks;
+    const recordingPath = values.landmarks === '-' ? undefined : resolve(io.cwd, values.landmarks);
+    if (recordingPath && !existsSync(recordingPath))
+      throw new CommandError(`no such recording: ${recordingPath}`);
+
+    // Loaded lazily: esbuild, isolated-vm and Tone are heavy, and `--help` needs none of them.
+    const { compilePlugin, PluginError, PluginSandbox, DEFAULT_SANDBOX_LIMITS } = await import(
+      '../../runtime/sandbox/index.ts'
+    );
+    const reportPluginError = (error: unknown): number => {
+      if (!(error instanceof PluginError)) throw error;
+      io.stderr.write(`bambam run: plugin error (${error.code}): ${error.format()}\n`);
+      if (error.pluginStack) io.stderr.write(`${error.pluginStack}\n`);
+      return 1;
+    };
+    const cpuBudget = {
+      windowMs: DEFAULT_SANDBOX_LIMITS.cpuBudget.windowMs,
+      maxMs: DEFAULT_SANDBOX_LIMITS.cpuBudget.windowMs,
+    };
+    const onLog = (entry: {
+      level: string;
+      message: string;
+      location?: { file?: string; line: number; column: number };
+    }) => {
+      const where = entry.location
+        ? ` (${entry.location.file ?? ''}:${entry.location.line}:${entry.location.column})`
+        : '';
+      io.stderr.write(`[plugin ${entry.level}] ${entry.message}${where}\n`);
+    };
+
+    let sandbox: InstanceType<typeof PluginSandbox>;
+    try {
+      const compiled = await compilePlugin({ entry: pluginPath });
+      sandbox = await PluginSandbox.load(compiled, { limits: { cpuBudget }, onLog });
+      if (params.length > 0) {
+        const specs = sandbox.description.params as Record<string, { type?: string }>;
+        const parsed: Record<string, unknown> = {};
+        for (const pair of params) {
+          const at = pair.indexOf('=');
+          const key = pair.slice(0, at);
+          parsed[key] = paramValue(key, pair.slice(at + 1), specs[key], Object.keys(specs));
+        }
+        try {
+          sandbox.setParams(parsed); // validates ranges and choices
+        } catch (error) {
+          if (error instanceof PluginError) throw error;
+          throw new CommandError(`bad --params: ${(error as Error).message}`);
+        }
+        // Reload so that state() and setup() see the params, as they would in the engine.
+        sandbox.dispose();
+        sandbox = await PluginSandbox.load(compiled, { limits: { cpuBudget }, onLog, params: parsed });
+      }
+    } catch (error) {
+      return reportPluginError(error);
+    }
+
+    const bankPromise = values.out
+      ? import('../../runtime/sound/index.ts').then(({ SoundBank }) =>
+          SoundBank.render(sandbox.description.sounds),
+        )
+      : undefined;
+    bankPromise?.catch(() => {}); // awaited below; don't let it be unhandled meanwhile
+
+    const eventsStream =
+      values.events && values.events !== '-' ? createWriteStream(resolve(io.cwd, values.events)) : io.stdout;
+    const played: PlayEvent[] = [];
+    let frames = 0;
+    let firstT: number | undefined;
+    let lastT = 0;
+    let exitCode = 0;
+    try {
+      const input = recordingPath ? createReadStream(recordingPath) : io.stdin;
+      for await (const { frame, line } of readFrames(input, recordingName)) {
+        let events: PlayEvent[];
+        try {
+          events = await sandbox.onFrame(frame);
+        } catch (error) {
+          if (error instanceof PluginError) {
+            // Like the engine: a non-fatal error loses that frame's plays and the run goes on.
+            io.stderr.write(`bambam run: at ${recordingName}:${line} (t = ${frame.t} ms)\n`);
+            exitCode = reportPluginError(error);
+            if (error.fatal || sandbox.disabled) break;
+            continue;
+          }
+          throw new CommandError(
+            `${recordingName}:${line}: bad frame: ${(error as Error).message.replace(/^onFrame: /, '')}`,
+          );
+        }
+        frames++;
+        firstT ??= frame.t;
+        lastT = Math.max(lastT, frame.t);
+        for (const event of events) {
+          const line = { t: event.t, sound: event.sound, velocity: event.velocity, pan: event.pan };
+          played.push(line);
+          await writeLine(eventsStream, JSON.stringify(line));
+        }
+      }
+    } finally {
+      sandbox.dispose();
+      if (eventsStream !== io.stdout) await new Promise<void>((done) => eventsStream.end(() => done()));
+    }
+
+    if (values.out) {
+      let bank: Awaited<NonNullable<typeof bankPromise>>;
+      try {
+        bank = await bankPromise!;
+      } catch (error) {
+        throw new CommandError(`the plugin's sounds can't be rendered: ${(error as Error).message}`);
+      }
+      const { renderEventsToWav } = await import('../../runtime/sound/index.ts');
+      const { wav, seconds } = await renderEventsToWav(played, bank, firstT ?? 0, lastT);
+      await writeFile(resolve(io.cwd, values.out), wav);
+      io.stderr.write(`bambam run: wrote ${values.out} (${seconds.toFixed(2)} s)\n`);
+    }
+    io.stderr.write(`bambam run: ${frames} frames, ${played.length} events\n`);
+    return exitCode;
+  },
+};
+
+export default command;

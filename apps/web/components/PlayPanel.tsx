@@ -1,0 +1,84 @@
+'use client';
+/**
+ * The play view: camera + hand overlay, connection state, start/stop, camera choice, the
+ * instrument's params and sounds, and the latency readout. `compact` is the editor's side panel.
+ */
+import { useEffect, useRef } from 'react';
+import { CameraPicker } from './CameraPicker.tsx';
+import { useEngine, useEngineSnapshot } from './EngineProvider.tsx';
+import { LatencyReadout } from './LatencyReadout.tsx';
+import { ParamControls } from './ParamControls.tsx';
+import { ProblemBanner } from './ProblemBanner.tsx';
+import { SoundList } from './SoundList.tsx';
+import { StatusBadge } from './StatusBadge.tsx';
+import { VideoStage } from './VideoStage.tsx';
+
+export function PlayPanel({
+  autostart = false,
+  compact = false,
+}: {
+  autostart?: boolean;
+  compact?: boolean;
+}) {
+  const client = useEngine();
+  const snapshot = useEngineSnapshot(client);
+  const audioRef = useRef<HTMLAudioElement>(null);
+  const autostarted = useRef(false);
+
+  useEffect(() => {
+    client?.attachAudio(audioRef.current);
+    return () => client?.attachAudio(null);
+  }, [client]);
+
+  useEffect(() => {
+    if (!client || !autostart || autostarted.current) return;
+    autostarted.current = true;
+    void client.start();
+  }, [client, autostart]);
+
+  const playing = snapshot?.wantsMedia ?? false;
+  const plugin = snapshot?.plugin ?? null;
+
+  return (
+    <div className={compact ? 'play play-compact' : 'play'} data-testid="play-panel">
+      <div className="play-main">
+        <div className="toolbar">
+          <button
+            type="button"
+            className={playing ? 'button' : 'button primary'}
+            disabled={!client}
+            onClick={() => void (playing ? client?.stop() : client?.start())}
+            data-testid="start-stop"
+          >
+            {playing ? '■ Stop' : '▶ Start'}
+          </button>
+          {client && <CameraPicker client={client} selected={snapshot?.cameraId ?? null} />}
+          <span className="spacer" />
+          <StatusBadge snapshot={snapshot} />
+        </div>
+        <ProblemBanner problem={snapshot?.problem ?? null} />
+        {client ? <VideoStage client={client} /> : <div className="stage" />}
+        {/* biome-ignore lint/a11y/useMediaCaption: the instrument's sound has no words to caption */}
+        <audio ref={audioRef} autoPlay data-testid="instrument-audio" />
+      </div>
+      <aside className="play-side">
+        <section className="panel plugin-card">
+          <h3>Instrument</h3>
+          {plugin ? (
+            <>
+              <p className="plugin-name" data-testid="plugin-name">
+                {plugin.name} <span className="muted">v{plugin.version}</span>
+              </p>
+              <p className="muted">{plugin.description}</p>
+            </>
+          ) : (
+            <p className="muted">Waiting for the engine…</p>
+          )}
+        </section>
+        {client && <ParamControls client={client} plugin={plugin} />}
+        <SoundList sounds={plugin?.sounds} />
+        {client && <LatencyReadout client={client} />}
+      </aside>
+    </div>
+  );
+}

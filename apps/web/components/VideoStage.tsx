@@ -1,0 +1,137 @@
+'use client';
+/**
+ * The camera preview with the tracked hands drawn over it, and a flash on each hit. The video
+ * is mirrored (a selfie view, so moving your right hand moves the hand on the right); the
+ * overlay mirrors the landmarks the same way and maps them into the video's visible picture
+ * (`object-fit: contain`), so bones sit on the hand whatever the element's size.
+ */
+import type { Telemetry } from '@bambam/sdk/protocol';
+import { useEffect, useRef, useState } from 'react';
+import type { EngineClient } from '../lib/engine-client.ts';
+import { drawHands, HAND_COLORS, palmCenter, toCanvas, videoContentRect } from '../lib/hand-drawing.ts';
+
+/** Telemetry older than this is not drawn: the hands would lag behind the video. */
+const STALE_MS = 400;
+const RIPPLE_MS = 450;
+
+interface Ripple {
+  readonly x: number;
+  readonly y: number;
+  readonly at: number;
+  readonly strength: number;
+  readonly color: string;
+}
+
+export function VideoStage({ client, mirrored = true }: { client: EngineClient; mirrored?: boolean }) {
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const flashRef = useRef<HTMLDivElement>(null);
+  const [hasCamera, setHasCamera] = useState(client.cameraStream !== null);
+
+  // The local camera stream into the preview.
+  useEffect(() => {
+    const show = (stream: MediaStream | null) => {
+      const video = videoRef.current;
+      setHasCamera(stream !== null);
+      if (!video) return;
+      video.srcObject = stream;
+      if (stream) void video.play().catch(() => undefined);
+    };
+    show(client.cameraStream);
+    return client.on('camera', show);
+  }, [client]);
+
+  // Overlay: draw the latest telemetry once per display frame.
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    const video = videoRef.current;
+    if (!canvas || !video) return;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    let latest: { telemetry: Telemetry; at: number } | null = null;
+    const ripples: Ripple[] = [];
+    let raf = 0;
+
+    const offTelemetry = client.on('telemetry', (telemetry) => {
+      const at = performance.now();
+      latest = { telemetry, at };
+      if (telemetry.hits.length === 0) return;
+      const strength = Math.max(...telemetry.hits.map((h) => h.velocity));
+      const flash = flashRef.current;
+      if (flash) {
+        flash.style.setProperty('--strength', String(0.25 + 0.55 * strength));
+        flash.classList.remove('flash-on');
+        void flash.offsetWidth; // restart the CSS animation
+        flash.classList.add('flash-on');
+      }
+      // A ripple on the hand that moved down the most recently: the lowest palm is a good guess.
+      const hands = [...telemetry.hands].sort((a, b) => palmCenter(b).y - palmCenter(a).y);
+      const hand = hands[0];
+      if (hand) {
+        const p = palmCenter(hand);
+        ripples.push({ ...p, at, strength, color: HAND_COLORS[hand.handedness] ?? '#fff' });
+      }
+    });
+
+    const draw = () => {
+      raf = requestAnimationFrame(draw);
+      const dpr = window.devicePixelRatio || 1;
+      const box = { width: canvas.clientWidth, height: canvas.clientHeight };
+      if (canvas.width !== Math.round(box.width * dpr) || canvas.height !== Math.round(box.height * dpr)) {
+        canvas.width = Math.round(box.width * dpr);
+        canvas.height = Math.round(box.height * dpr);
+      }
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.clearRect(0, 0, box.width, box.height);
+      const now = performance.now();
+      const frame = latest?.telemetry;
+      const size =
+        video.videoWidth > 0
+          ? { width: video.videoWidth, height: video.videoHeight }
+          : { width: frame?.width ?? 640, height: frame?.height ?? 480 };
+      const rect = videoContentRect(box, size, 'contain');
+      if (latest && frame && now - latest.at < STALE_MS) {
+        const age = (now - latest.at) / STALE_MS;
+        drawHands(ctx, frame.hands, rect, { mirrored, opacity: age < 0.5 ? 1 : 2 * (1 - age) });
+      }
+      while (ripples.length > 0 && now - ripples[0]!.at > RIPPLE_MS) ripples.shift();
+      for (const r of ripples) {
+        const k = (now - r.at) / RIPPLE_MS;
+        const [x, y] = toCanvas(r, rect, mirrored);
+        ctx.beginPath();
+        ctx.arc(x, y, 12 + k * rect.width * 0.12 * (0.5 + r.strength), 0, Math.PI * 2);
+        ctx.strokeStyle = r.color;
+        ctx.globalAlpha = 1 - k;
+        ctx.lineWidth = 5 * (1 - k) + 1;
+        ctx.stroke();
+        ctx.globalAlpha = 1;
+      }
+    };
+    raf = requestAnimationFrame(draw);
+    return () => {
+      cancelAnimationFrame(raf);
+      offTelemetry();
+    };
+  }, [client, mirrored]);
+
+  return (
+    <div className="stage" data-testid="stage">
+      <video
+        ref={videoRef}
+        className={mirrored ? 'stage-video mirrored' : 'stage-video'}
+        muted
+        playsInline
+        autoPlay
+        data-testid="camera-preview"
+      />
+      <canvas ref={canvasRef} className="stage-overlay" data-testid="hand-overlay" />
+      <div ref={flashRef} className="stage-flash" data-testid="hit-flash" />
+      {!hasCamera && (
+        <div className="stage-placeholder">
+          <span aria-hidden>✋</span>
+          <p>Press Start and move a hand down to play.</p>
+        </div>
+      )}
+    </div>
+  );
+}

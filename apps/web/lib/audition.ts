@@ -1,0 +1,168 @@
+/**
+ * Auditions a plugin's sounds in the browser with Tone.js, rendering each patch exactly the way
+ * the engine does (`sdk/src/runtime/sound/tone.ts` + `render.ts`): same defaults, an offline
+ * render at 48 kHz stereo of `new Tone[instrument](options)` triggered at 0 with
+ * `triggerAttackRelease(note, duration)` (`triggerAttackRelease(duration)` for NoiseSynth),
+ * then the sound's gain, scaled down to peak at full scale if louder, silent tail trimmed. So
+ * what you hear in the editor is what the engine plays. The plugins page reuses this module.
+ */
+import type { ToneSound } from '@bambam/sdk';
+import type { SoundInfo } from '@bambam/sdk/protocol';
+
+/** The engine's sample rate and the render's: matches `SAMPLE_RATE` in the SDK runtime. */
+export const AUDITION_SAMPLE_RATE = 48000;
+/** Defaults the engine's validator fills in (`TONE_DEFAULTS`, `MAX_SOUND_SECONDS`). */
+export const TONE_SOUND_DEFAULTS = { note: 'C2', duration: 0.1, tail: 1, maxSeconds: 4 } as const;
+const SILENCE = 10 ** (-90 / 20);
+
+// biome-ignore lint/suspicious/noExplicitAny: Tone's module namespace, typed loosely on purpose (only a few entry points are used)
+type ToneModule = any;
+
+let tonePromise: Promise<ToneModule> | undefined;
+
+/** Loads Tone.js from the local bundle, once (never a CDN). */
+export function loadTone(): Promise<ToneModule> {
+  tonePromise ??= import('tone');
+  return tonePromise;
+}
+
+/** A rendered sound, ready to play: one Float32Array per channel at 48 kHz. */
+export interface RenderedAudition {
+  readonly channels: readonly Float32Array[];
+  readonly durationMs: number;
+  /** Peak level before gain/normalisation (0..), for display. */
+  readonly peak: number;
+}
+
+/** Fills in the engine validator's defaults. */
+export function withToneDefaults(sound: ToneSound): Required<ToneSound> {
+  const duration = sound.duration ?? TONE_SOUND_DEFAULTS.duration;
+  return {
+    kind: 'tone',
+    instrument: sound.instrument,
+    options: sound.options ?? {},
+    note: sound.note ?? TONE_SOUND_DEFAULTS.note,
+    duration,
+    length: sound.length ?? Math.min(duration + TONE_SOUND_DEFAULTS.tail, TONE_SOUND_DEFAULTS.maxSeconds),
+    gain: sound.gain ?? 1,
+  };
+}
+
+/** Renders a Tone patch offline with the given Tone module, exactly as the engine's `renderTonePatch`. */
+export async function renderToneSound(Tone: ToneModule, patch: ToneSound): Promise<RenderedAudition> {
+  const sound = withToneDefaults(patch);
+  const context = new Tone.OfflineContext(2, sound.length, AUDITION_SAMPLE_RATE);
+  const previous = Tone.getContext();
+  let synth: ToneModule;
+  try {
+    Tone.setContext(context);
+    const Instrument = Tone[sound.instrument];
+    if (typeof Instrument !== 'function') throw new Error(`Tone.js has no instrument '${sound.instrument}'`);
+    synth = new Instrument(structuredClone(sound.options));
+    synth.toDestination();
+    if (sound.instrument === 'NoiseSynth') synth.triggerAttackRelease(sound.duration, 0);
+    else synth.triggerAttackRelease(sound.note, sound.duration, 0);
+  } finally {
+    Tone.setContext(previous);
+  }
+  try {
+    const rendered = await context.render();
+    const buffer: AudioBuffer = typeof rendered.get === 'function' ? rendered.get() : rendered;
+    const channels: Float32Array[] = [];
+    for (let c = 0; c < buffer.numberOfChannels; c++)
+      channels.push(new Float32Array(buffer.getChannelData(c)));
+    return finish(channels, sound.gain);
+  } finally {
+    synth.dispose();
+    context.dispose();
+  }
+}
+
+/** Gain, peak-normalise if over full scale, trim the silent tail (the engine's `finish`). */
+function finish(channels: Float32Array[], gain: number): RenderedAudition {
+  const left = channels[0] ?? new Float32Array(0);
+  const right = channels[1] ?? left;
+  let peak = 0;
+  let end = 0;
+  for (let i = 0; i < left.length; i++) {
+    const level = Math.max(Math.abs(left[i]!), Math.abs(right[i]!)) || 0;
+    if (level > peak) peak = level;
+    if (level * gain > SILENCE) end = i + 1;
+  }
+  const scale = peak * gain > 1 ? 1 / peak : gain;
+  const out = [left, right].map((channel) => {
+    const copy = new Float32Array(end);
+    for (let i = 0; i < end; i++) copy[i] = (channel[i]! || 0) * scale;
+    return copy;
+  });
+  return { channels: out, durationMs: (end / AUDITION_SAMPLE_RATE) * 1000, peak };
+}
+
+const cache = new Map<string, Promise<RenderedAudition>>();
+
+/** Renders (cached by patch) a sound the engine described; samples are fetched if the engine serves them. */
+export function renderAudition(sound: SoundInfo): Promise<RenderedAudition> {
+  const key = JSON.stringify(sound);
+  let rendered = cache.get(key);
+  if (!rendered) {
+    rendered = (async () => {
+      if (sound.kind === 'tone') return renderToneSound(await loadTone(), sound);
+      if (!sound.url)
+        throw new Error('this sample is not served by the engine, so it cannot be auditioned here');
+      const Tone = await loadTone();
+      const response = await fetch(sound.url);
+      if (!response.ok) throw new Error(`could not fetch the sample (${response.status})`);
+      const decoded: AudioBuffer = await Tone.getContext().rawContext.decodeAudioData(
+        await response.arrayBuffer(),
+      );
+      const channels = Array.from({ length: decoded.numberOfChannels }, (_, c) => decoded.getChannelData(c));
+      return { channels, durationMs: decoded.duration * 1000, peak: 1 };
+    })();
+    rendered.catch(() => cache.delete(key));
+    cache.set(key, rendered);
+  }
+  return rendered;
+}
+
+/**
+ * Plays a sound now through the browser's audio output. Must follow a user gesture (a click)
+ * the first time: browsers keep audio suspended until then.
+ */
+export async function audition(
+  sound: SoundInfo,
+  options: { velocity?: number; pan?: number } = {},
+): Promise<void> {
+  const Tone = await loadTone();
+  await Tone.start();
+  const rendered = await renderAudition(sound);
+  const raw: BaseAudioContext = Tone.getContext().rawContext;
+  const length = rendered.channels[0]?.length ?? 0;
+  if (length === 0) return;
+  const buffer = raw.createBuffer(2, length, AUDITION_SAMPLE_RATE);
+  buffer.copyToChannel(new Float32Array(rendered.channels[0]!), 0);
+  buffer.copyToChannel(new Float32Array(rendered.channels[1] ?? rendered.channels[0]!), 1);
+  const source = raw.createBufferSource();
+  source.buffer = buffer;
+  const gain = raw.createGain();
+  gain.gain.value = options.velocity ?? 1;
+  const pan = raw.createStereoPanner();
+  pan.pan.value = options.pan ?? 0;
+  source.connect(gain).connect(pan).connect(raw.destination);
+  source.start();
+}
+
+/** Peak levels in `bins` slices, for drawing a waveform thumbnail. */
+export function waveformPeaks(rendered: RenderedAudition, bins: number): number[] {
+  const left = rendered.channels[0] ?? new Float32Array(0);
+  const right = rendered.channels[1] ?? left;
+  const per = Math.max(1, Math.floor(left.length / bins));
+  const peaks: number[] = [];
+  for (let b = 0; b < bins; b++) {
+    let peak = 0;
+    for (let i = b * per; i < Math.min(left.length, (b + 1) * per); i++) {
+      peak = Math.max(peak, Math.abs(left[i]!), Math.abs(right[i]!));
+    }
+    peaks.push(peak);
+  }
+  return peaks;
+}

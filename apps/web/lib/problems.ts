@@ -1,0 +1,94 @@
+/**
+ * What can go wrong between the player and the engine, phrased as what to do about it. Every
+ * problem the studio shows goes through here so the messages stay consistent.
+ */
+
+export type ProblemKind =
+  | 'camera-denied'
+  | 'camera-missing'
+  | 'camera-busy'
+  | 'camera-unavailable'
+  | 'engine-unreachable'
+  | 'connection-lost'
+  | 'webrtc-failed'
+  | 'session-error';
+
+export interface Problem {
+  readonly kind: ProblemKind;
+  /** Short, shown as a heading. */
+  readonly title: string;
+  /** What happened and what to do about it. */
+  readonly detail: string;
+  /** True while the studio keeps retrying by itself. */
+  readonly retrying?: boolean;
+}
+
+/** Turns a `getUserMedia` failure into an actionable problem. */
+export function cameraProblem(error: unknown): Problem {
+  const name = error instanceof Error || error instanceof DOMException ? error.name : '';
+  const message = error instanceof Error ? error.message : String(error);
+  switch (name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return {
+        kind: 'camera-denied',
+        title: 'Camera access was denied',
+        detail:
+          'Allow the camera for this site (the camera icon in the address bar, or your browser’s site settings), then press Start again.',
+      };
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+      return {
+        kind: 'camera-missing',
+        title: 'No camera found',
+        detail: 'Connect a webcam (or pick another one in the camera list), then press Start again.',
+      };
+    case 'NotReadableError':
+    case 'AbortError':
+      return {
+        kind: 'camera-busy',
+        title: 'The camera is busy',
+        detail: 'Another application or tab is using it. Close it, then press Start again.',
+      };
+    default:
+      return {
+        kind: 'camera-unavailable',
+        title: 'The camera could not be opened',
+        detail: `${message || 'Unknown error'}. Check that a webcam is connected and press Start again.`,
+      };
+  }
+}
+
+/** The browser has no camera API here: almost always a page served over plain http on another host. */
+export function noCameraApiProblem(): Problem {
+  return {
+    kind: 'camera-unavailable',
+    title: 'This page cannot use the camera',
+    detail:
+      'Browsers only allow the camera on https:// or http://localhost. Open the studio through localhost, or serve it over https.',
+  };
+}
+
+export function engineUnreachableProblem(url: string, reason?: string): Problem {
+  return {
+    kind: 'engine-unreachable',
+    title: 'Can’t reach the engine',
+    detail:
+      `Nothing answers at ${url}${reason ? ` (${reason})` : ''}. Start it with \`npm start\` ` +
+      '(studio and engine together) or `npm start -w @bambam/engine`, or point the studio at it with BAMBAM_ENGINE_URL. Retrying…',
+    retrying: true,
+  };
+}
+
+export function connectionLostProblem(url: string): Problem {
+  return {
+    kind: 'connection-lost',
+    title: 'Lost the connection to the engine',
+    detail: `The engine at ${url} stopped answering. Reconnecting by itself; your instrument is restored when it is back.`,
+    retrying: true,
+  };
+}
+
+export function webrtcProblem(detail: string, retrying: boolean): Problem {
+  return { kind: 'webrtc-failed', title: 'The media connection failed', detail, retrying };
+}

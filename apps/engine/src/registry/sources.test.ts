@@ -97,7 +97,7 @@ describe('saved sources (/api/sources) and their catalog', () => {
     });
     const saved = await catalog!.resolve('my-beat');
     assert.ok(saved?.source?.includes("name: 'my-beat'"));
-    const sandbox = await PluginSandbox.load(saved.compiled);
+    const sandbox = await PluginSandbox.load(saved!.compiled);
     assert.equal(sandbox.description.version, '0.3.0');
     sandbox.dispose();
 

@@ -103,6 +103,9 @@ test('missing arguments are usage errors (exit 2)', async () => {
   const none = await bambam(['run', '--landmarks', 'appear.jsonl']);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /expected one plugin/);
+  const budget = await bambam(['run', 'counter.ts', '--landmarks', 'appear.jsonl', '--frame-budget', 'soon']);
+  assert.equal(budget.code, 2);
+  assert.match(budget.stderr, /--frame-budget must be a number of ms/);
 });
 
 test('plays bam-drum on a recording: one event per stroke, a WAV with the hits in it', async () => {

@@ -27,10 +27,13 @@ Options:
   --out <file.wav>     also render the audio the engine would play: 48 kHz stereo 16-bit WAV,
                        starting at the recording's first frame, with the engine's mixer
   --params k=v ...     set plugin params (numbers, true/false, or a choice); repeatable
+  --frame-budget <ms>  time budget of one onFrame call (default 50: ten times the engine's, so
+                       a loaded machine doesn't drop frames; frames over the engine's budget
+                       are counted and reported). Pass 5 to enforce the engine's budget.
   -h, --help           this help
 
-The per-frame time budget applies as in the engine; the CPU budget across frames does not
-(a recording is played faster than real time).
+The sandbox is the engine's, with its memory and play limits. The CPU budget across frames
+does not apply (a recording is played faster than real time).
 
 A plugin error is printed with the plugin's name and file:line:column. After a non-fatal
 one (the frame threw, or ran over its budget) the run goes on, as in the engine; a fatal one
@@ -124,7 +127,14 @@ const command: Command = {
       landmarks: { type: 'string' },
       events: { type: 'string' },
       out: { type: 'string' },
+      'frame-budget': { type: 'string' },
     });
+    const frameBudgetMs = values['frame-budget'] === undefined ? 50 : Number(values['frame-budget']);
+    if (!Number.isFinite(frameBudgetMs) || frameBudgetMs <= 0 || frameBudgetMs > 10000) {
+      throw new UsageError(
+        `--frame-budget must be a number of ms in (0, 10000], got '${values['frame-budget']}'`,
+      );
+    }
     if (positionals.length !== 1) throw new UsageError('expected one plugin (a directory or a file)');
     if (!values.landmarks) throw new UsageError('--landmarks <recording.jsonl | -> is required');
     const pluginPath = resolve(io.cwd, positionals[0]!);
@@ -144,9 +154,15 @@ const command: Command = {
       if (error.pluginStack) io.stderr.write(`${error.pluginStack}\n`);
       return 1;
     };
-    const cpuBudget = {
-      windowMs: DEFAULT_SANDBOX_LIMITS.cpuBudget.windowMs,
-      maxMs: DEFAULT_SANDBOX_LIMITS.cpuBudget.windowMs,
+    // The engine's limits, except: no CPU budget across frames (a recording plays faster than
+    // real time) and a roomier per-frame budget (see --frame-budget).
+    const engineBudgetMs = DEFAULT_SANDBOX_LIMITS.frameBudgetMs;
+    const limits = {
+      frameBudgetMs,
+      cpuBudget: {
+        windowMs: DEFAULT_SANDBOX_LIMITS.cpuBudget.windowMs,
+        maxMs: DEFAULT_SANDBOX_LIMITS.cpuBudget.windowMs,
+      },
     };
     const onLog = (entry: {
       level: string;
@@ -162,7 +178,7 @@ const command: Command = {
     let sandbox: InstanceType<typeof PluginSandbox>;
     try {
       const compiled = await compilePlugin({ entry: pluginPath });
-      sandbox = await PluginSandbox.load(compiled, { limits: { cpuBudget }, onLog });
+      sandbox = await PluginSandbox.load(compiled, { limits, onLog });
       if (params.length > 0) {
         const specs = sandbox.description.params as Record<string, { type?: string }>;
         const parsed: Record<string, unknown> = {};
@@ -179,7 +195,7 @@ const command: Command = {
         }
         // Reload so that state() and setup() see the params, as they would in the engine.
         sandbox.dispose();
-        sandbox = await PluginSandbox.load(compiled, { limits: { cpuBudget }, onLog, params: parsed });
+        sandbox = await PluginSandbox.load(compiled, { limits, onLog, params: parsed });
       }
     } catch (error) {
       return reportPluginError(error);
@@ -196,6 +212,8 @@ const command: Command = {
       values.events && values.events !== '-' ? createWriteStream(resolve(io.cwd, values.events)) : io.stdout;
     const played: PlayEvent[] = [];
     let frames = 0;
+    let overBudget = 0;
+    let slowestMs = 0;
     let firstT: number | undefined;
     let lastT = 0;
     let exitCode = 0;
@@ -218,6 +236,9 @@ const command: Command = {
           );
         }
         frames++;
+        const frameMs = sandbox.stats.lastFrameMs;
+        slowestMs = Math.max(slowestMs, frameMs);
+        if (frameMs > engineBudgetMs) overBudget++;
         firstT ??= frame.t;
         lastT = Math.max(lastT, frame.t);
         for (const event of events) {
@@ -242,6 +263,12 @@ const command: Command = {
       const { wav, seconds } = await renderEventsToWav(played, bank, firstT ?? 0, lastT);
       await writeFile(resolve(io.cwd, values.out), wav);
       io.stderr.write(`bambam run: wrote ${values.out} (${seconds.toFixed(2)} s)\n`);
+    }
+    if (overBudget > 0) {
+      io.stderr.write(
+        `bambam run: warning: ${overBudget} frame(s) took longer than the engine's ${engineBudgetMs} ms budget ` +
+          `(slowest ${slowestMs.toFixed(1)} ms); the engine would have stopped them\n`,
+      );
     }
     io.stderr.write(`bambam run: ${frames} frames, ${played.length} events\n`);
     return exitCode;

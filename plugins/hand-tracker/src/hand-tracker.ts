@@ -60,22 +60,30 @@ export class HandTracker {
     const worker = new Worker(new URL('./tracker-worker.ts', import.meta.url), {
       workerData: { ...options },
     });
-    const failure = once(worker, 'error').then(([error]) => {
-      throw new Error(`hand tracker worker failed to start: ${(error as Error).message}`);
-    });
-    const ready = new Promise<void>((resolve, reject) => {
-      worker.once('message', (message: FromWorker) => {
-        if (message.type === 'ready') resolve();
-        else
-          reject(
-            new Error(
-              message.type === 'init-failed' ? message.message : `unexpected first message ${message.type}`,
-            ),
-          );
-      });
-    });
     try {
-      await Promise.race([ready, failure]);
+      // Wait for 'ready', a startup failure, an error or an exit, whichever comes first; then
+      // drop these listeners (the tracker installs its own).
+      await new Promise<void>((resolve, reject) => {
+        const settle = (error?: Error) => {
+          worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+          if (error) reject(error);
+          else resolve();
+        };
+        const onMessage = (message: FromWorker) => {
+          if (message.type === 'ready') settle();
+          else
+            settle(
+              new Error(
+                message.type === 'init-failed' ? message.message : `unexpected message ${message.type}`,
+              ),
+            );
+        };
+        const onError = (error: Error) =>
+          settle(new Error(`hand tracker worker failed to start: ${error.message}`));
+        const onExit = (code: number) =>
+          settle(new Error(`hand tracker worker exited while starting (code ${code})`));
+        worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      });
     } catch (error) {
       await worker.terminate();
       throw error;

@@ -3,6 +3,7 @@
  * `.cache/models/`), else converted from the installed `@mediapipe/hands` package on the spot
  * (a few hundred ms; nothing is downloaded) and cached for next time when the folder is writable.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,7 @@ export async function convertAndCache(
   const onnx = convertTfliteToOnnx(await readTfliteModel(kind, variant), `${kind}_${variant}`);
   const path = cachedModelPath(kind, variant, dir);
   await mkdir(dir, { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
+  const temporary = `${path}.${randomUUID()}.tmp`; // worker threads share a pid
   await writeFile(temporary, onnx);
   await rename(temporary, path);
   return onnx;

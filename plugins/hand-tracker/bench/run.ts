@@ -1,0 +1,121 @@
+/**
+ * `npm run bench -w @bambam/hand-tracker`: how long the hand tracker takes, on this machine.
+ * Prints figures; asserts nothing. Uses the stroke clip from the shared fixtures (one hand),
+ * or blank frames (no hand: palm detection on every frame) when the fixtures are absent.
+ */
+import { cpus, loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import * as ort from 'onnxruntime-node';
+import { HandTracker } from '../src/hand-tracker.ts';
+import { loadOnnxModel } from '../src/models/load.ts';
+import { MODEL_VARIANTS } from '../src/models/sources.ts';
+import { HandPipeline } from '../src/pipeline/hand-pipeline.ts';
+import { fixturesDir } from '../src/testing/fixtures.ts';
+import type { RgbImage } from '../src/types.ts';
+import { readVideoFrames } from '../src/video-file.ts';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+
+function stats(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return `median ${at(0.5).toFixed(2)} ms, p90 ${at(0.9).toFixed(2)} ms, n=${values.length}`;
+}
+
+async function frames(): Promise<{ source: string; frames: { t: number; image: RgbImage }[] }> {
+  const dir = fixturesDir();
+  if (dir) {
+    const clip = `${dir}/clips/open-hand-4-strokes.mjpeg`;
+    const out: { t: number; image: RgbImage }[] = [];
+    for await (const frame of readVideoFrames(clip)) out.push(frame);
+    return { source: 'open-hand-4-strokes.mjpeg (640x480, one hand)', frames: out };
+  }
+  const image = { data: new Uint8Array(640 * 480 * 3).fill(90), width: 640, height: 480 };
+  return {
+    source: 'blank 640x480 frames (fixtures absent: no hand)',
+    frames: Array.from({ length: 60 }, (_, i) => ({ t: i * 33.3, image })),
+  };
+}
+
+console.log(
+  `hand-tracker bench: ${cpus().length} cores (${cpus()[0]?.model}), load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+console.log('onnxruntime: 1 intra-op thread, spinning off, graph optimisation "all"');
+
+// 1. The raw models.
+for (const variant of MODEL_VARIANTS) {
+  for (const kind of ['palm', 'landmark'] as const) {
+    const session = await ort.InferenceSession.create(await loadOnnxModel(kind, variant), {
+      intraOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    });
+    const size = kind === 'palm' ? 192 : 224;
+    const input = new ort.Tensor('float32', new Float32Array(3 * size * size).fill(0.5), [1, 3, size, size]);
+    const feeds = { [session.inputNames[0]!]: input };
+    for (let i = 0; i < 5; i++) await session.run(feeds);
+    const times: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const started = performance.now();
+      await session.run(feeds);
+      times.push(performance.now() - started);
+    }
+    console.log(`model ${kind} ${variant}: ${stats(times)}`);
+    await session.release();
+  }
+}
+
+// 2. The pipeline per frame, on this thread, split by whether palm detection ran.
+const { source, frames: clip } = await frames();
+console.log(`frames: ${source}`);
+for (const variant of MODEL_VARIANTS) {
+  for (const maxHands of [1, 2]) {
+    const pipeline = await HandPipeline.create({ model: variant, maxHands });
+    const tracking: number[] = [];
+    const searching: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      pipeline.reset();
+      for (const { t, image } of clip) {
+        const { timings } = await pipeline.process(image, t);
+        (timings.palm > 0 ? searching : tracking).push(timings.total);
+      }
+    }
+    const label = `pipeline ${variant}, maxHands ${maxHands}`;
+    if (tracking.length > 0) console.log(`${label}, tracking only: ${stats(tracking)}`);
+    console.log(`${label}, with palm detection: ${stats(searching)}`);
+    await pipeline.dispose();
+  }
+}
+
+// 3. Through the worker: round trip per frame, and what the main thread's event loop felt.
+for (const variant of MODEL_VARIANTS) {
+  const tracker = await HandTracker.create({ model: variant, maxHands: 2 });
+  const roundTrip: number[] = [];
+  const inWorker: number[] = [];
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  for (let round = 0; round < ROUNDS; round++) {
+    tracker.reset();
+    for (const { t, image } of clip) {
+      const started = performance.now();
+      const result = await tracker.track(image, t);
+      roundTrip.push(performance.now() - started);
+      if (result) inWorker.push(result.timings.total);
+    }
+  }
+  delay.disable();
+  console.log(
+    `worker ${variant}, maxHands 2 (palm search every 5th frame): round trip ${stats(roundTrip)}; in worker ${stats(inWorker)}`,
+  );
+  console.log(
+    `worker ${variant}: main event loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(2)} ms, max ${(delay.max / 1e6).toFixed(2)} ms`,
+  );
+  await tracker.dispose();
+}
+console.log(
+  `load average at the end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);

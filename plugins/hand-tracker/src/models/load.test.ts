@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { cachedModelPath, loadOnnxModel } from './load.ts';
+import { parsePackedAssetTable } from './sources.ts';
+
+test('without a built cache the model is converted, cached, and read from the cache next time', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hand-models-'));
+  try {
+    const converted = await loadOnnxModel('landmark', 'lite', join(dir, 'models'));
+    const path = cachedModelPath('landmark', 'lite', join(dir, 'models'));
+    const written = await stat(path);
+    assert.equal(written.size, converted.length);
+    assert.deepEqual(
+      await readdir(join(dir, 'models')),
+      [path.split('/').at(-1)],
+      'no temporary file left behind',
+    );
+    const cached = await loadOnnxModel('landmark', 'lite', join(dir, 'models'));
+    assert.ok(Buffer.from(cached).equals(Buffer.from(converted)), 'same bytes from the cache');
+    assert.equal((await stat(path)).mtimeMs, written.mtimeMs, 'not written again');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the packed-asset table of @mediapipe/hands is read from its loader script', () => {
+  const table = parsePackedAssetTable(
+    'x; "files": [{"filename": "/a/palm_detection_full.tflite", "start": 11, "end": 20}], y',
+  );
+  assert.deepEqual(table, [{ filename: '/a/palm_detection_full.tflite', start: 11, end: 20 }]);
+  assert.throws(() => parsePackedAssetTable('nothing here'), /cannot find the file table/);
+});

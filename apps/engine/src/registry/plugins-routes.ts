@@ -9,7 +9,7 @@ import type { RegistryLogger, RouteModule } from './types.ts';
 
 export const PLUGINS_PREFIX = '/api/plugins';
 
-const notFound = (what: string) => new HttpError(404, 'not-found', `${what} is not in the registry.`);
+const notFound = (message: string) => new HttpError(404, 'not-found', message);
 
 export function createPluginRoutes(registry: Registry, logger: RegistryLogger): RouteModule {
   async function route(
@@ -47,23 +47,23 @@ export function createPluginRoutes(registry: Registry, logger: RegistryLogger): 
     if (extra.length > 0) throw new HttpError(404, 'not-found', 'No such registry route.');
     if (second === undefined) {
       const pkg = await registry.getPackage(name);
-      if (!pkg) throw notFound(`Plugin '${name}'`);
+      if (!pkg) throw notFound(`Plugin '${name}' is not in the registry.`);
       return sendJson(res, 200, pkg);
     }
     if (second === 'resolve' && third === undefined) {
       const range = query.get('range') ?? '*';
       const version = await registry.resolve(name, range);
-      if (!version) throw notFound(`No version of '${name}' matching '${range}'`);
+      if (!version) throw notFound(`No version of '${name}' matches '${range}'.`);
       return sendJson(res, 200, version);
     }
     if (third === undefined) {
       const version = await registry.getVersion(name, second);
-      if (!version) throw notFound(`${name}@${second}`);
+      if (!version) throw notFound(`${name}@${second} is not in the registry.`);
       return sendJson(res, 200, version);
     }
     if (third === 'bundle') {
       const bundle = await registry.readBundle(name, second);
-      if (!bundle) throw notFound(`${name}@${second}`);
+      if (!bundle) throw notFound(`${name}@${second} is not in the registry.`);
       res.writeHead(200, {
         'content-type': 'text/javascript; charset=utf-8',
         'content-length': bundle.bytes.length,
@@ -76,7 +76,7 @@ export function createPluginRoutes(registry: Registry, logger: RegistryLogger): 
     }
     if (third === 'sourcemap') {
       const map = await registry.readSourceMap(name, second);
-      if (!map) throw notFound(`A source map of ${name}@${second}`);
+      if (!map) throw notFound(`${name}@${second} has no source map in the registry.`);
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': map.length });
       res.end(method === 'HEAD' ? undefined : map);
       return;

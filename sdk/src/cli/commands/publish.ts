@@ -160,12 +160,14 @@ async function readBuilt(
   return { manifest, bundle, ...(sourceMap ? { sourceMap } : {}) };
 }
 
+/** Uploads the build in `dir`; `token` is asked for only once the build is known to be there. */
 export async function publish(
   dir: string,
   base: URL,
-  token: string,
+  token: string | (() => string),
 ): Promise<{ name: string; version: string }> {
   const { manifest, bundle, sourceMap } = await readBuilt(dir);
+  const secret = typeof token === 'function' ? token() : token;
   const body = JSON.stringify({
     manifest,
     bundle: bundle.toString('base64'),
@@ -173,7 +175,7 @@ export async function publish(
   });
   const answer = await registryRequest(base, '/api/plugins', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
     body,
     timeoutMs: PUBLISH_TIMEOUT_MS,
   });
@@ -225,8 +227,7 @@ Example:
     const dir = resolve(io.cwd, positionals[0] ?? '.');
     const config = await readConfig(io.env);
     const base = registryUrl(values.registry, io.env, config);
-    const token = publishToken(values.token, io.env, config);
-    const { name, version } = await publish(dir, base, token);
+    const { name, version } = await publish(dir, base, () => publishToken(values.token, io.env, config));
     io.stdout.write(`Published ${name}@${version} to ${base.origin}\n`);
     return 0;
   },

@@ -21,6 +21,8 @@ export const NON_DATA = '$bambamNonData';
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const KEY = /^[A-Za-z_$][\w$-]{0,63}$/;
+/** Keys that would reach prototypes when used on ordinary objects. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_SOUNDS = 64;
 const MAX_PARAMS = 64;
 const MAX_TEXT = 500;
@@ -66,7 +68,11 @@ function validateSoundShapes(sounds: unknown): Record<string, Sound> {
     throw new Error(`'sounds' declares ${names.length} sounds; at most ${MAX_SOUNDS}`);
   const out: Record<string, Sound> = {};
   for (const name of names) {
-    if (!KEY.test(name)) throw new Error(`sound name ${describe(name)} must be an identifier-like key`);
+    if (!KEY.test(name) || RESERVED_KEYS.has(name)) {
+      throw new Error(
+        `sound name ${describe(name)} must be an identifier-like key (not __proto__, constructor, prototype)`,
+      );
+    }
     const sound = sounds[name];
     if (!isRecord(sound)) throw new Error(`sound '${name}' must be an object, got ${describe(sound)}`);
     if (sound.kind === 'tone') {
@@ -96,7 +102,11 @@ export function validateParamSpecs(params: unknown): ParamSpecs {
     throw new Error(`'params' declares ${keys.length} params; at most ${MAX_PARAMS}`);
   const out: Record<string, ParamSpec> = {};
   for (const key of keys) {
-    if (!KEY.test(key)) throw new Error(`param name ${describe(key)} must be an identifier-like key`);
+    if (!KEY.test(key) || RESERVED_KEYS.has(key)) {
+      throw new Error(
+        `param name ${describe(key)} must be an identifier-like key (not __proto__, constructor, prototype)`,
+      );
+    }
     out[key] = validateParamSpec(key, params[key]);
   }
   return out;

@@ -93,6 +93,6 @@ export function formatLocation(location: SourceLocation): string {
 
 function formatMessage(detail: string, options: PluginErrorOptions): string {
   const who = options.plugin ? `Plugin '${options.plugin}': ` : '';
-  const fatal = options.fatal ? ' The plugin is disabled.' : '';
+  const fatal = options.fatal ? '; the plugin is disabled' : '';
   return `${who}${detail}${fatal}`;
 }

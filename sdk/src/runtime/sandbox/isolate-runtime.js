@@ -60,7 +60,7 @@
       return;
     }
     if (typeof sound !== 'string' || !(sound in soundNames)) {
-      return invalid(`ctx.play: unknown sound ${formatValue(sound)}; this plugin's sounds are ${soundList}`);
+      return invalid(`ctx.play: unknown sound ${quote(sound)}; this plugin's sounds are ${soundList}`);
     }
     let velocity = 1;
     let pan = 0;
@@ -69,13 +69,13 @@
       const v = options.velocity;
       if (v !== undefined) {
         if (typeof v !== 'number' || NumberIsNaN(v))
-          return invalid(`ctx.play: velocity must be a number 0..1, got ${formatValue(v)}`);
+          return invalid(`ctx.play: velocity must be a number 0..1, got ${quote(v)}`);
         velocity = MathMax(0, MathMin(1, v));
       }
       const p = options.pan;
       if (p !== undefined) {
         if (typeof p !== 'number' || NumberIsNaN(p))
-          return invalid(`ctx.play: pan must be a number -1..1, got ${formatValue(p)}`);
+          return invalid(`ctx.play: pan must be a number -1..1, got ${quote(p)}`);
         pan = MathMax(-1, MathMin(1, p));
       }
     }
@@ -117,6 +117,11 @@
     if (key in warned) return;
     warned[key] = true;
     logEntry('warn', message, new ErrorCtor().stack);
+  }
+
+  /** Like formatValue, with strings quoted: for values inside a message. */
+  function quote(value) {
+    return typeof value === 'string' ? JSONstringify(value) : formatValue(value);
   }
 
   /** A short text for any value, without trusting it: formatting must never throw. */

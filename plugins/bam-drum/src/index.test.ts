@@ -178,3 +178,26 @@ test('every drum is a valid patch that renders to sound', async () => {
     assert.ok(sound.durationMs > 30 && sound.durationMs <= 900, `${name} lasts ${sound.durationMs} ms`);
   }
 });
+
+test('works at 15 and 60 frames per second', () => {
+  for (const fps of [15, 60]) {
+    const strokes = { count: 4 };
+    const frames = record({
+      durationMs: 4500,
+      fps,
+      hands: [{ trajectory: downStrokes(strokes), wristDrift: 0.05 }],
+    });
+    assertOneHitPerStroke(play(frames), strokeTimes(strokes, 4500), 150);
+  }
+});
+
+test('even at the highest sensitivity, jittery still or drifting hands stay silent', () => {
+  const frames = record({
+    durationMs: 6000,
+    hands: [
+      { trajectory: still(0.3, 0.5), jitter: 0.008, wristDrift: 0.05 },
+      { trajectory: drift(0.7, 0.1, 0.15), jitter: 0.006, handedness: 'Left' },
+    ],
+  });
+  assert.deepEqual(play(frames, { sensitivity: 1 }), []);
+});

@@ -63,6 +63,7 @@ const sounds = {
     instrument: 'NoiseSynth',
     duration: 0.1,
     length: 0.3,
+    gain: 3, // pink noise renders quietly: bring it level with the other drums
     options: { noise: { type: 'pink' }, envelope: { attack: 0.004, decay: 0.12, sustain: 0, release: 0.05 } },
   },
   hat: {

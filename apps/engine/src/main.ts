@@ -5,6 +5,7 @@
  */
 import { ConfigError, configFromEnv } from './config.ts';
 import { createEngine } from './engine.ts';
+import { createRegistryService } from './registry/index.ts';
 
 let config: ReturnType<typeof configFromEnv>;
 try {
@@ -25,10 +26,14 @@ process.on('unhandledRejection', (reason) => {
   console.error(`engine: unhandled rejection #${escaped}:`, reason);
 });
 
-const engine = await createEngine(config).catch((error: Error) => {
-  console.error(`engine: could not start on ${config.host}:${config.port}: ${error.message}`);
-  process.exit(1);
-});
+// The plugin registry and saved sources (/api/plugins, /api/sources) in the data dir.
+const registry = await createRegistryService({ dataDir: config.dataDir });
+const engine = await createEngine(config, { routes: registry.routes, catalogs: registry.catalogs }).catch(
+  (error: Error) => {
+    console.error(`engine: could not start on ${config.host}:${config.port}: ${error.message}`);
+    process.exit(1);
+  },
+);
 console.log(`engine: listening on ${engine.url} (socket.io signaling, metrics at ${engine.url}/metrics)`);
 
 let stopping = false;
@@ -42,6 +47,7 @@ async function shutdown(signal: string): Promise<void> {
   }, 5000);
   force.unref();
   await engine.close();
+  await registry.dispose();
   console.log('engine: stopped');
   process.exit(0);
 }

@@ -62,15 +62,6 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
   }
 }
 
-/** CORS for the studio, which runs on another port: reading is open to any origin. */
-export function allowCors(req: IncomingMessage, res: ServerResponse): void {
-  res.setHeader('access-control-allow-origin', req.headers.origin ?? '*');
-  res.setHeader('vary', 'origin');
-  res.setHeader('access-control-allow-methods', 'GET, POST, PUT, DELETE, OPTIONS');
-  res.setHeader('access-control-allow-headers', 'authorization, content-type');
-  res.setHeader('access-control-max-age', '600');
-}
-
 /** Splits a path under `prefix` into decoded segments, or undefined when it is not under it. */
 export function segmentsUnder(
   url: string | undefined,

@@ -3,7 +3,7 @@
  * Reading is open; publishing needs `Authorization: Bearer <token>`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { allowCors, answer, HttpError, readJson, segmentsUnder, sendJson } from './http.ts';
+import { answer, HttpError, readJson, segmentsUnder, sendJson } from './http.ts';
 import type { Registry } from './registry.ts';
 import type { RegistryLogger, RouteModule } from './types.ts';
 
@@ -88,11 +88,6 @@ export function createPluginRoutes(registry: Registry, logger: RegistryLogger): 
     async handle(req, res) {
       const target = segmentsUnder(req.url, PLUGINS_PREFIX);
       if (!target) return false;
-      allowCors(req, res);
-      if (req.method === 'OPTIONS') {
-        res.writeHead(204).end();
-        return true;
-      }
       await answer(
         res,
         (error) => logger.error(`${req.method} ${req.url} failed: ${(error as Error).stack ?? error}`),

@@ -1,11 +1,11 @@
 /**
  * HTTP API of the studio's saved sources under `/api/sources`:
  * `GET` → `SavedSource[]`; `GET /:name` → `SavedSource`; `PUT /:name` with JSON `{ source }`
- * (or a `text/plain` body) → the saved `SavedSource`; `DELETE /:name` → 204.
+ → the saved `SavedSource`; `DELETE /:name` → 204.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_PLUGIN_SOURCE_CHARS } from '@bambam/sdk/protocol';
-import { allowCors, answer, HttpError, readBody, segmentsUnder, sendJson } from './http.ts';
+import { answer, HttpError, readBody, segmentsUnder, sendJson } from './http.ts';
 import type { SavedSources } from './sources.ts';
 import type { RegistryLogger, RouteModule } from './types.ts';
 
@@ -14,18 +14,21 @@ export const SOURCES_PREFIX = '/api/sources';
 const MAX_BODY_BYTES = MAX_PLUGIN_SOURCE_CHARS * 4 + 1024;
 
 async function readSource(req: IncomingMessage): Promise<unknown> {
+  // JSON only: a cross-origin JSON PUT needs a CORS preflight, which the engine's router
+  // grants only to the studio's origins (a text/plain PUT would not, inviting CSRF).
+  if (!String(req.headers['content-type'] ?? '').includes('application/json')) {
+    throw new HttpError(
+      415,
+      'unsupported-media-type',
+      'Save with Content-Type: application/json and a { source } body.',
+    );
+  }
   const body = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
-  const type = String(req.headers['content-type'] ?? '');
-  if (type.includes('text/plain')) return body;
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch (error) {
-    throw new HttpError(
-      400,
-      'bad-request',
-      `Body must be JSON { source } or text/plain: ${(error as Error).message}`,
-    );
+    throw new HttpError(400, 'bad-request', `Body must be JSON { source }: ${(error as Error).message}`);
   }
   if (!parsed || typeof parsed !== 'object')
     throw new HttpError(400, 'bad-request', 'Body must be JSON { source }.');
@@ -69,11 +72,6 @@ export function createSourceRoutes(sources: SavedSources, logger: RegistryLogger
     async handle(req, res) {
       const target = segmentsUnder(req.url, SOURCES_PREFIX);
       if (!target) return false;
-      allowCors(req, res);
-      if (req.method === 'OPTIONS') {
-        res.writeHead(204).end();
-        return true;
-      }
       await answer(
         res,
         (error) => logger.error(`${req.method} ${req.url} failed: ${(error as Error).stack ?? error}`),

@@ -224,6 +224,24 @@ describe('registry HTTP API', () => {
     await assert.rejects(registryCatalog!.resolve('fragile'), /integrity check/);
   });
 
+  test('publishes TypeScript source built on the server (the studio editor path)', async () => {
+    const source = pluginSource({
+      name: 'from-editor',
+      version: '0.2.0',
+      description: 'Made in the studio.',
+    });
+    const answer = await publish(registry.url, { source }, alice);
+    assert.equal(answer.status, 201, JSON.stringify(answer.json));
+    const manifest = (answer.json.manifest ?? {}) as { sdk?: string; sounds?: object };
+    assert.equal(manifest.sdk, '^0.1.0');
+    assert.deepEqual(Object.keys(manifest.sounds ?? {}), ['hit']);
+    const broken = await publish(registry.url, { source: 'export default definePlugin({' }, alice);
+    assert.equal(broken.status, 422);
+    assert.equal(broken.json.error?.code, 'plugin-compile');
+    assert.ok((broken.json.error?.location as { line?: number } | undefined)?.line);
+    assert.equal((await publish(registry.url, { source }, undefined)).status, 401);
+  });
+
   test('unknown routes, names and methods answer clear errors', async () => {
     assert.equal((await getJson('/api/plugins/nope')).status, 404);
     assert.equal((await getJson('/api/plugins/Bad%20Name')).status, 400);

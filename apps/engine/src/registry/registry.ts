@@ -4,6 +4,7 @@
  */
 import semver from 'semver';
 import { type BlobStore, CorruptBlobError, MissingBlobError, sha256Hex } from './blobs.ts';
+import { uploadFromSource } from './from-source.ts';
 import { HttpError } from './http.ts';
 import { type Manifest, PLUGIN_NAME, parseManifest } from './manifest.ts';
 import type { RegistryStore, VersionRecord } from './store/store.ts';
@@ -111,9 +112,18 @@ export class Registry {
     const auth = await authenticate(this.#store, authorization);
     if (!auth.ok) throw new HttpError(401, 'unauthorized', auth.message);
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
-      throw new HttpError(400, 'bad-request', 'Body must be a JSON object { manifest, bundle, sourceMap? }.');
+      throw new HttpError(
+        400,
+        'bad-request',
+        'Body must be a JSON object { manifest, bundle, sourceMap? } (a build) or { source } (TypeScript to build here).',
+      );
     }
-    const request = body as PublishRequest;
+    const request =
+      'source' in body && !('manifest' in body)
+        ? await this.#exclusive(() =>
+            uploadFromSource((body as { source: unknown }).source, `^${this.#sdkVersion}`),
+          )
+        : (body as PublishRequest);
     const parsed = parseManifest(request.manifest);
     if (!parsed.ok) throw new HttpError(400, 'bad-manifest', parsed.message);
     const manifest = parsed.manifest;

@@ -1,0 +1,67 @@
+/**
+ * Publishing straight from the studio's editor: the browser cannot bundle, so the engine
+ * compiles the TypeScript source with the same `compilePlugin` that `bambam build` uses and
+ * derives the manifest from the loaded plugin, exactly as `bambam build` would.
+ */
+import { createHash } from 'node:crypto';
+import { MAX_PLUGIN_SOURCE_CHARS } from '@bambam/sdk/protocol';
+import { compilePlugin, PluginError, PluginSandbox } from '@bambam/sdk/runtime';
+import { HttpError } from './http.ts';
+import type { Manifest } from './manifest.ts';
+import { soundFacts } from './validate.ts';
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** Builds a publish request `{ manifest, bundle, sourceMap }` from plugin source. Throws 400/413/422 {@link HttpError}s. */
+export async function uploadFromSource(
+  source: unknown,
+  sdkRange: string,
+): Promise<{ manifest: Manifest; bundle: string; sourceMap: string }> {
+  if (typeof source !== 'string' || source.length === 0) {
+    throw new HttpError(400, 'bad-request', "'source' must be a non-empty string of TypeScript.");
+  }
+  if (source.length > MAX_PLUGIN_SOURCE_CHARS) {
+    throw new HttpError(
+      413,
+      'too-large',
+      `Source is ${source.length} characters; the limit is ${MAX_PLUGIN_SOURCE_CHARS}.`,
+    );
+  }
+  const fail = (code: string, prefix: string, error: unknown) => {
+    const location = error instanceof PluginError ? error.location : undefined;
+    return new HttpError(
+      422,
+      code,
+      `${prefix}: ${(error as Error).message}`,
+      location ? { location } : undefined,
+    );
+  };
+  let compiled: Awaited<ReturnType<typeof compilePlugin>>;
+  try {
+    compiled = await compilePlugin({ source, filename: 'index.ts' });
+  } catch (error) {
+    throw fail('plugin-compile', 'The source does not compile', error);
+  }
+  let sandbox: PluginSandbox;
+  try {
+    sandbox = await PluginSandbox.load(compiled);
+  } catch (error) {
+    throw fail('plugin-load', 'The bundle fails in the sandbox', error);
+  }
+  const d = sandbox.description;
+  sandbox.dispose();
+  const bundle = Buffer.from(compiled.code);
+  const map = Buffer.from(compiled.sourceMap);
+  const manifest: Manifest = {
+    name: d.name,
+    version: d.version,
+    sdk: sdkRange,
+    description: d.description,
+    ...(d.author === undefined ? {} : { author: d.author }),
+    sounds: soundFacts(d.sounds),
+    params: d.params as Manifest['params'],
+    bundle: { sha256: sha256(bundle), size: bundle.length },
+    sourceMap: { sha256: sha256(map), size: map.length },
+  };
+  return { manifest, bundle: bundle.toString('base64'), sourceMap: map.toString('base64') };
+}

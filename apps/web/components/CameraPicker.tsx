@@ -17,8 +17,8 @@ export function CameraPicker({ client, selected }: { client: EngineClient; selec
   }, [client]);
   if (cameras.length <= 1 && !selected) {
     return cameras.length === 1 ? (
-      <span className="muted camera-name" title="Camera">
-        🎥 {cameras[0]!.label || 'Camera'}
+      <span className="muted camera-name" title={cameras[0]!.label || 'Camera'}>
+        Camera: {cameras[0]!.label || 'default'}
       </span>
     ) : null;
   }

@@ -273,7 +273,7 @@ export default function EditWorkspace({ initialName }: { initialName?: string })
               ))}
             </select>
             <button type="button" className="button" onClick={() => setCreating(true)}>
-              ＋ New
+              + New
             </button>
           </>
         )}

@@ -64,12 +64,14 @@ export function SoundRow({ name, sound }: { name: string; sound: SoundInfo }) {
         <span className="muted">{describeSound(sound)}</span>
         {error && <span className="error-text">{error}</span>}
       </div>
-      <svg className="waveform" viewBox="0 0 48 20" preserveAspectRatio="none" aria-hidden>
-        {(peaks ?? []).map((p, i) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: bins are positional
-          <rect key={i} x={i} y={10 - p * 10} width={0.7} height={Math.max(0.4, p * 20)} />
-        ))}
-      </svg>
+      {peaks && (
+        <svg className="waveform" viewBox="0 0 48 20" preserveAspectRatio="none" aria-hidden>
+          {peaks.map((p, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: bins are positional
+            <rect key={i} x={i} y={10 - p * 10} width={0.7} height={Math.max(0.4, p * 20)} />
+          ))}
+        </svg>
+      )}
     </li>
   );
 }

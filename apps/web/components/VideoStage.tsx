@@ -93,6 +93,10 @@ export function VideoStage({ client, mirrored = true }: { client: EngineClient; 
       if (latest && frame && now - latest.at < STALE_MS) {
         const age = (now - latest.at) / STALE_MS;
         drawHands(ctx, frame.hands, rect, { mirrored, opacity: age < 0.5 ? 1 : 2 * (1 - age) });
+        // Which frame is on screen, for the end-to-end tests' alignment check.
+        canvas.dataset.frameT = String(frame.t);
+      } else {
+        delete canvas.dataset.frameT;
       }
       while (ripples.length > 0 && now - ripples[0]!.at > RIPPLE_MS) ripples.shift();
       for (const r of ripples) {
@@ -128,7 +132,12 @@ export function VideoStage({ client, mirrored = true }: { client: EngineClient; 
       <div ref={flashRef} className="stage-flash" data-testid="hit-flash" />
       {!hasCamera && (
         <div className="stage-placeholder">
-          <span aria-hidden>✋</span>
+          <svg viewBox="0 0 24 24" width="56" height="56" aria-hidden>
+            <path
+              fill="currentColor"
+              d="M12 2a1.5 1.5 0 0 1 1.5 1.5V11h1V4.5a1.5 1.5 0 0 1 3 0V12h1V7.5a1.5 1.5 0 0 1 3 0V15a7 7 0 0 1-7 7h-1.2a7 7 0 0 1-5.6-2.8L2.6 13.4a1.5 1.5 0 0 1 2.3-1.9L7.5 14V5.5a1.5 1.5 0 0 1 3 0V11h.1V3.5A1.5 1.5 0 0 1 12 2Z"
+            />
+          </svg>
           <p>Press Start and move a hand down to play.</p>
         </div>
       )}

@@ -1,0 +1,189 @@
+/**
+ * The studio's play view end to end, in real headless Chromium against a real engine and the
+ * built studio (`next start`): the fake camera plays the fixture clip (a hand moving down 4
+ * times per 4-second loop). `/play?autostart=1` connects by itself, the overlay draws the
+ * skeleton where the landmarks are, and the audio the page receives has 4 hits per loop.
+ * Screenshot: test/test-results/studio-play.png.
+ */
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import type { Page } from 'playwright-core';
+import { type ChromiumSession, chromiumPath, launchChromium } from './lib/chromium.ts';
+import { freePort, type RunningEngine, startEngine } from './lib/engine.ts';
+import { FOUR_STROKES, FOUR_STROKES_CLIP, fixturePath } from './lib/fixtures.ts';
+import { detectOnsets } from './lib/onsets.ts';
+import {
+  connectionIdentity,
+  overlayCoverage,
+  pageNow,
+  startStudioRecorder,
+  studioHits,
+  studioRecording,
+  waitForHands,
+  waitForLive,
+} from './lib/studio-page.ts';
+import { type RunningStudio, startStudio, studioEngineEnv } from './lib/studio-server.ts';
+
+const RESULTS = path.join(import.meta.dirname, 'test-results');
+const COLLECT_TIMEOUT_MS = 60_000;
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)', { timeout: 240_000 }, () => {
+  const clip = fixturePath(FOUR_STROKES_CLIP);
+  let skipReason: string | undefined;
+  let setupError: Error | undefined;
+  let engine: RunningEngine | undefined;
+  let studio: RunningStudio | undefined;
+  let chromium: ChromiumSession | undefined;
+  let page: Page | undefined;
+  let failed = false;
+
+  before(async () => {
+    if (!clip) skipReason = `fixture ${FOUR_STROKES_CLIP} not found (set BAMBAM_FIXTURES)`;
+    else if (!chromiumPath())
+      skipReason = 'Chromium not found: apt-get install -y chromium (or set BAMBAM_CHROMIUM)';
+    if (skipReason) return;
+    try {
+      const studioPort = await freePort();
+      engine = await startEngine({ env: studioEngineEnv(studioPort) });
+      studio = await startStudio({ engineUrl: engine.url, port: studioPort });
+      chromium = await launchChromium({ fakeVideo: clip });
+      page = await chromium.newPage();
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.goto(`${studio.url}/play?autostart=1`, { timeout: 30_000 });
+    } catch (error) {
+      setupError = error as Error;
+    }
+  });
+
+  after(async () => {
+    if ((failed || setupError) && engine) {
+      process.stderr.write(`\n--- engine output (tail) ---\n${engine.output().slice(-5000)}\n`);
+      if (studio) process.stderr.write(`--- studio output (tail) ---\n${studio.output().slice(-2000)}\n`);
+      if (chromium)
+        process.stderr.write(`--- page console (tail) ---\n${chromium.logs.slice(-40).join('\n')}\n`);
+    }
+    await chromium?.close();
+    await studio?.dispose();
+    await engine?.dispose();
+  });
+
+  function ready(t: TestContext): Page | undefined {
+    if (skipReason) {
+      t.skip(skipReason);
+      return undefined;
+    }
+    if (setupError) {
+      failed = true;
+      throw new Error(`setup failed: ${setupError.message}`);
+    }
+    return page;
+  }
+
+  it('/play?autostart=1 connects without a click and shows the connection as live', async (t) => {
+    const p = ready(t);
+    if (!p) return;
+    try {
+      await waitForLive(p);
+      const identity = await connectionIdentity(p);
+      assert.ok(identity.socketId, 'no socket id');
+      assert.ok(identity.sessionId, 'no session id');
+      assert.equal(identity.peerState, 'connected');
+      const badge = p.locator('[data-testid="connection-state"]');
+      assert.equal(await badge.getAttribute('data-media'), 'live');
+      assert.match((await badge.textContent()) ?? '', /Live/);
+      assert.match((await p.locator('[data-testid="plugin-name"]').textContent()) ?? '', /bam-drum/);
+      // bam-drum's params became controls.
+      assert.ok((await p.locator('.params .param').count()) >= 1, 'no param controls');
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  });
+
+  it('draws the tracked hand skeleton over the preview, where the landmarks are', async (t) => {
+    const p = ready(t);
+    if (!p) return;
+    try {
+      await waitForHands(p);
+      // The overlay draws on the next display frame: sample until it shows the latest telemetry.
+      let best = { landmarks: 0, inked: 0, inkedPixels: 0, hands: 0, inSync: false };
+      for (
+        let i = 0;
+        i < 40 && !(best.inSync && best.inked >= best.landmarks * 0.9 && best.landmarks > 0);
+        i++
+      ) {
+        const coverage = await overlayCoverage(p);
+        if (coverage.inSync && coverage.hands > 0 && coverage.inked >= best.inked) best = coverage;
+        await delay(100);
+      }
+      assert.ok(best.hands > 0, 'telemetry never reported a hand while the overlay was in sync');
+      assert.ok(best.inkedPixels > 500, `the overlay has only ${best.inkedPixels} drawn pixels`);
+      assert.ok(
+        best.inked >= best.landmarks * 0.9,
+        `only ${best.inked} of ${best.landmarks} landmarks have the skeleton drawn under them`,
+      );
+      await mkdir(RESULTS, { recursive: true });
+      await p.screenshot({ path: path.join(RESULTS, 'studio-play.png') });
+      t.diagnostic(`${best.inked}/${best.landmarks} landmarks inked, ${best.inkedPixels} overlay pixels`);
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  });
+
+  it('plays 4 hits per 4-second clip loop in the received audio', async (t) => {
+    const p = ready(t);
+    if (!p) return;
+    try {
+      await startStudioRecorder(p);
+      const since = await pageNow(p);
+      // Wait for a hit at least half a period in, then a full loop after the half period before it.
+      let window: { start: number; end: number } | undefined;
+      const deadline = Date.now() + COLLECT_TIMEOUT_MS;
+      let hits: { at: number; sounds: string[] }[] = [];
+      while (Date.now() < deadline) {
+        hits = await studioHits(p, since);
+        const first = hits.find((h) => h.at >= since + FOUR_STROKES.periodMs / 2);
+        const now = await pageNow(p);
+        if (first) {
+          const start = first.at - FOUR_STROKES.periodMs / 2;
+          const end = start + FOUR_STROKES.durationMs;
+          if (now >= end + 500) {
+            window = { start, end };
+            break;
+          }
+        }
+        await delay(500);
+      }
+      assert.ok(window, `no full loop of hits within ${COLLECT_TIMEOUT_MS} ms: ${hits.length} hits reported`);
+      const loopHits = hits.filter((h) => h.at >= window.start && h.at < window.end);
+      assert.equal(loopHits.length, 4, `the engine reported ${loopHits.length} hits in one loop`);
+
+      const recording = await studioRecording(p, window.start - 1000);
+      const from = recording.indexAt(window.start);
+      const to = recording.indexAt(window.end);
+      assert.ok(
+        to - from > recording.sampleRate * 3.5,
+        `recorded only ${((to - from) / 48_000).toFixed(2)} s`,
+      );
+      const analysis = detectOnsets(recording.samples.subarray(from, to), recording.sampleRate);
+      const onsets = analysis.onsets.map((o) => recording.timeOf(from + o.sample) - window.start);
+      assert.equal(
+        onsets.length,
+        4,
+        `audio onsets at ${onsets.map((o) => o.toFixed(0)).join(', ')} ms into the loop ` +
+          `(floor ${analysis.floorDb.toFixed(1)} dBFS, threshold ${analysis.thresholdDb.toFixed(1)})`,
+      );
+      t.diagnostic(
+        `hits reported at ${loopHits.map((h) => (h.at - window.start).toFixed(0)).join(', ')} ms, ` +
+          `heard at ${onsets.map((o) => o.toFixed(0)).join(', ')} ms into the loop`,
+      );
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  });
+});

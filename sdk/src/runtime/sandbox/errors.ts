@@ -56,9 +56,9 @@ export class PluginError extends Error {
     this.pluginStack = options.pluginStack;
   }
 
-  /** The message followed by the location, e.g. `Plugin 'x': onFrame threw … at src/index.ts:12:5`. */
+  /** The message followed by the location, e.g. `Plugin 'x': onFrame threw … (at src/index.ts:12:5)`. */
   format(): string {
-    return this.location ? `${this.message} at ${formatLocation(this.location)}` : this.message;
+    return this.location ? `${this.message} (at ${formatLocation(this.location)})` : this.message;
   }
 
   /** The error as the wire protocol carries it. */
@@ -93,6 +93,6 @@ export function formatLocation(location: SourceLocation): string {
 
 function formatMessage(detail: string, options: PluginErrorOptions): string {
   const who = options.plugin ? `Plugin '${options.plugin}': ` : '';
-  const fatal = options.fatal ? '; the plugin is disabled' : '';
+  const fatal = options.fatal ? '; the plugin is disabled.' : '';
   return `${who}${detail}${fatal}`;
 }

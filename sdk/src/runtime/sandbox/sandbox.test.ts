@@ -175,6 +175,26 @@ describe('PluginSandbox options', () => {
     assert.throws(() => new PluginSandbox(Symbol('x') as never, {} as never), TypeError);
   });
 
+  test('concurrent sync calls run one at a time, in order', async () => {
+    const source = pluginSource({
+      members: `  state: () => ({ n: 0 }),`,
+      onFrame: `ctx.log(frame.t, ++ctx.state.n);`,
+    });
+    const { sandbox, logs } = await loadSource(source, { callMode: 'sync' });
+    try {
+      const all = [1, 2, 3].map((t) => sandbox.onFrame(twoHandFrame(t)));
+      const reset = sandbox.reset();
+      all.push(sandbox.onFrame(twoHandFrame(4)));
+      await Promise.all([...all, reset]);
+      assert.deepEqual(
+        logs.map((l) => l.message),
+        ['1 1', '2 2', '3 3', '4 1'],
+      );
+    } finally {
+      sandbox.dispose();
+    }
+  });
+
   test('async calls queue behind each other in order', async () => {
     const source = pluginSource({
       members: `  state: () => ({ n: 0 }),`,
@@ -327,8 +347,8 @@ describe('PluginError', () => {
       location: { file: 'a.ts', line: 3, column: 4 },
       fatal: true,
     });
-    assert.equal(error.message, "Plugin 'p': onFrame ran long; the plugin is disabled");
-    assert.equal(error.format(), "Plugin 'p': onFrame ran long; the plugin is disabled at a.ts:3:4");
+    assert.equal(error.message, "Plugin 'p': onFrame ran long; the plugin is disabled.");
+    assert.equal(error.format(), "Plugin 'p': onFrame ran long; the plugin is disabled. (at a.ts:3:4)");
     assert.deepEqual(error.toInfo(), {
       code: 'plugin-runtime',
       message: error.message,

@@ -313,14 +313,17 @@ export class PluginSandbox {
   async onFrame(frame: Frame): Promise<PlayEvent[]> {
     this.#assertUsable();
     const input = cleanFrame(frame);
-    await this.#busy;
-    this.#assertUsable();
-    if (this.#callMode === 'async') {
-      const call = this.#frameCall(input);
-      this.#busy = call.catch(() => {});
-      return call;
-    }
-    return this.#frameCall(input);
+    return this.#enqueue(() => this.#frameCall(input));
+  }
+
+  /** Runs calls into the isolate one at a time, in order: CPU accounting needs them not to overlap. */
+  #enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#busy.then(() => {
+      this.#assertUsable();
+      return task();
+    });
+    this.#busy = run.catch(() => {});
+    return run;
   }
 
   async #frameCall(input: Frame): Promise<PlayEvent[]> {
@@ -363,9 +366,7 @@ export class PluginSandbox {
   /** Calls `state()` again for a fresh `ctx.state`. Rejects with a PluginError (`setup`, non-fatal) if it throws. */
   async reset(): Promise<void> {
     this.#assertUsable();
-    const run = async () => {
-      await this.#busy.catch(() => {});
-      this.#assertUsable();
+    return this.#enqueue(async () => {
       const params = this.#pendingParams;
       this.#pendingParams = undefined;
       let raw: unknown;
@@ -376,13 +377,11 @@ export class PluginSandbox {
       }
       const result = parseResult(raw);
       this.#deliverLogs(result);
-      if (!result)
+      if (!result) {
         throw this.#fail(new PluginError('invalid-output', 'reset returned malformed output', this.#who()));
+      }
       if (result.e) throw this.#fail(this.#error('setup', `state() threw ${result.e.m}`, result.e));
-    };
-    const done = run();
-    this.#busy = done.catch(() => {});
-    return done;
+    });
   }
 
   /** Frees the isolate. Later calls reject with a PluginError `'disposed'`. Idempotent. */

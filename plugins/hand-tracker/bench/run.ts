@@ -107,7 +107,7 @@ for (const variant of MODEL_VARIANTS) {
   }
   delay.disable();
   console.log(
-    `worker ${variant}, maxHands 2 (palm search every 5th frame): round trip ${stats(roundTrip)}; in worker ${stats(inWorker)}`,
+    `worker ${variant}, maxHands 2 (palm search every 5th frame, after the answer): round trip ${stats(roundTrip)}; in worker ${stats(inWorker)}`,
   );
   console.log(
     `worker ${variant}: main event loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(2)} ms, max ${(delay.max / 1e6).toFixed(2)} ms`,

@@ -50,11 +50,10 @@ port.on('message', (message: ToWorker) => {
     } else {
       try {
         const image = { data: message.data, width: message.width, height: message.height };
-        post({
-          type: 'result',
-          seq: message.seq,
-          result: await pipeline.process(image, message.t, message.mode),
-        });
+        const result = await pipeline.process(image, message.t, message.mode);
+        post({ type: 'result', seq: message.seq, result });
+        // Off the critical path: the answer is already on its way.
+        await pipeline.searchDeferred();
       } catch (error) {
         post({ type: 'failed', seq: message.seq, message: (error as Error).message });
       }

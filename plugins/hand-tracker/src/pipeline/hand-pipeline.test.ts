@@ -94,21 +94,53 @@ test("video mode keeps a hand's id across frames; reset() starts over with a new
   if (!dir) return t.skip(MISSING_FIXTURES);
   const image = await readImage(`${dir}/hands/images/pic00074.jpg`); // one hand
   const ids: number[] = [];
-  const palmRuns: boolean[] = [];
+  const palmInline: boolean[] = [];
+  const deferred: boolean[] = [];
   const video = await HandPipeline.create({ maxHands: 2, palmSearchInterval: 3 });
   try {
     for (let i = 0; i < 6; i++) {
       const { frame, timings } = await video.process(image, i * 33, 'video');
       assert.equal(frame.hands.length, 1);
       ids.push(frame.hands[0]!.id);
-      palmRuns.push(timings.palm > 0);
+      palmInline.push(timings.palm > 0);
+      deferred.push(await video.searchDeferred());
     }
     assert.equal(new Set(ids).size, 1, `ids changed: ${ids}`);
-    // Frame 0 detects; then one hand is followed and palms are searched every 3rd frame.
-    assert.deepEqual(palmRuns, [true, false, false, true, false, false]);
+    // Frame 0 detects inline (nothing followed yet); then the hand is followed, and every 3rd
+    // frame's search for a second hand runs after its answer.
+    assert.deepEqual(palmInline, [true, false, false, false, false, false]);
+    assert.deepEqual(deferred, [false, false, false, true, false, false]);
     video.reset();
     const { frame } = await video.process(image, 200, 'video');
     assert.notEqual(frame.hands[0]?.id, ids[0]);
+  } finally {
+    await video.dispose();
+  }
+});
+
+test('a hand that appears while another is followed is found by the deferred search', async (t) => {
+  if (!dir) return t.skip(MISSING_FIXTURES);
+  const both = await readImage(`${dir}/hands/images/96_pic00005.jpg`); // hands at x 163–349 and 520–696
+  const leftOnly = { ...both, data: both.data.slice() };
+  for (let y = 0; y < both.height; y++)
+    leftOnly.data.fill(0, 3 * (y * both.width + 430), 3 * (y + 1) * both.width);
+  const video = await HandPipeline.create({ maxHands: 2, palmSearchInterval: 2 });
+  try {
+    const first = await video.process(leftOnly, 0);
+    assert.equal(first.frame.hands.length, 1);
+    const followed = first.frame.hands[0]!.id;
+    const counts: number[] = [];
+    for (let i = 1; i <= 3; i++) {
+      const { frame } = await video.process(both, i * 33);
+      counts.push(frame.hands.length);
+      assert.ok(
+        frame.hands.some((h) => h.id === followed),
+        'the followed hand keeps its id',
+      );
+      await video.searchDeferred();
+    }
+    // Frame 2's search (put off until after its answer) finds the right hand: 2 hands from frame 3.
+    assert.deepEqual(counts, [1, 1, 2]);
   } finally {
     await video.dispose();
   }

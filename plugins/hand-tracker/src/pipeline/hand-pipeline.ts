@@ -33,9 +33,9 @@ export interface PipelineOptions {
   readonly maxHands?: number;
   /**
    * In video mode, while at least one hand is followed but fewer than `maxHands`, look for more
-   * hands (palm detection, the slow model) only every this many frames. With no hand followed it
-   * runs on every frame. Default 5 (a second hand is picked up within ~170 ms at 30 fps);
-   * 1 behaves like MediaPipe.
+   * hands (palm detection, the slow model) only every this many frames, and after answering
+   * that frame (see {@link HandPipeline.searchDeferred}). With no hand followed it runs on every
+   * frame, inline. Default 5 (a second hand is picked up within ~200 ms at 30 fps).
    */
   readonly palmSearchInterval?: number;
   /** Minimum palm detection score to start tracking a hand. Default 0.5. */
@@ -119,6 +119,8 @@ export class HandPipeline {
   #nextId = 1;
   /** Frames since palm detection last ran (video mode). */
   #framesSincePalmSearch = 0;
+  /** The frame whose palm search was put off until after its answer (see {@link searchDeferred}). */
+  #deferredSearch: RgbImage | undefined;
   #disposed = false;
 
   private constructor(
@@ -146,6 +148,37 @@ export class HandPipeline {
   reset(): void {
     this.#tracked = [];
     this.#framesSincePalmSearch = 0;
+    this.#deferredSearch = undefined;
+  }
+
+  async #timed(work: () => Promise<unknown>): Promise<number> {
+    const started = performance.now();
+    await work();
+    return performance.now() - started;
+  }
+
+  /** Adds palms that are not a hand already in `hands` (up to `maxHands`), each as a new hand. */
+  #addPalms(hands: TrackedHand[], palms: readonly Palm[]): void {
+    for (const palm of palms) {
+      if (hands.length >= this.options.maxHands) break;
+      const roi = roiFromPalm(palm);
+      if (hands.some((h) => roiOverlap(h.roi, roi) > SAME_HAND_OVERLAP)) continue;
+      hands.push({ id: this.#nextId++, roi });
+    }
+  }
+
+  /**
+   * Runs the palm search the last video frame put off (it answered with the hands it was
+   * following first). Call it between frames, after handing the result on; new hands it finds
+   * are followed from the next frame. If not called, the next `process()` runs it first.
+   * Resolves to whether a search ran.
+   */
+  async searchDeferred(): Promise<boolean> {
+    const image = this.#deferredSearch;
+    if (!image) return false;
+    this.#deferredSearch = undefined;
+    this.#addPalms(this.#tracked, await this.#detectPalms(image));
+    return true;
   }
 
   async #detectPalms(image: RgbImage): Promise<Palm[]> {
@@ -215,21 +248,22 @@ export class HandPipeline {
     const started = performance.now();
     if (mode === 'image') this.reset();
 
-    let palmMs = 0;
+    // A search owed by the previous frame that the caller did not run between frames.
+    let palmMs = this.#deferredSearch ? await this.#timed(() => this.searchDeferred()) : 0;
     const candidates: TrackedHand[] = [...this.#tracked];
     this.#framesSincePalmSearch++;
     const searchDue =
       candidates.length === 0 || this.#framesSincePalmSearch >= this.options.palmSearchInterval;
     if (candidates.length < this.options.maxHands && searchDue) {
       this.#framesSincePalmSearch = 0;
-      const palmStarted = performance.now();
-      for (const palm of await this.#detectPalms(image)) {
-        if (candidates.length >= this.options.maxHands) break;
-        const roi = roiFromPalm(palm);
-        if (candidates.some((c) => roiOverlap(c.roi, roi) > SAME_HAND_OVERLAP)) continue;
-        candidates.push({ id: this.#nextId++, roi });
+      if (candidates.length > 0 && mode === 'video') {
+        // Hands are being followed: answer with them now, look for more after the answer.
+        this.#deferredSearch = image;
+      } else {
+        palmMs += await this.#timed(async () => {
+          this.#addPalms(candidates, await this.#detectPalms(image));
+        });
       }
-      palmMs = performance.now() - palmStarted;
     }
 
     const landmarksStarted = performance.now();

@@ -216,9 +216,37 @@ test('a plugin that does not compile is reported with its location', async () =>
   assert.match(stderr, /syntax\.ts:2:\d+/);
 });
 
+test('a reader that goes away (EPIPE) ends the output quietly', async () => {
+  const stdout = new Writable({
+    write(_chunk, _encoding, done) {
+      done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    },
+  });
+  const stderr = new Capture();
+  const code = await main(['run', join(REPO, 'plugins/bam-drum'), '--landmarks', 'strokes.jsonl'], {
+    stdin: new PassThrough(),
+    stdout,
+    stderr,
+    cwd: dir,
+    env: {},
+  });
+  assert.equal(code, 0, stderr.text);
+  assert.match(stderr.text, /61 frames, 2 events/);
+});
+
 test('missing files are clear errors', async () => {
   const plugin = await bambam(['run', 'nope.ts', '--landmarks', 'appear.jsonl']);
   assert.match(plugin.stderr, /no such plugin/);
   const recording = await bambam(['run', 'counter.ts', '--landmarks', 'nope.jsonl']);
   assert.match(recording.stderr, /no such recording/);
+  const events = await bambam([
+    'run',
+    'counter.ts',
+    '--landmarks',
+    'appear.jsonl',
+    '--events',
+    'no/dir/e.jsonl',
+  ]);
+  assert.equal(events.code, 1);
+  assert.match(events.stderr, /--events: no such directory/);
 });

@@ -5,7 +5,7 @@
  */
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Frame } from '../../frame.ts';
 import type { PlayEvent } from '../../plugin.ts';
@@ -112,9 +112,52 @@ async function* readFrames(
   }
 }
 
-/** Writes a line, waiting when the stream asks us to. */
-async function writeLine(stream: NodeJS.WritableStream, text: string): Promise<void> {
-  if (!stream.write(`${text}\n`)) await new Promise<void>((done) => stream.once('drain', done));
+/**
+ * Writes event lines with back-pressure. A reader that goes away (EPIPE, e.g. `| head`) ends
+ * the output, not the run; any other write error (a bad --events path, a full disk) is reported.
+ */
+class LineWriter {
+  readonly #stream: NodeJS.WritableStream;
+  #closed = false;
+  #error: Error | undefined;
+
+  constructor(stream: NodeJS.WritableStream) {
+    this.#stream = stream;
+    stream.on('error', this.#onError);
+  }
+
+  #onError = (error: NodeJS.ErrnoException): void => {
+    this.#closed = true;
+    if (error.code !== 'EPIPE') this.#error ??= error;
+  };
+
+  async write(text: string): Promise<void> {
+    this.#throwIfFailed();
+    if (this.#closed) return;
+    if (this.#stream.write(`${text}\n`)) return;
+    await new Promise<void>((done) => {
+      const finish = () => {
+        this.#stream.off('drain', finish);
+        this.#stream.off('error', finish);
+        this.#stream.off('close', finish);
+        done();
+      };
+      this.#stream.on('drain', finish);
+      this.#stream.on('error', finish);
+      this.#stream.on('close', finish);
+    });
+  }
+
+  /** Ends the stream if we own it (a file), then reports any write error. */
+  async close(own: boolean): Promise<void> {
+    if (own && !this.#error) await new Promise<void>((done) => this.#stream.end(() => done()));
+    this.#stream.off('error', this.#onError);
+    this.#throwIfFailed();
+  }
+
+  #throwIfFailed(): void {
+    if (this.#error) throw new CommandError(`can't write the events: ${this.#error.message}`);
+  }
 }
 
 const command: Command = {
@@ -141,8 +184,16 @@ const command: Command = {
     if (!existsSync(pluginPath)) throw new CommandError(`no such plugin: ${pluginPath}`);
     const recordingName = values.landmarks === '-' ? '<stdin>' : values.landmarks;
     const recordingPath = values.landmarks === '-' ? undefined : resolve(io.cwd, values.landmarks);
-    if (recordingPath && !existsSync(recordingPath))
+    if (recordingPath && !existsSync(recordingPath)) {
       throw new CommandError(`no such recording: ${recordingPath}`);
+    }
+    for (const [flag, file] of [
+      ['--events', values.events],
+      ['--out', values.out],
+    ] as const) {
+      const folder = file && file !== '-' ? dirname(resolve(io.cwd, file)) : undefined;
+      if (folder && !existsSync(folder)) throw new CommandError(`${flag}: no such directory: ${folder}`);
+    }
 
     // Loaded lazily: esbuild, isolated-vm and Tone are heavy, and `--help` needs none of them.
     const { compilePlugin, PluginError, PluginSandbox, DEFAULT_SANDBOX_LIMITS } = await import(
@@ -208,8 +259,10 @@ const command: Command = {
       : undefined;
     bankPromise?.catch(() => {}); // awaited below; don't let it be unhandled meanwhile
 
-    const eventsStream =
-      values.events && values.events !== '-' ? createWriteStream(resolve(io.cwd, values.events)) : io.stdout;
+    const ownEventsFile = values.events !== undefined && values.events !== '-';
+    const eventsOut = new LineWriter(
+      ownEventsFile ? createWriteStream(resolve(io.cwd, values.events!)) : io.stdout,
+    );
     const played: PlayEvent[] = [];
     let frames = 0;
     let overBudget = 0;
@@ -244,12 +297,12 @@ const command: Command = {
         for (const event of events) {
           const line = { t: event.t, sound: event.sound, velocity: event.velocity, pan: event.pan };
           played.push(line);
-          await writeLine(eventsStream, JSON.stringify(line));
+          await eventsOut.write(JSON.stringify(line));
         }
       }
     } finally {
       sandbox.dispose();
-      if (eventsStream !== io.stdout) await new Promise<void>((done) => eventsStream.end(() => done()));
+      await eventsOut.close(ownEventsFile);
     }
 
     if (values.out) {
@@ -267,7 +320,7 @@ const command: Command = {
     if (overBudget > 0) {
       io.stderr.write(
         `bambam run: warning: ${overBudget} frame(s) took longer than the engine's ${engineBudgetMs} ms budget ` +
-          `(slowest ${slowestMs.toFixed(1)} ms); the engine would have stopped them\n`,
+          `(slowest ${slowestMs.toFixed(1)} ms): the engine stops calls that run over it\n`,
       );
     }
     io.stderr.write(`bambam run: ${frames} frames, ${played.length} events\n`);

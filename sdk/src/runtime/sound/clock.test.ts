@@ -92,13 +92,24 @@ test('an onFrame that throws is counted and the clock goes on', () => {
   assert.throws(() => clock.start(), /after dispose/);
 });
 
-test('runs on the real timer with bounded lateness', async () => {
+test('runs on the real timer: one frame per 20 ms of elapsed time, deadlines on the 20 ms grid', async () => {
   const deadlines: number[] = [];
   const clock = new AudioClock({ onFrame: (_, d) => deadlines.push(d) });
+  const started = performance.now();
   clock.start();
   await new Promise((resolve) => setTimeout(resolve, 210));
+  const elapsed = performance.now() - started;
   clock.stop();
-  assert.ok(deadlines.length >= 9 && deadlines.length <= 12, `${deadlines.length} frames in 210 ms`);
-  for (let i = 1; i < deadlines.length; i++)
-    assert.ok(Math.abs(deadlines[i]! - deadlines[i - 1]! - 20) < 1e-6);
+  // Every frame due by now was either emitted or (after a stall on a loaded machine) skipped.
+  const due = Math.floor(elapsed / 20) + 1;
+  const { frames, skipped } = clock.stats;
+  assert.ok(
+    frames + skipped >= due - 2 && frames + skipped <= due + 1,
+    `${frames} + ${skipped} for ${due} due`,
+  );
+  assert.ok(frames >= 3);
+  for (let i = 1; i < deadlines.length; i++) {
+    const step = (deadlines[i]! - deadlines[0]!) / 20;
+    assert.ok(Math.abs(step - Math.round(step)) < 1e-6 && deadlines[i]! > deadlines[i - 1]!);
+  }
 });

@@ -33,8 +33,21 @@ export interface StartResult {
   readonly answer: string;
 }
 
-/** A telemetry message as the page received it (`receivedAt`: page wall clock, ms). */
-export type ReceivedTelemetry = Telemetry & { readonly receivedAt: number } & Record<string, unknown>;
+/**
+ * A telemetry message as a client received it: the protocol's {@link Telemetry}, the engine's
+ * additive timing fields (see apps/engine/src/session/media-pipeline.ts `EngineTelemetry`,
+ * optional here so the harness still works with an engine that omits them), and
+ * `pageReceivedAt` (client wall clock, ms).
+ */
+export type ReceivedTelemetry = Telemetry & {
+  /** RTP timestamp (90 kHz) of the video frame. */
+  readonly rtpTimestamp?: number;
+  /** Engine wall clock (ms since epoch) when the frame's last RTP packet arrived. */
+  readonly receivedAt?: number;
+  /** Per hit of this frame: last RTP packet in → first Opus packet carrying it out, ms. */
+  readonly hitLatencyMs?: readonly number[];
+  readonly pageReceivedAt: number;
+};
 
 /** An engine → page event other than telemetry. */
 export interface ReceivedEvent {
@@ -46,11 +59,15 @@ export interface ReceivedEvent {
 /** One encoded camera frame as it left Chromium's encoder (wall clock ms). */
 export interface SentFrame {
   readonly rtpTimestamp: number;
-  /** Capture time, when Chromium reports it. */
-  readonly capturedAt?: number;
   readonly encodedAt: number;
   readonly keyframe: boolean;
   readonly bytes: number;
+}
+
+/** A camera frame the page's preview presented: capture time (wall clock ms) and media time (s). */
+export interface CapturedFrame {
+  readonly capturedAt: number;
+  readonly mediaTime: number;
 }
 
 /** The page's getStats() summary (fields are undefined when the browser does not report them). */
@@ -141,6 +158,7 @@ export interface ClientPage {
   telemetry(from?: number): Promise<ReceivedTelemetry[]>;
   events(): Promise<ReceivedEvent[]>;
   sentFrames(): Promise<SentFrame[]>;
+  capturedFrames(): Promise<CapturedFrame[]>;
   stats(): Promise<PageStats | undefined>;
   /** Errors the page noted (socket disconnects, failed connection, audio play). */
   errors(): Promise<string[]>;
@@ -182,6 +200,8 @@ export async function openClient(
     events: () => page.evaluate(() => (window as unknown as { __bambam: PageApi }).__bambam.state.events),
     sentFrames: () =>
       page.evaluate(() => (window as unknown as { __bambam: PageApi }).__bambam.state.sentFrames),
+    capturedFrames: () =>
+      page.evaluate(() => (window as unknown as { __bambam: PageApi }).__bambam.state.captured),
     stats: () => page.evaluate(() => (window as unknown as { __bambam: PageApi }).__bambam.stats()),
     errors: () => page.evaluate(() => (window as unknown as { __bambam: PageApi }).__bambam.state.errors),
     recording: async (sinceMs = 0) =>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { detectOnsets, rmsEnvelope } from './onsets.ts';
+import { detectOnsets, peakEnvelope } from './onsets.ts';
 
 const RATE = 48_000;
 
@@ -52,10 +52,13 @@ function assertNear(actual: number, expected: number, tolerance: number, what: s
   );
 }
 
-describe('rmsEnvelope', () => {
-  it('computes the RMS of each window, the last one partial', () => {
-    const env = rmsEnvelope([1, -1, 1, -1, 0.5], 2);
-    assert.deepEqual(Array.from(env), [1, 1, 0.5]);
+describe('peakEnvelope', () => {
+  it('follows peaks instantly and releases slowly, window by window (the last one partial)', () => {
+    const env = peakEnvelope([0, 1, 0, 0, 0, 0, 0.5], 2, 1);
+    assert.deepEqual(
+      Array.from(env, (v) => Number(v.toFixed(4))),
+      [1, 0.3679, 0.0498, 0.5],
+    );
   });
 });
 
@@ -117,6 +120,19 @@ describe('detectOnsets', () => {
     const { onsets } = detectOnsets(pcm, RATE);
     assert.equal(onsets.length, 2, `onsets at ${onsets.map((o) => o.timeMs.toFixed(1)).join(', ')}`);
     assertNear(onsets[1].timeMs, 600, 1.5, 'second onset');
+  });
+
+  it('counts a low, long drum once, though its envelope dips at every zero crossing', () => {
+    // Like bam-drum's MembraneSynth at A1: 55 Hz, 350 ms decay.
+    const pcm = signal(3, [
+      { atMs: 300, hz: 55, decayMs: 350 },
+      { atMs: 1300, hz: 55, decayMs: 350 },
+      { atMs: 2300, hz: 55, decayMs: 350 },
+    ]);
+    const { onsets } = detectOnsets(pcm, RATE);
+    assert.equal(onsets.length, 3, `onsets at ${onsets.map((o) => o.timeMs.toFixed(1)).join(', ')}`);
+    // A 55 Hz sine takes 0.7 ms to reach a quarter of its peak.
+    for (const [i, o] of onsets.entries()) assertNear(o.timeMs, 300 + 1000 * i, 1.5, `onset ${i}`);
   });
 
   it('works at 44.1 kHz', () => {

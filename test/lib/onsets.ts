@@ -1,5 +1,6 @@
 /**
- * Finds hits (onsets) in received PCM: a short-window RMS envelope, a trigger threshold over
+ * Finds hits (onsets) in received PCM: a peak-follower envelope (fast attack, slow release, so
+ * a low drum's zero crossings do not read as silence), a trigger threshold over
  * the signal's noise floor, hysteresis plus a refractory period so one hit counts once, and a
  * refinement step that puts the onset at the hit's attack rather than at the first energy.
  *
@@ -11,9 +12,11 @@
 export interface OnsetOptions {
   /** Envelope window (and hop), ms. Default 2.5. */
   readonly windowMs?: number;
+  /** Release time constant of the peak follower, ms: longer than half the lowest period. Default 30. */
+  readonly releaseMs?: number;
   /** Trigger level above the noise floor, dB. Default 18. */
   readonly thresholdDb?: number;
-  /** Never trigger below this absolute level, dBFS (RMS of the window). Default -45. */
+  /** Never trigger below this absolute level, dBFS (envelope peak). Default -40. */
   readonly minLevelDb?: number;
   /** Percentile of envelope windows taken as the noise floor, 0..1. Default 0.1. */
   readonly floorPercentile?: number;
@@ -39,7 +42,7 @@ export interface Onset {
   readonly timeMs: number;
   /** Peak absolute sample value of the hit. */
   readonly peak: number;
-  /** RMS of the hit's loudest envelope window, dBFS. */
+  /** Envelope level of the hit's loudest window, dBFS. */
   readonly levelDb: number;
 }
 
@@ -53,8 +56,9 @@ export interface OnsetAnalysis {
 
 const DEFAULTS = {
   windowMs: 2.5,
+  releaseMs: 30,
   thresholdDb: 18,
-  minLevelDb: -45,
+  minLevelDb: -40,
   floorPercentile: 0.1,
   refractoryMs: 150,
   hysteresisDb: 6,
@@ -66,16 +70,23 @@ const DEFAULTS = {
 const toDb = (amplitude: number) => 20 * Math.log10(Math.max(amplitude, 1e-9));
 const fromDb = (db: number) => 10 ** (db / 20);
 
-/** RMS of consecutive windows of `size` samples (the last, partial window included). */
-export function rmsEnvelope(samples: ArrayLike<number>, size: number): Float64Array {
+/**
+ * Envelope of consecutive windows of `size` samples: the maximum, over each window, of a peak
+ * follower that jumps to |x| and decays with time constant `releaseSamples`.
+ */
+export function peakEnvelope(samples: ArrayLike<number>, size: number, releaseSamples: number): Float64Array {
   const count = Math.ceil(samples.length / size);
   const envelope = new Float64Array(count);
+  const decay = Math.exp(-1 / Math.max(1, releaseSamples));
+  let follower = 0;
   for (let w = 0; w < count; w++) {
-    const start = w * size;
-    const end = Math.min(start + size, samples.length);
-    let sum = 0;
-    for (let i = start; i < end; i++) sum += samples[i] * samples[i];
-    envelope[w] = Math.sqrt(sum / (end - start));
+    const end = Math.min((w + 1) * size, samples.length);
+    let max = 0;
+    for (let i = w * size; i < end; i++) {
+      follower = Math.max(Math.abs(samples[i]), follower * decay);
+      if (follower > max) max = follower;
+    }
+    envelope[w] = max;
   }
   return envelope;
 }
@@ -94,7 +105,7 @@ export function detectOnsets(
     throw new RangeError(`detectOnsets: attackFraction must be in (0, 1], got ${o.attackFraction}`);
   }
   const size = Math.max(1, Math.round((o.windowMs * sampleRate) / 1000));
-  const envelope = rmsEnvelope(samples, size);
+  const envelope = peakEnvelope(samples, size, (o.releaseMs * sampleRate) / 1000);
   if (envelope.length === 0) return { onsets: [], floorDb: -180, thresholdDb: o.minLevelDb };
 
   const sorted = Float64Array.from(envelope).sort();

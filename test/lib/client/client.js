@@ -4,16 +4,18 @@
 // everything a test wants to check in `window.__bambam` (see test/lib/client.ts for the types).
 
 /** Newest entries win when a list is full: a long session must not grow the page without bound. */
-const LIMITS = { telemetry: 20_000, sentFrames: 20_000, events: 2_000, chunks: 4_000 };
+const LIMITS = { telemetry: 20_000, sentFrames: 20_000, captured: 20_000, events: 2_000, chunks: 4_000 };
 
 const state = {
   phase: 'idle',
   /** Everything the engine sent: session:ready, console, plugin:changed, session:error. */
   events: [],
-  /** Telemetry messages with `receivedAt` (page wall clock, ms) added. */
+  /** Telemetry messages with `pageReceivedAt` (page wall clock, ms) added. */
   telemetry: [],
-  /** One entry per encoded camera frame: { rtpTimestamp, capturedAt, encodedAt, keyframe, bytes }. */
+  /** One entry per encoded camera frame: { rtpTimestamp, encodedAt, keyframe, bytes, width, height }. */
   sentFrames: [],
+  /** Camera frames presented in the preview: { capturedAt (wall ms), mediaTime (s) } from requestVideoFrameCallback. */
+  captured: [],
   /** Recorded audio chunks from the worklet: { startFrame, samples: Float32Array, times: Float64Array }. */
   chunks: [],
   ready: undefined,
@@ -147,7 +149,9 @@ async function start(options) {
     opts.iceTimeoutMs,
     'session:ready',
   );
-  socket.on('telemetry', (m) => push(state.telemetry, { ...m, receivedAt: Date.now() }, LIMITS.telemetry));
+  socket.on('telemetry', (m) =>
+    push(state.telemetry, { ...m, pageReceivedAt: Date.now() }, LIMITS.telemetry),
+  );
   for (const name of ['session:ready', 'console', 'plugin:changed', 'session:error']) {
     socket.on(name, (data) => push(state.events, { name, data, at: Date.now() }, LIMITS.events));
   }
@@ -159,7 +163,24 @@ async function start(options) {
     video: { width: 640, height: 480, frameRate: 30 },
     audio: false,
   });
-  document.getElementById('camera').srcObject = camera;
+  const preview = document.getElementById('camera');
+  preview.srcObject = camera;
+  if (opts.captureTimes && preview.requestVideoFrameCallback) {
+    // Capture times of camera frames (performance timeline → wall clock). captureTime and
+    // mediaTime come from the same capture timestamp, which Chromium also turns into the RTP
+    // timestamp, so the test can map RTP timestamps to capture times.
+    const onFrame = (_now, meta) => {
+      if (typeof meta.captureTime === 'number') {
+        push(
+          state.captured,
+          { capturedAt: performance.timeOrigin + meta.captureTime, mediaTime: meta.mediaTime },
+          LIMITS.captured,
+        );
+      }
+      if (state.phase !== 'stopped') preview.requestVideoFrameCallback(onFrame);
+    };
+    preview.requestVideoFrameCallback(onFrame);
+  }
 
   pc = new RTCPeerConnection({ iceServers: state.ready.iceServers ?? [] });
   pc.addEventListener('connectionstatechange', () => {

@@ -1,6 +1,7 @@
 // Runs as the video sender's RTCRtpScriptTransform: passes every encoded camera frame through
-// unchanged and reports its RTP timestamp, its capture time and the time it left the encoder
-// (all wall-clock ms), so a test can tell when the frame the engine played a hit on was captured.
+// unchanged and reports its RTP timestamp and the time it left the encoder (wall-clock ms), so a
+// test can tell which camera frame the engine played a hit on. (Chromium 156 gives no capture
+// time in the metadata; the page gets it from requestVideoFrameCallback, see capture-clock.ts.)
 const timeOrigin = performance.timeOrigin;
 
 onrtctransform = (event) => {
@@ -11,14 +12,8 @@ onrtctransform = (event) => {
         transform(frame, controller) {
           const encodedAt = timeOrigin + performance.now();
           const metadata = frame.getMetadata();
-          // captureTime is relative to the time origin when Chromium provides it.
-          const capturedAt =
-            typeof metadata.captureTime === 'number' && metadata.captureTime > 0
-              ? timeOrigin + metadata.captureTime
-              : undefined;
           postMessage({
             rtpTimestamp: metadata.rtpTimestamp ?? frame.timestamp,
-            capturedAt,
             encodedAt,
             keyframe: frame.type === 'key',
             bytes: frame.data.byteLength,

@@ -33,6 +33,10 @@ export async function serveClientPage(options: { host?: string } = {}): Promise<
   const host = options.host ?? '127.0.0.1';
   const server = createServer((req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    if (pathname === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
     const file = FILES[pathname];
     if (!file || req.method !== 'GET') {
       res.writeHead(404).end('not found');

@@ -68,7 +68,7 @@ export class LoadPeer {
   readonly socket: Socket;
   readonly pc: RTCPeerConnection;
   readonly sessionId: string;
-  /** Telemetry messages with `receivedAt` added. */
+  /** Telemetry messages with `pageReceivedAt` (this process's wall clock) added. */
   readonly telemetry: ReceivedTelemetry[] = [];
   /** Other engine events (console, session:error…). */
   readonly events: { name: string; data: unknown; at: number }[] = [];
@@ -137,8 +137,8 @@ export class LoadPeer {
 
   private async negotiate(timeoutMs: number): Promise<void> {
     const { socket, pc } = this;
-    socket.on('telemetry', (m: ReceivedTelemetry) => {
-      this.telemetry.push({ ...m, receivedAt: Date.now() });
+    socket.on('telemetry', (m: Omit<ReceivedTelemetry, 'pageReceivedAt'>) => {
+      this.telemetry.push({ ...m, pageReceivedAt: Date.now() });
       if (this.telemetry.length > this.maxTelemetry)
         this.telemetry.splice(0, this.telemetry.length - this.maxTelemetry);
     });

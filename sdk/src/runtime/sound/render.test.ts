@@ -49,6 +49,10 @@ test('an unknown Tone option is rejected with the options the instrument has', a
       /no option 'wobble'/.test(error.message) &&
       /pitchDecay/.test(error.message),
   );
+  await assert.rejects(
+    renderSound('kick', { kind: 'tone', instrument: 'MembraneSynth', options: { onsilence: 'x' } }),
+    /no option 'onsilence'/,
+  );
 });
 
 test('a 22.05 kHz mono WAV sample is resampled to 48 kHz stereo', async () => {

@@ -41,7 +41,11 @@ export async function renderTonePatch(sound: ToneSound): Promise<Float32Array[]>
   try {
     Tone.setContext(context);
     const Instrument = Tone[sound.instrument];
-    const known = Object.keys(Instrument.getDefaults());
+    // Only data options: callbacks (onsilence) and the context are not the plugin's to set.
+    const defaults: Record<string, unknown> = Instrument.getDefaults();
+    const known = Object.keys(defaults).filter(
+      (key) => typeof defaults[key] !== 'function' && key !== 'context',
+    );
     for (const key of Object.keys(sound.options ?? {})) {
       if (!known.includes(key)) {
         throw new Error(`${sound.instrument} has no option '${key}' (it has: ${known.join(', ')})`);

@@ -22,6 +22,7 @@ export const BUNDLE_GLOBAL = '__bambamPlugin';
 
 /** The SDK's pure contract entry, bundled into plugins in place of `@bambam/sdk`. */
 const SDK_ENTRY = fileURLToPath(new URL('../../index.ts', import.meta.url));
+const SDK_SRC = path.dirname(SDK_ENTRY);
 const NODE_BUILTINS = new Set(builtinModules);
 
 /**
@@ -50,7 +51,7 @@ export async function compilePlugin(input: CompileInput): Promise<CompiledPlugin
       absWorkingDir: target.rootDir,
       loader: { '.wav': 'binary' },
       logLevel: 'silent',
-      plugins: [sandboxImports],
+      plugins: [sandboxImports(target.importRoots)],
     });
   } catch (error) {
     throw compileError(error);
@@ -65,6 +66,8 @@ interface Target {
   options: esbuild.BuildOptions;
   /** Directory that source paths in errors and maps are relative to. */
   rootDir: string;
+  /** Directories whose files the plugin may import (besides the SDK and node_modules packages). */
+  importRoots: string[];
   filename: string;
 }
 
@@ -77,6 +80,8 @@ function resolveTarget(input: CompileInput): Target {
     const rootDir = path.resolve(input.resolveDir ?? process.cwd());
     return {
       rootDir,
+      // Source from the network (the studio) has no directory of its own: it may not read the host's files.
+      importRoots: input.resolveDir === undefined ? [] : [rootDir],
       filename,
       options: {
         stdin: {
@@ -93,9 +98,20 @@ function resolveTarget(input: CompileInput): Target {
   if (!existsSync(entry)) throw new PluginError('compile', `No plugin at ${input.entry}`);
   if (statSync(entry).isDirectory()) {
     const file = directoryEntry(entry);
-    return { rootDir: entry, filename: path.relative(entry, file), options: { entryPoints: [file] } };
+    return {
+      rootDir: entry,
+      importRoots: [entry],
+      filename: path.relative(entry, file),
+      options: { entryPoints: [file] },
+    };
   }
-  return { rootDir: path.dirname(entry), filename: path.basename(entry), options: { entryPoints: [entry] } };
+  const dir = path.dirname(entry);
+  return {
+    rootDir: dir,
+    importRoots: [dir],
+    filename: path.basename(entry),
+    options: { entryPoints: [entry] },
+  };
 }
 
 /** A plugin directory's entry: package.json `main`, else `src/index.ts`, else `index.ts`/`index.js`. */
@@ -125,31 +141,70 @@ function loaderFor(filename: string): esbuild.Loader {
   return 'ts';
 }
 
-/** Resolves `@bambam/sdk` to its sources and refuses what cannot run in the sandbox. */
-const sandboxImports: esbuild.Plugin = {
-  name: 'bambam-sandbox-imports',
-  setup(build) {
-    build.onResolve({ filter: /^@bambam\/sdk(\/.*)?$/ }, (args) => {
-      if (args.path === '@bambam/sdk') return { path: SDK_ENTRY };
-      return {
-        errors: [
-          { text: `'${args.path}' is host code and cannot run in a plugin; import from '@bambam/sdk' only` },
-        ],
-      };
-    });
-    build.onResolve({ filter: /^[^./]/ }, (args) => {
-      const name = args.path.startsWith('node:') ? args.path.slice(5) : args.path.split('/')[0]!;
-      if (!args.path.startsWith('node:') && !NODE_BUILTINS.has(name)) return undefined;
-      return {
-        errors: [
-          {
-            text: `'${args.path}' is a Node module; plugins run in a sandbox without Node APIs (no filesystem, network, timers or process)`,
-          },
-        ],
-      };
-    });
-  },
-};
+/** Marks esbuild's own resolution of a path, so that the guard below does not recurse. */
+const RESOLVING = Symbol('bambam-resolving');
+
+/**
+ * Resolves `@bambam/sdk` to its sources and refuses what cannot or must not run in the
+ * sandbox: Node built-ins, the SDK's host entry points, and files outside the plugin's own
+ * directory (a plugin must not bundle the host's files and print them), except packages in
+ * node_modules and the SDK.
+ */
+function sandboxImports(importRoots: string[]): esbuild.Plugin {
+  const allowed = (file: string) =>
+    [...importRoots, SDK_SRC].some((root) => isInside(root, file)) ||
+    file.split(path.sep).includes('node_modules');
+  return {
+    name: 'bambam-sandbox-imports',
+    setup(build) {
+      build.onResolve({ filter: /^@bambam\/sdk(\/.*)?$/ }, (args) => {
+        if (args.path === '@bambam/sdk') return { path: SDK_ENTRY };
+        return {
+          errors: [
+            {
+              text: `'${args.path}' is host code and cannot run in a plugin; import from '@bambam/sdk' only`,
+            },
+          ],
+        };
+      });
+      build.onResolve({ filter: /^[^./]/ }, (args) => {
+        const name = args.path.startsWith('node:') ? args.path.slice(5) : args.path.split('/')[0]!;
+        if (!args.path.startsWith('node:') && !NODE_BUILTINS.has(name)) return undefined;
+        return {
+          errors: [
+            {
+              text: `'${args.path}' is a Node module; plugins run in a sandbox without Node APIs (no filesystem, network, timers or process)`,
+            },
+          ],
+        };
+      });
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind === 'entry-point' || args.pluginData === RESOLVING) return undefined;
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          namespace: args.namespace,
+          pluginData: RESOLVING,
+        });
+        if (resolved.errors.length > 0 || resolved.external || resolved.namespace !== 'file') return resolved;
+        if (allowed(resolved.path)) return resolved;
+        return {
+          errors: [
+            {
+              text: `'${args.path}' is outside the plugin; a plugin may import its own files, '@bambam/sdk' and packages from node_modules`,
+            },
+          ],
+        };
+      });
+    },
+  };
+}
+
+function isInside(root: string, file: string): boolean {
+  const relative = path.relative(root, file);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
 
 function compileError(error: unknown): PluginError {
   const failure = error as Partial<esbuild.BuildFailure>;

@@ -2,7 +2,11 @@
 // the plugin's name and (where it can be known) the line:column in its own source, and the
 // budgets hold.
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { compilePlugin } from './compile.ts';
 import { PluginError } from './errors.ts';
 import { PluginSandbox } from './sandbox.ts';
@@ -600,6 +604,37 @@ describe('a plugin that reaches for the host', () => {
       assert.equal(error.location?.file, 'reach.ts');
       assert.equal(error.location?.line, 1);
       assert.ok((error.location?.column ?? 0) > 1);
+    }
+  });
+
+  test("the host's files cannot be bundled in: imports outside the plugin are refused", async () => {
+    const repoPackage = fileURLToPath(new URL('../../../../package.json', import.meta.url));
+    // From the studio (no directory): no file of the host at all, relative or absolute.
+    for (const specifier of ['./package.json', repoPackage]) {
+      const source = `import secret from '${specifier}';\nconsole.log(secret);\n${pluginSource()}`;
+      const error = await pluginError(compilePlugin({ source, filename: 'leak.ts' }));
+      assert.equal(error.code, 'compile');
+      assert.match(error.message, /is outside the plugin/);
+      assert.deepEqual(error.location && { file: error.location.file, line: error.location.line }, {
+        file: 'leak.ts',
+        line: 1,
+      });
+    }
+    // From a directory: its own files yes, its parent's no.
+    const dir = mkdtempSync(path.join(tmpdir(), 'bambam-leak-'));
+    try {
+      mkdirSync(path.join(dir, 'plugin'));
+      writeFileSync(path.join(dir, 'secret.json'), '{"token":"s3cret"}');
+      writeFileSync(path.join(dir, 'plugin', 'own.json'), '{"ok":true}');
+      writeFileSync(
+        path.join(dir, 'plugin', 'index.ts'),
+        `import own from './own.json';\nimport secret from '../secret.json';\nconsole.log(own, secret);\n${pluginSource()}`,
+      );
+      const error = await pluginError(compilePlugin({ entry: path.join(dir, 'plugin') }));
+      assert.match(error.message, /'\.\.\/secret\.json' is outside the plugin/);
+      assert.equal(error.location?.line, 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

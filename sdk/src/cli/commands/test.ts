@@ -59,7 +59,10 @@ Example:
       ...(values.only ? [`--test-name-pattern=${values.only}`] : []),
       ...files,
     ];
-    const child = spawn(process.execPath, args, { cwd: dir, env: io.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // When bambam itself runs under a test runner, NODE_TEST_CONTEXT would make the child report
+    // to that runner in its binary protocol instead of printing its results.
+    const { NODE_TEST_CONTEXT: _, ...env } = io.env;
+    const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pipe(io.stdout, { end: false });
     child.stderr.pipe(io.stderr, { end: false });
     const code = await new Promise<number>((done, fail) => {

@@ -22,6 +22,16 @@ export interface RenderedSound {
 /** Level below which a tail counts as silence and is trimmed (-90 dBFS). */
 const SILENCE = 10 ** (-90 / 20);
 
+/** Where {@link renderSound} does the work. */
+export interface RenderOptions {
+  /**
+   * `'worker'` (default): on a worker thread shared by all renders, so loading a plugin never
+   * blocks the event loop (importing Tone and rendering a patch take tens to hundreds of ms).
+   * `'here'`: on the calling thread.
+   */
+  thread?: 'worker' | 'here';
+}
+
 /**
  * Renders a sound: a Tone patch with `Tone.Offline`-style offline rendering on
  * node-web-audio-api, or a WAV sample decoded and resampled to 48 kHz. Validates it first.
@@ -31,7 +41,19 @@ const SILENCE = 10 ** (-90 / 20);
  *
  * @throws {@link SoundError} when the declaration is invalid or rendering fails.
  */
-export async function renderSound(name: string, sound: Sound): Promise<RenderedSound> {
+export async function renderSound(
+  name: string,
+  sound: Sound,
+  options: RenderOptions = {},
+): Promise<RenderedSound> {
+  const valid = validateSound(name, sound);
+  if (options.thread === 'here') return renderSoundHere(name, valid);
+  const { renderInWorker } = await import('./worker-client.ts');
+  return renderInWorker(name, valid);
+}
+
+/** {@link renderSound} on the calling thread. */
+export async function renderSoundHere(name: string, sound: Sound): Promise<RenderedSound> {
   const valid = validateSound(name, sound);
   let channels: Float32Array[];
   try {

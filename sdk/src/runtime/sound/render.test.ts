@@ -77,3 +77,14 @@ test('SoundBank renders all sounds in parallel, reuses identical patches, and na
     (error: unknown) => error instanceof SoundError && error.sound === 'broken',
   );
 });
+
+test('the render worker and the calling thread render the same samples', async () => {
+  const patch = { kind: 'tone', instrument: 'MembraneSynth', note: 'E1', duration: 0.2 } as const;
+  const [inWorker, here] = await Promise.all([
+    renderSound('a', patch),
+    renderSound('a', patch, { thread: 'here' }),
+  ]);
+  assert.equal(inWorker.left.length, here.left.length);
+  assert.ok(inWorker.left.length > 1000);
+  assert.deepEqual(inWorker.left, here.left);
+});

@@ -69,7 +69,7 @@ test('the caller may reuse its buffer at once: the tracker works on a copy', asy
 });
 
 test('bad input rejects clearly and the tracker keeps working', async () => {
-  assert.throws(() => tracker.track({ data: new Uint8Array(5), width: 2, height: 2 }, 0), /needs 12/);
+  await assert.rejects(tracker.track({ data: new Uint8Array(5), width: 2, height: 2 }, 0), /needs 12/);
   await assert.rejects(
     tracker.track({ data: new Uint8Array(12), width: 2, height: 2 }, Number.NaN),
     /finite/,

@@ -107,7 +107,11 @@ export class HandTracker {
    */
   track(image: RgbImage, t: number, options: TrackOptions = {}): Promise<TrackResult | undefined> {
     if (this.#dead) return Promise.reject(this.#dead);
-    assertRgbImage(image);
+    try {
+      assertRgbImage(image);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (!Number.isFinite(t))
       return Promise.reject(new TypeError(`t must be a finite number of milliseconds, got ${t}`));
     const { mode = 'video' } = options;

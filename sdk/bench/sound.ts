@@ -55,3 +55,29 @@ console.log(
       .join(' ')})`,
 );
 mixer.dispose();
+
+// The audio clock on the real timer for 2 s, mixing a frame on each tick as the engine does.
+{
+  const { AudioClock } = await import('../src/runtime/sound/index.ts');
+  const clockMixer = new Mixer();
+  const frame = new Float32Array(FRAME_LENGTH);
+  const lateness: number[] = [];
+  const clock = new AudioClock({
+    onFrame: (index, deadline) => {
+      lateness.push(performance.now() - deadline);
+      if (index % 10 === 0) clockMixer.trigger(kick, { velocity: 0.8 });
+      clockMixer.process(frame);
+    },
+  });
+  clock.start();
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  clock.dispose();
+  clockMixer.dispose();
+  lateness.sort((a, b) => a - b);
+  const { frames: emitted, late, maxLateMs, skipped } = clock.stats;
+  console.log(
+    `sound: audio clock over 2 s: ${emitted} frames, lateness median ${lateness[lateness.length >> 1]!.toFixed(2)} ms, ` +
+      `p99 ${lateness[Math.floor(lateness.length * 0.99)]!.toFixed(2)} ms, max ${maxLateMs.toFixed(2)} ms, ` +
+      `${late} late (> 5 ms), ${skipped} skipped`,
+  );
+}

@@ -226,12 +226,12 @@ const command: Command = {
       io.stderr.write(`[plugin ${entry.level}] ${entry.message}${where}\n`);
     };
 
-    let sandbox: InstanceType<typeof PluginSandbox>;
+    let loaded: InstanceType<typeof PluginSandbox> | undefined;
     try {
       const compiled = await compilePlugin({ entry: pluginPath });
-      sandbox = await PluginSandbox.load(compiled, { limits, onLog });
+      loaded = await PluginSandbox.load(compiled, { limits, onLog });
       if (params.length > 0) {
-        const specs = sandbox.description.params as Record<string, { type?: string }>;
+        const specs = loaded.description.params as Record<string, { type?: string }>;
         const parsed: Record<string, unknown> = {};
         for (const pair of params) {
           const at = pair.indexOf('=');
@@ -239,18 +239,20 @@ const command: Command = {
           parsed[key] = paramValue(key, pair.slice(at + 1), specs[key], Object.keys(specs));
         }
         try {
-          sandbox.setParams(parsed); // validates ranges and choices
+          loaded.setParams(parsed); // validates ranges and choices
         } catch (error) {
           if (error instanceof PluginError) throw error;
           throw new CommandError(`bad --params: ${(error as Error).message}`);
         }
         // Reload so that state() and setup() see the params, as they would in the engine.
-        sandbox.dispose();
-        sandbox = await PluginSandbox.load(compiled, { limits, onLog, params: parsed });
+        loaded.dispose();
+        loaded = await PluginSandbox.load(compiled, { limits, onLog, params: parsed });
       }
     } catch (error) {
+      loaded?.dispose();
       return reportPluginError(error);
     }
+    const sandbox = loaded;
 
     const bankPromise = values.out
       ? import('../../runtime/sound/index.ts').then(({ SoundBank }) =>

@@ -24,6 +24,7 @@ import {
   waitForHands,
   waitForLive,
 } from './lib/studio-page.ts';
+import { startTcpProxy, type TcpProxy } from './lib/studio-proxy.ts';
 import { type RunningStudio, startStudio, studioEngineEnv } from './lib/studio-server.ts';
 
 const RESULTS = path.join(import.meta.dirname, 'test-results');
@@ -36,6 +37,7 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
   let setupError: Error | undefined;
   let engine: RunningEngine | undefined;
   let studio: RunningStudio | undefined;
+  let proxy: TcpProxy | undefined;
   let chromium: ChromiumSession | undefined;
   let page: Page | undefined;
   let failed = false;
@@ -48,7 +50,9 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
     try {
       const studioPort = await freePort();
       engine = await startEngine({ env: studioEngineEnv(studioPort) });
-      studio = await startStudio({ engineUrl: engine.url, port: studioPort });
+      // The studio reaches the engine through a proxy the last test cuts to simulate an outage.
+      proxy = await startTcpProxy({ port: engine.port });
+      studio = await startStudio({ engineUrl: proxy.url, port: studioPort });
       chromium = await launchChromium({ fakeVideo: clip });
       page = await chromium.newPage();
       await page.setViewportSize({ width: 1280, height: 800 });
@@ -67,6 +71,7 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
     }
     await chromium?.close();
     await studio?.dispose();
+    await proxy?.dispose();
     await engine?.dispose();
   });
 
@@ -180,6 +185,46 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
       t.diagnostic(
         `hits reported at ${loopHits.map((h) => (h.at - window.start).toFixed(0)).join(', ')} ms, ` +
           `heard at ${onsets.map((o) => o.toFixed(0)).join(', ')} ms into the loop`,
+      );
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  });
+
+  it('says so when the engine is unreachable or the connection drops, and reconnects by itself', async (t) => {
+    const p = ready(t);
+    if (!p || !proxy || !studio || !chromium) return;
+    try {
+      await waitForLive(p);
+      const before = await connectionIdentity(p);
+      await proxy.pause();
+      const problem = p.locator('[data-testid="problem"]');
+      await p.waitForSelector('[data-testid="problem"][data-kind="connection-lost"]', { timeout: 20_000 });
+      assert.match((await problem.textContent()) ?? '', /Reconnecting/);
+      await p.screenshot({ path: path.join(RESULTS, 'studio-play-connection-lost.png') });
+
+      // A page opened while the engine is away says it can't reach it, and how to fix that.
+      const other = await chromium.newPage();
+      await other.goto(`${studio.url}/play`, { timeout: 30_000 });
+      await other.waitForSelector('[data-testid="problem"][data-kind="engine-unreachable"]', {
+        timeout: 20_000,
+      });
+      const text = (await other.locator('[data-testid="problem"]').textContent()) ?? '';
+      assert.match(text, /npm start/, `the message should say how to start the engine: ${text}`);
+      await other.screenshot({ path: path.join(RESULTS, 'studio-play-engine-unreachable.png') });
+      await other.close();
+
+      await proxy.resume();
+      await waitForLive(p, 45_000);
+      await waitForHands(p);
+      const after = await connectionIdentity(p);
+      assert.notEqual(after.sessionId, before.sessionId, 'a new engine session after reconnecting');
+      assert.equal(after.peerState, 'connected');
+      assert.equal(
+        await p.locator('[data-testid="problem"]').count(),
+        0,
+        'the problem banner should be gone',
       );
     } catch (error) {
       failed = true;

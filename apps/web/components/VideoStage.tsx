@@ -10,8 +10,11 @@ import { useEffect, useRef, useState } from 'react';
 import type { EngineClient } from '../lib/engine-client.ts';
 import { drawHands, HAND_COLORS, palmCenter, toCanvas, videoContentRect } from '../lib/hand-drawing.ts';
 
-/** Telemetry older than this is not drawn: the hands would lag behind the video. */
-const STALE_MS = 400;
+/**
+ * Telemetry older than this is not drawn: the hands would lag behind the video. Generous, so a
+ * slow tracker (a loaded machine) fades the skeleton rather than making it flicker.
+ */
+const STALE_MS = 1000;
 const RIPPLE_MS = 450;
 
 interface Ripple {

@@ -1,0 +1,342 @@
+/**
+ * The studio's editor end to end, in real headless Chromium against a real engine and the built
+ * studio, with the fake camera playing the fixture clip (4 down-strokes per loop) in the split
+ * view's player:
+ * - Monaco has the SDK's types (bam-drum type-checks clean; a type error becomes a marker);
+ * - changing bam-drum's sound and saving (Ctrl+S) changes what is heard, without reconnecting;
+ * - a syntax error shows a marker at its line and the old instrument keeps playing;
+ * - a plugin that throws at run time shows its error, with its line, in the console pane.
+ * Screenshots: test/test-results/studio-edit*.png.
+ */
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import type { Page } from 'playwright-core';
+import { type ChromiumSession, chromiumPath, launchChromium } from './lib/chromium.ts';
+import { freePort, type RunningEngine, startEngine } from './lib/engine.ts';
+import { FOUR_STROKES_CLIP, fixturePath } from './lib/fixtures.ts';
+import { detectOnsets } from './lib/onsets.ts';
+import { type HitFeatures, hitFeatures, median } from './lib/studio-audio.ts';
+import {
+  type ConnectionIdentity,
+  connectionIdentity,
+  pageNow,
+  startStudioRecorder,
+  studioHits,
+  studioRecording,
+  waitForLive,
+} from './lib/studio-page.ts';
+import { type RunningStudio, startStudio, studioEngineEnv } from './lib/studio-server.ts';
+
+const RESULTS = path.join(import.meta.dirname, 'test-results');
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// biome-ignore lint/suspicious/noExplicitAny: the page's objects are reached through `window`
+type Any = any;
+
+/** bam-drum's default `bam` drum (a low MembraneSynth) becomes white noise: a much brighter hit. */
+const BRIGHT_BAM = `bam: {
+    kind: 'tone',
+    instrument: 'NoiseSynth',
+    duration: 0.15,
+    length: 0.4,
+    options: { noise: { type: 'white' }, envelope: { attack: 0.001, decay: 0.15, sustain: 0, release: 0.05 } },
+  },
+  kick: {`;
+
+function brightBamDrum(source: string): string {
+  const replaced = source
+    .replace(/bam: \{[\s\S]*?\n {2}kick: \{/, BRIGHT_BAM)
+    .replace(/version: '1\.0\.0'/, "version: '1.0.1'");
+  assert.notEqual(replaced, source, "could not find bam-drum's `bam` sound in its source to change it");
+  assert.match(replaced, /version: '1\.0\.1'/, "could not find bam-drum's version in its source");
+  return replaced;
+}
+
+/** A plugin that loads fine and throws on every frame, from line 11. */
+const THROWING_PLUGIN = `import { definePlugin } from '@bambam/sdk';
+
+export default definePlugin({
+  name: 'thrower',
+  version: '0.0.1',
+  description: 'Throws at run time, to show where.',
+  sounds: { click: { kind: 'tone', instrument: 'Synth', note: 'C5', duration: 0.05 } },
+  onFrame(frame, ctx) {
+    ctx.log('frame', frame.t);
+    if (frame.t >= 0) {
+      throw new Error('boom from onFrame');
+    }
+  },
+});
+`;
+const THROW_LINE = 11;
+
+describe('studio editor in Chromium (live coding against the running session)', { timeout: 300_000 }, () => {
+  const clip = fixturePath(FOUR_STROKES_CLIP);
+  let skipReason: string | undefined;
+  let setupError: Error | undefined;
+  let engine: RunningEngine | undefined;
+  let studio: RunningStudio | undefined;
+  let chromium: ChromiumSession | undefined;
+  let page: Page | undefined;
+  let failed = false;
+  let identity: ConnectionIdentity | undefined;
+
+  before(async () => {
+    if (!clip) skipReason = `fixture ${FOUR_STROKES_CLIP} not found (set BAMBAM_FIXTURES)`;
+    else if (!chromiumPath())
+      skipReason = 'Chromium not found: apt-get install -y chromium (or set BAMBAM_CHROMIUM)';
+    if (skipReason) return;
+    try {
+      const studioPort = await freePort();
+      engine = await startEngine({ env: studioEngineEnv(studioPort) });
+      studio = await startStudio({ engineUrl: engine.url, port: studioPort });
+      chromium = await launchChromium({ fakeVideo: clip });
+      page = await chromium.newPage();
+      await page.setViewportSize({ width: 1400, height: 860 });
+      await page.goto(`${studio.url}/edit?autostart=1`, { timeout: 30_000 });
+      await waitForLive(page);
+      await page.waitForFunction(
+        () => /definePlugin/.test((window as Any).__bambamEditor?.editor.getValue() ?? ''),
+        undefined,
+        { timeout: 30_000 },
+      );
+      await startStudioRecorder(page);
+      identity = await connectionIdentity(page);
+    } catch (error) {
+      setupError = error as Error;
+    }
+  });
+
+  after(async () => {
+    if ((failed || setupError) && engine) {
+      process.stderr.write(`\n--- engine output (tail) ---\n${engine.output().slice(-5000)}\n`);
+      if (studio) process.stderr.write(`--- studio output (tail) ---\n${studio.output().slice(-2000)}\n`);
+      if (chromium)
+        process.stderr.write(`--- page console (tail) ---\n${chromium.logs.slice(-40).join('\n')}\n`);
+    }
+    await chromium?.close();
+    await studio?.dispose();
+    await engine?.dispose();
+  });
+
+  function ready(t: TestContext): Page | undefined {
+    if (skipReason) {
+      t.skip(skipReason);
+      return undefined;
+    }
+    if (setupError) {
+      failed = true;
+      throw new Error(`setup failed: ${setupError.message}`);
+    }
+    return page;
+  }
+
+  async function guard(fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  }
+
+  /** Monaco's markers on the editor's model: TypeScript's and the studio's own. */
+  function markers(p: Page): Promise<{ owner: string; line: number; severity: number; message: string }[]> {
+    return p.evaluate(() => {
+      const { monaco, editor } = (window as Any).__bambamEditor;
+      return monaco.editor.getModelMarkers({ resource: editor.getModel().uri }).map((m: Any) => ({
+        owner: m.owner,
+        line: m.startLineNumber,
+        severity: m.severity,
+        message: m.message,
+      }));
+    });
+  }
+
+  /** Waits for TypeScript's diagnostics to settle (they run in a worker, after a short delay). */
+  async function settledMarkers(p: Page, want: (m: Awaited<ReturnType<typeof markers>>) => boolean) {
+    let last = await markers(p);
+    for (let i = 0; i < 50 && !want(last); i++) {
+      await delay(200);
+      last = await markers(p);
+    }
+    return last;
+  }
+
+  async function setSource(p: Page, source: string): Promise<void> {
+    await p.evaluate((s) => (window as Any).__bambamEditor.editor.setValue(s), source);
+  }
+
+  /** Saves with the keyboard shortcut, then waits for the studio to report the result. */
+  async function saveWithShortcut(p: Page): Promise<{ tone: string; text: string }> {
+    await p.evaluate(() => (window as Any).__bambamEditor.editor.focus());
+    const before = await p.locator('[data-testid="save-status"]').textContent();
+    await p.keyboard.press('Control+KeyS');
+    await p.waitForFunction(
+      (prev) => {
+        const el = document.querySelector('[data-testid="save-status"]') as HTMLElement | null;
+        return !!el && el.dataset.tone !== 'busy' && (el.dataset.tone !== 'idle' || el.textContent !== prev);
+      },
+      before,
+      { timeout: 30_000, polling: 100 },
+    );
+    const status = p.locator('[data-testid="save-status"]');
+    return { tone: (await status.getAttribute('data-tone')) ?? '', text: (await status.textContent()) ?? '' };
+  }
+
+  /** Hits heard over `ms` from now: their audio features and the engine's reported sounds. */
+  async function listen(p: Page, ms: number): Promise<{ features: HitFeatures[]; reported: string[] }> {
+    const since = await pageNow(p);
+    await delay(ms);
+    const recording = await studioRecording(p, since);
+    const from = recording.indexAt(since);
+    const samples = recording.samples.subarray(from);
+    const analysis = detectOnsets(samples, recording.sampleRate);
+    const shifted = { ...recording, samples, timeOf: (i: number) => recording.timeOf(from + i) };
+    const reported = (await studioHits(p, since)).flatMap((h) => h.sounds);
+    return { features: hitFeatures(shifted, analysis.onsets), reported };
+  }
+
+  it('gives Monaco the SDK types: bam-drum type-checks clean, a type error becomes a marker', async (t) => {
+    const p = ready(t);
+    if (!p) return;
+    await guard(async () => {
+      const clean = await settledMarkers(p, (m) => m.length === 0);
+      const errors = clean.filter((m) => m.severity >= 8);
+      assert.deepEqual(errors, [], 'bam-drum should have no type errors with the SDK types loaded');
+      // Hover/completion need the same types: a wrong use of the SDK must be caught.
+      const original = await p.evaluate(() => (window as Any).__bambamEditor.editor.getValue());
+      await setSource(p, `${original}\nconst wrong: number = LANDMARK_DOES_NOT_EXIST;\n`);
+      const withError = await settledMarkers(p, (m) => m.some((x) => x.severity >= 8));
+      assert.ok(
+        withError.some((m) => m.owner === 'typescript' && /LANDMARK_DOES_NOT_EXIST/.test(m.message)),
+        `expected a TypeScript marker, got ${JSON.stringify(withError)}`,
+      );
+      await setSource(p, original);
+    });
+  });
+
+  it('hot-swaps an edited bam-drum on Ctrl+S: a different sound is heard, the connection unchanged', async (t) => {
+    const p = ready(t);
+    const initial = identity;
+    if (!p || !initial) return;
+    await guard(async () => {
+      const beforeEdit = await listen(p, 4500);
+      assert.ok(
+        beforeEdit.features.length >= 3,
+        `only ${beforeEdit.features.length} hits heard before the edit`,
+      );
+      const original = await p.evaluate(() => (window as Any).__bambamEditor.editor.getValue());
+      await setSource(p, brightBamDrum(original));
+      const result = await saveWithShortcut(p);
+      assert.equal(result.tone, 'ok', `save failed: ${result.text}`);
+      await p.waitForFunction(
+        () => (window as Any).__bambamStudio.snapshot.plugin?.version === '1.0.1',
+        undefined,
+        {
+          timeout: 10_000,
+        },
+      );
+      await delay(500); // let the last old hit's tail pass
+      const afterEdit = await listen(p, 4500);
+      assert.ok(
+        afterEdit.features.length >= 3,
+        `only ${afterEdit.features.length} hits heard after the edit`,
+      );
+      const c0 = median(beforeEdit.features.map((f) => f.centroidHz));
+      const c1 = median(afterEdit.features.map((f) => f.centroidHz));
+      assert.ok(
+        c1 > c0 * 2,
+        `the hits should sound brighter after the edit: centroid ${c0.toFixed(0)} → ${c1.toFixed(0)} Hz`,
+      );
+      const now = await connectionIdentity(p);
+      assert.equal(now.socketId, initial.socketId, 'the socket reconnected');
+      assert.equal(now.sessionId, initial.sessionId, 'the session changed');
+      assert.equal(now.peerMark, initial.peerMark, 'the peer connection was replaced');
+      assert.equal(now.peerState, 'connected');
+      t.diagnostic(
+        `median hit centroid ${c0.toFixed(0)} Hz → ${c1.toFixed(0)} Hz; energy ${median(beforeEdit.features.map((f) => f.energy)).toFixed(2)} → ${median(afterEdit.features.map((f) => f.energy)).toFixed(2)}`,
+      );
+    });
+  });
+
+  it('shows a syntax error as a marker at its line and keeps the old instrument playing', async (t) => {
+    const p = ready(t);
+    const initial = identity;
+    if (!p || !initial) return;
+    await guard(async () => {
+      const playing = await p.evaluate(() => (window as Any).__bambamStudio.snapshot.plugin);
+      const beforeError = await listen(p, 4500);
+      const good = await p.evaluate(() => (window as Any).__bambamEditor.editor.getValue());
+      const lines = good.split('\n');
+      const at = lines.findIndex((l: string) => l.startsWith('export default definePlugin'));
+      assert.ok(at > 0, 'no `export default definePlugin` line in the source');
+      lines.splice(at, 0, 'const broken = ;');
+      await setSource(p, lines.join('\n'));
+      const result = await saveWithShortcut(p);
+      assert.equal(result.tone, 'bad', `a syntax error should not load: ${result.text}`);
+      assert.match(result.text, /previous instrument keeps playing/);
+      const marks = await markers(p);
+      const ours = marks.find((m) => m.owner === 'bambam');
+      assert.ok(ours, `no studio marker; markers: ${JSON.stringify(marks)}`);
+      assert.equal(ours.line, at + 1, `marker at line ${ours.line}, the error is on line ${at + 1}`);
+      const consoleText = (await p.locator('[data-testid="console"]').textContent()) ?? '';
+      assert.match(
+        consoleText,
+        new RegExp(`:${at + 1}:\\d+`),
+        'the console should show the error with line:column',
+      );
+      await mkdir(RESULTS, { recursive: true });
+      await p.screenshot({ path: path.join(RESULTS, 'studio-edit-syntax-error.png') });
+
+      // Still the same instrument, still playing and sounding the same, same connection.
+      const plugin = await p.evaluate(() => (window as Any).__bambamStudio.snapshot.plugin);
+      assert.equal(plugin.name, playing.name);
+      assert.equal(plugin.version, playing.version);
+      const heard = await listen(p, 4500);
+      assert.ok(
+        beforeError.features.length >= 3,
+        `only ${beforeError.features.length} hits heard before the failed save`,
+      );
+      assert.ok(heard.features.length >= 3, `only ${heard.features.length} hits heard after the failed save`);
+      const c0 = median(beforeError.features.map((f) => f.centroidHz));
+      const c1 = median(heard.features.map((f) => f.centroidHz));
+      assert.ok(
+        c1 > c0 / 1.5 && c1 < c0 * 1.5,
+        `the sound changed: centroid ${c0.toFixed(0)} → ${c1.toFixed(0)} Hz`,
+      );
+      const now = await connectionIdentity(p);
+      assert.equal(now.peerMark, initial.peerMark, 'the peer connection was replaced');
+      assert.equal(now.socketId, initial.socketId, 'the socket reconnected');
+    });
+  });
+
+  it('shows a run-time error of a plugin in the console pane with its line', async (t) => {
+    const p = ready(t);
+    if (!p) return;
+    await guard(async () => {
+      await p.locator('button', { hasText: '+ New' }).click();
+      await p.locator('input[aria-label="New plugin name"]').fill('thrower');
+      await p.locator('button', { hasText: 'Create' }).click();
+      await p.waitForFunction(() => /thrower/.test((window as Any).__bambamEditor?.editor.getValue() ?? ''));
+      await setSource(p, THROWING_PLUGIN);
+      const result = await saveWithShortcut(p);
+      assert.equal(result.tone, 'ok', `the throwing plugin should load: ${result.text}`);
+      const line = p
+        .locator('[data-testid="console"] .console-line.error', { hasText: 'boom from onFrame' })
+        .first();
+      await line.waitFor({ timeout: 20_000 });
+      const text = (await line.textContent()) ?? '';
+      assert.match(
+        text,
+        new RegExp(`:${THROW_LINE}:\\d+`),
+        `the error should point at line ${THROW_LINE}: ${text}`,
+      );
+      const logLine = p.locator('[data-testid="console"] .console-line.log', { hasText: 'frame' }).first();
+      await logLine.waitFor({ timeout: 5000 });
+      await p.screenshot({ path: path.join(RESULTS, 'studio-edit-runtime-error.png') });
+    });
+  });
+});

@@ -16,7 +16,6 @@ export const TONE_INSTRUMENTS = [
   'FMSynth',
   'AMSynth',
   'MonoSynth',
-  'PluckSynth',
   'DuoSynth',
 ] as const;
 

@@ -54,14 +54,14 @@ export function validateSound(name: string, sound: unknown): Sound {
 function validateTone(name: string, sound: Record<string, unknown>): ToneSound {
   rejectUnknownKeys(name, sound, TONE_KEYS);
   const { instrument } = sound;
+  if (typeof instrument === 'string' && UNSUPPORTED_TONE_INSTRUMENTS.includes(instrument)) {
+    throw new SoundError(name, `${instrument} can't be rendered by the engine (it needs an AudioWorklet)`);
+  }
   if (typeof instrument !== 'string' || !(TONE_INSTRUMENTS as readonly string[]).includes(instrument)) {
     throw new SoundError(
       name,
-      `unknown instrument ${describe(instrument)}; use one of ${TONE_INSTRUMENTS.filter((i) => !UNSUPPORTED_TONE_INSTRUMENTS.includes(i)).join(', ')}`,
+      `unknown instrument ${describe(instrument)}; use one of ${TONE_INSTRUMENTS.join(', ')}`,
     );
-  }
-  if (UNSUPPORTED_TONE_INSTRUMENTS.includes(instrument)) {
-    throw new SoundError(name, `${instrument} can't be rendered by the engine (it needs an AudioWorklet)`);
   }
   const note = sound.note ?? TONE_DEFAULTS.note;
   if (typeof note === 'number') {

@@ -5,7 +5,7 @@
  * (`plugin:use`), and publish a saved plugin with a token.
  */
 import type { SoundInfo } from '@bambam/sdk/protocol';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useEngine, useEngineSnapshot } from '../../components/EngineProvider.tsx';
 import { PlayPanel } from '../../components/PlayPanel.tsx';
 import { SoundRow } from '../../components/SoundList.tsx';
@@ -315,7 +315,9 @@ function PublishPanel({
 }) {
   const [names, setNames] = useState<string[]>([]);
   const [name, setName] = useState(initialName ?? '');
-  const [token, setToken] = useState('');
+  // Uncontrolled: React would mirror a controlled value into the DOM attribute.
+  const tokenInput = useRef<HTMLInputElement>(null);
+  const [hasToken, setHasToken] = useState(false);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
 
@@ -340,7 +342,10 @@ function PublishPanel({
     setResult(null);
     try {
       const saved = await apis.sources.get(name);
-      const published = await apis.registry.publishSource(saved.source, token.trim());
+      const published = await apis.registry.publishSource(
+        saved.source,
+        tokenInput.current?.value.trim() ?? '',
+      );
       setResult({ ok: true, text: `Published ${published.name}@${published.version}.` });
       onPublished();
     } catch (e) {
@@ -383,15 +388,15 @@ function PublishPanel({
             autoComplete="off"
             spellCheck={false}
             placeholder="bbt_…"
-            value={token}
-            onChange={(e) => setToken(e.target.value)}
+            ref={tokenInput}
+            onChange={(e) => setHasToken(e.target.value.trim().length > 0)}
             data-testid="publish-token"
           />
         </label>
         <button
           type="submit"
           className="button"
-          disabled={busy || !name || !token.trim()}
+          disabled={busy || !name || !hasToken}
           data-testid="publish-submit"
         >
           {busy ? 'Publishing…' : 'Publish'}

@@ -183,7 +183,10 @@ describe('registry in the studio: publish with the CLI, use it from the plugins 
         noise.reported.includes('hit'),
         `the engine reported no 'hit' from e2e-noise: ${noise.reported.join(',')}`,
       );
-      assert.ok(noise.features.length >= 2, `only ${noise.features.length} e2e-noise hits heard in 8 s (the engine reported ${noise.reported.length})`);
+      assert.ok(
+        noise.features.length >= 2,
+        `only ${noise.features.length} e2e-noise hits heard in 8 s (the engine reported ${noise.reported.length})`,
+      );
       const c0 = median(drum.features.map((f) => f.centroidHz));
       const c1 = median(noise.features.map((f) => f.centroidHz));
       assert.ok(

@@ -12,7 +12,6 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   test: () => import('./commands/test.ts'),
   publish: () => import('./commands/publish.ts'),
   install: () => import('./commands/install.ts'),
-  token: () => import('./commands/token.ts'),
 };
 
 async function loadCommand(name: string): Promise<Command | undefined> {

@@ -29,6 +29,9 @@ import { type RunningStudio, startStudio, studioEngineEnv } from './lib/studio-s
 
 const RESULTS = path.join(import.meta.dirname, 'test-results');
 const COLLECT_TIMEOUT_MS = 60_000;
+
+// biome-ignore lint/suspicious/noExplicitAny: the page's objects are reached through `window`
+type Any = any;
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)', { timeout: 240_000 }, () => {
@@ -185,6 +188,53 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
       t.diagnostic(
         `hits reported at ${loopHits.map((h) => (h.at - window.start).toFixed(0)).join(', ')} ms, ` +
           `heard at ${onsets.map((o) => o.toFixed(0)).join(', ')} ms into the loop`,
+      );
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  });
+
+  it('auditions a sound in the browser with Tone.js, matching what the engine renders', async (t) => {
+    const p = ready(t);
+    if (!p) return;
+    try {
+      const row = p.locator('[data-sound="bam"]');
+      await row.locator('button').click();
+      await row.locator('.waveform').waitFor({ timeout: 20_000 });
+      const sound = await p.evaluate(() => (window as Any).__bambamStudio.snapshot.plugin.sounds.bam);
+      const browser: number[] = await p.evaluate(
+        async (s) =>
+          Array.from((await (window as Any).__bambamAudition.render(s)).channels[0] as Float32Array),
+        sound,
+      );
+      const { renderSound } = await import('@bambam/sdk/runtime');
+      const engine = await renderSound('bam', sound, { thread: 'here' });
+      const n = Math.min(browser.length, engine.left.length);
+      assert.ok(
+        n > 48_000 * 0.2,
+        `renders too short: browser ${browser.length}, engine ${engine.left.length} samples`,
+      );
+      let dot = 0;
+      let eb = 0;
+      let ee = 0;
+      let maxDiff = 0;
+      for (let i = 0; i < n; i++) {
+        const a = browser[i]!;
+        const b = engine.left[i]!;
+        dot += a * b;
+        eb += a * a;
+        ee += b * b;
+        maxDiff = Math.max(maxDiff, Math.abs(a - b));
+      }
+      const correlation = dot / Math.sqrt(eb * ee);
+      assert.ok(
+        correlation > 0.99,
+        `browser and engine renders differ: correlation ${correlation.toFixed(4)}`,
+      );
+      t.diagnostic(
+        `bam: ${n} samples compared, correlation ${correlation.toFixed(5)}, max difference ${maxDiff.toFixed(4)}; ` +
+          `lengths browser ${browser.length}, engine ${engine.left.length}`,
       );
     } catch (error) {
       failed = true;

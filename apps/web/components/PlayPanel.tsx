@@ -56,8 +56,11 @@ export function PlayPanel({
           <span className="spacer" />
           <StatusBadge snapshot={snapshot} />
         </div>
-        <ProblemBanner problem={snapshot?.problem ?? null} />
-        {client ? <VideoStage client={client} /> : <div className="stage" />}
+        {/* The banner floats over the stage: showing or clearing a problem never moves the layout. */}
+        <div className="stage-wrap">
+          {client ? <VideoStage client={client} /> : <div className="stage" />}
+          <ProblemBanner problem={snapshot?.problem ?? null} />
+        </div>
         {/* biome-ignore lint/a11y/useMediaCaption: the instrument's sound has no words to caption */}
         <audio ref={audioRef} autoPlay data-testid="instrument-audio" />
       </div>

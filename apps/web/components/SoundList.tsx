@@ -5,8 +5,15 @@
  * Exported for the plugins page.
  */
 import type { SoundInfo } from '@bambam/sdk/protocol';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { audition, renderAudition, waveformPeaks } from '../lib/audition.ts';
+
+declare global {
+  interface Window {
+    /** The audition renderer, for the end-to-end test that compares it with the engine's render. */
+    __bambamAudition?: { render: typeof renderAudition };
+  }
+}
 
 function describeSound(sound: SoundInfo): string {
   if (sound.kind === 'sample') return `sample · ${Math.round(sound.durationMs)} ms`;
@@ -33,6 +40,9 @@ export function SoundList({ sounds }: { sounds: Readonly<Record<string, SoundInf
 }
 
 export function SoundRow({ name, sound }: { name: string; sound: SoundInfo }) {
+  useEffect(() => {
+    window.__bambamAudition ??= { render: renderAudition };
+  }, []);
   const [peaks, setPeaks] = useState<number[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -49,7 +59,7 @@ export function SoundRow({ name, sound }: { name: string; sound: SoundInfo }) {
     }
   };
   return (
-    <li className="sound">
+    <li className="sound" data-sound={name}>
       <button
         type="button"
         className="icon-button"

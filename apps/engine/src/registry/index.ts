@@ -20,6 +20,7 @@ import { createSourceRoutes } from './sources-routes.ts';
 import { SqliteRegistryStore } from './store/sqlite.ts';
 import type { RegistryStore } from './store/store.ts';
 import { consoleLogger, type PluginCatalog, type RegistryLogger, type RouteModule } from './types.ts';
+import { WorkerValidator } from './validator.ts';
 
 export type { Manifest } from './manifest.ts';
 export type { PackageInfo, PublishRequest, RegistryLimits, VersionInfo } from './registry.ts';
@@ -59,11 +60,13 @@ export async function createRegistryService(options: RegistryServiceOptions): Pr
   const logger = options.logger ?? consoleLogger;
   const store = options.store ?? new SqliteRegistryStore(databasePath(options.dataDir));
   const blobs = new BlobStore(join(options.dataDir, 'bundles'));
+  const validator = new WorkerValidator();
   const registry = new Registry({
     store,
     blobs,
     logger,
     sdkVersion: sdkPackage.version,
+    validate: validator.validate,
     limits: options.limits,
   });
   const sources = new SavedSources(store, options.examples);
@@ -77,6 +80,7 @@ export async function createRegistryService(options: RegistryServiceOptions): Pr
     async dispose() {
       if (disposed) return;
       disposed = true;
+      await validator.dispose();
       await store.close();
     },
   };

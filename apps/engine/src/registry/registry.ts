@@ -10,7 +10,8 @@ import { type Manifest, PLUGIN_NAME, parseManifest } from './manifest.ts';
 import type { RegistryStore, VersionRecord } from './store/store.ts';
 import { authenticate } from './tokens.ts';
 import type { CompiledBundle, RegistryLogger } from './types.ts';
-import { ValidationError, validateBundle } from './validate.ts';
+import { ValidationError } from './validate.ts';
+import type { BundleValidator } from './validator.ts';
 
 export interface RegistryLimits {
   /** Largest bundle accepted, bytes. Default 1 MiB. */
@@ -82,6 +83,7 @@ export class Registry {
   readonly #log: RegistryLogger;
   readonly #limits: RegistryLimits;
   readonly #sdkVersion: string;
+  readonly #validate: BundleValidator;
   /** Uploads are validated one at a time: sandbox loads and sound renders compete with live sessions for 2 cores. */
   #validating: Promise<unknown> = Promise.resolve();
 
@@ -90,8 +92,11 @@ export class Registry {
     blobs: BlobStore;
     logger: RegistryLogger;
     sdkVersion: string;
+    /** Loads and checks an upload (a worker thread in the service; see validator.ts). */
+    validate: BundleValidator;
     limits?: Partial<RegistryLimits>;
   }) {
+    this.#validate = options.validate;
     this.#store = options.store;
     this.#blobs = options.blobs;
     this.#log = options.logger;
@@ -174,7 +179,7 @@ export class Registry {
     };
     await this.#exclusive(async () => {
       try {
-        await validateBundle(manifest, compiled);
+        await this.#validate(manifest, compiled);
       } catch (error) {
         if (error instanceof ValidationError) {
           throw new HttpError(

@@ -132,7 +132,7 @@ for (const [name, compiled] of plugins) {
   const results = await measure(compiled);
   MODES.forEach(([callMode, frameTransport], m) => {
     const r = results[m]!;
-    const isDefault = callMode === 'sync' && frameTransport === 'copy';
+    const isDefault = callMode === 'async' && frameTransport === 'copy';
     console.log(
       `sandbox: ${name.padEnd(8)} ${callMode.padEnd(5)} + ${frameTransport.padEnd(4)}: median ${r.median.toFixed(1)} µs, ` +
         `p99 ${r.p99.toFixed(1)} µs, isolate CPU ${r.cpuPerFrameUs.toFixed(1)} µs/frame (mean), ${r.plays} plays` +

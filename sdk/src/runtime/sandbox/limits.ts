@@ -20,6 +20,12 @@ export interface SandboxLimits {
   loadBudgetMs: number;
   /** Timeouts in a row after which the plugin is disabled (one slow frame on a busy machine is forgiven). */
   maxConsecutiveTimeouts: number;
+  /**
+   * Wall time after which a call that ignored its budget is abandoned and the plugin disabled, in
+   * ms past the budget. Some V8 work cannot be interrupted (a huge allocation, a GC near the
+   * memory limit): isolated-vm's timeout only fires once it ends, seconds later.
+   */
+  hangTimeoutMs: number;
 }
 
 /** The limits the engine and the CLI use unless told otherwise. */
@@ -32,6 +38,7 @@ export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = Object.freeze({
   maxLogChars: 2000,
   loadBudgetMs: 1000,
   maxConsecutiveTimeouts: 3,
+  hangTimeoutMs: 250,
 }) as SandboxLimits;
 
 /** Defaults overlaid with `overrides`, each checked: a bad limit is a host bug and throws a RangeError. */
@@ -55,5 +62,6 @@ export function resolveLimits(overrides: Partial<SandboxLimits> = {}): SandboxLi
   positive('maxLogChars', limits.maxLogChars, 1);
   positive('loadBudgetMs', limits.loadBudgetMs);
   positive('maxConsecutiveTimeouts', limits.maxConsecutiveTimeouts, 1);
+  positive('hangTimeoutMs', limits.hangTimeoutMs);
   return limits;
 }

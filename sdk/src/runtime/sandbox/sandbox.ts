@@ -26,10 +26,12 @@ export interface LogEntry {
 }
 
 /**
- * How an `onFrame` call crosses into the isolate. `'sync'` runs it on the calling thread: no
- * thread hop, so about 20–50 µs instead of ~150 µs here, and the time it can hold the event
- * loop is bounded by `frameBudgetMs` (plus the CPU budget over time). `'async'` runs it on
- * isolated-vm's thread pool: the event loop is never held, each frame costs a thread hop.
+ * How an `onFrame` call crosses into the isolate. `'async'` (the default) runs it on
+ * isolated-vm's thread pool: the event loop is never held, and a call stuck in work V8 cannot
+ * interrupt is abandoned after `hangTimeoutMs`; each frame pays a thread hop (~50–150 µs here).
+ * `'sync'` runs it on the calling thread: about 40 µs cheaper, and bounded by `frameBudgetMs`
+ * for ordinary code, but a huge allocation or a GC near the memory limit cannot be interrupted
+ * and then blocks the event loop for seconds. Use it only for trusted plugins.
  */
 export type SandboxCallMode = 'sync' | 'async';
 
@@ -46,7 +48,7 @@ export interface SandboxOptions {
   params?: Record<string, unknown>;
   /** Receives the plugin's console lines; delivered after each call returns. */
   onLog?: (entry: LogEntry) => void;
-  /** Default `'sync'`: see {@link SandboxCallMode}. Load, setup and reset always run async. */
+  /** Default `'async'`: see {@link SandboxCallMode}. Load, setup and reset always run async. */
   callMode?: SandboxCallMode;
   /** Default `'copy'`: see {@link FrameTransport}. */
   frameTransport?: FrameTransport;
@@ -69,6 +71,22 @@ const RUNTIME_FILE = 'bambam-sandbox-runtime.js';
 /** The script name of every bundle inside its isolate; stack frames with it are the plugin's. */
 const BUNDLE_FILE = 'bambam-plugin-bundle.js';
 const TIMEOUT_MESSAGE = 'Script execution timed out.';
+
+/** Rejection of a call abandoned by {@link withWatchdog}. */
+class HangError extends Error {}
+
+/**
+ * `call`, or a HangError once `ms` have passed: for isolate work that ignores its timeout. The
+ * abandoned call settles later on its own; its outcome is dropped.
+ */
+function withWatchdog<T>(call: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const watchdog = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HangError(`still running after ${ms} ms`)), ms);
+  });
+  call.catch(() => {});
+  return Promise.race([call, watchdog]).finally(() => clearTimeout(timer));
+}
 
 /** Only {@link PluginSandbox.load} constructs sandboxes. */
 const CONSTRUCT = Symbol('PluginSandbox.construct');
@@ -152,7 +170,7 @@ export class PluginSandbox {
     this.#mapper = parts.mapper;
     this.#params = Object.freeze(parts.params);
     this.#onLog = parts.options.onLog ?? (() => {});
-    this.#callMode = parts.options.callMode ?? 'sync';
+    this.#callMode = parts.options.callMode ?? 'async';
     this.#transport = parts.options.frameTransport ?? 'copy';
     this.#cpu = new CpuBudget(parts.limits.cpuBudget.windowMs, parts.limits.cpuBudget.maxMs);
     this.#sounds = new Set(Object.keys(parts.description.sounds));
@@ -196,9 +214,15 @@ export class PluginSandbox {
     /** Runs one load step under the load budget, turning isolate failures into PluginErrors. */
     const step = async <T>(what: string, code: PluginErrorCode, run: () => Promise<T>): Promise<T> => {
       try {
-        return await run();
+        return await withWatchdog(run(), limits.loadBudgetMs + limits.hangTimeoutMs);
       } catch (error) {
         if (error instanceof PluginError) throw error;
+        if (error instanceof HangError) {
+          throw fail(
+            'timeout',
+            `${what} did not stop at its ${limits.loadBudgetMs} ms budget (${error.message})`,
+          );
+        }
         if (isolate.isDisposed) {
           throw fail('memory', `${what} exceeded the ${limits.memoryMb} MB memory limit`, undefined, error);
         }
@@ -335,19 +359,17 @@ export class PluginSandbox {
     let raw: unknown;
     let failure: unknown;
     try {
-      if (this.#transport === 'copy') {
-        const args = [new ivm.ExternalCopy(input).copyInto({ release: true }), params];
-        raw =
-          this.#callMode === 'sync'
-            ? this.#refs.frame.applySync(undefined, args, options)
-            : await this.#refs.frame.apply(undefined, args, options);
-      } else {
-        const args = [JSON.stringify(input), params];
-        raw =
-          this.#callMode === 'sync'
-            ? this.#refs.frameJson.applySync(undefined, args, options)
-            : await this.#refs.frameJson.apply(undefined, args, options);
-      }
+      const [ref, frameArg] =
+        this.#transport === 'copy'
+          ? [this.#refs.frame, new ivm.ExternalCopy(input).copyInto({ release: true })]
+          : [this.#refs.frameJson, JSON.stringify(input)];
+      raw =
+        this.#callMode === 'sync'
+          ? ref.applySync(undefined, [frameArg, params], options)
+          : await withWatchdog(
+              ref.apply(undefined, [frameArg, params], options),
+              this.#limits.frameBudgetMs + this.#limits.hangTimeoutMs,
+            );
     } catch (error) {
       failure = error;
     }
@@ -371,7 +393,10 @@ export class PluginSandbox {
       this.#pendingParams = undefined;
       let raw: unknown;
       try {
-        raw = await this.#refs.reset.apply(undefined, [params], { timeout: this.#limits.loadBudgetMs });
+        raw = await withWatchdog(
+          this.#refs.reset.apply(undefined, [params], { timeout: this.#limits.loadBudgetMs }),
+          this.#limits.loadBudgetMs + this.#limits.hangTimeoutMs,
+        );
       } catch (error) {
         throw this.#callFailed(error, 'state()', this.#limits.loadBudgetMs);
       }
@@ -430,6 +455,15 @@ export class PluginSandbox {
 
   /** Maps a failed isolate call: memory limit, timeout, or (rare) an isolated-vm error. */
   #callFailed(error: unknown, what: string, budgetMs: number, cpuStart?: bigint): PluginError {
+    if (error instanceof HangError) {
+      return this.#fail(
+        new PluginError(
+          'timeout',
+          `${what} did not stop at its ${budgetMs} ms budget (${error.message}: work that cannot be interrupted, such as a huge allocation)`,
+          this.#who(true),
+        ),
+      );
+    }
     if (this.#isolate.isDisposed) {
       if (this.#disposed)
         return this.#fail(new PluginError('disposed', `was disposed during ${what}`, this.#who(true)));

@@ -21,6 +21,7 @@ import {
   startStudioRecorder,
   studioHits,
   studioRecording,
+  trackingSummary,
   waitForHands,
   waitForLive,
 } from './lib/studio-page.ts';
@@ -168,7 +169,12 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
       }
       assert.ok(window, `no full loop of hits within ${COLLECT_TIMEOUT_MS} ms: ${hits.length} hits reported`);
       const loopHits = hits.filter((h) => h.at >= window.start && h.at < window.end);
-      assert.equal(loopHits.length, 4, `the engine reported ${loopHits.length} hits in one loop`);
+      const tracking = await trackingSummary(p, window.start);
+      assert.equal(
+        loopHits.length,
+        4,
+        `the engine reported ${loopHits.length} hits in one loop (${tracking})`,
+      );
 
       const recording = await studioRecording(p, window.start - 1000);
       const from = recording.indexAt(window.start);
@@ -187,7 +193,7 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
       );
       t.diagnostic(
         `hits reported at ${loopHits.map((h) => (h.at - window.start).toFixed(0)).join(', ')} ms, ` +
-          `heard at ${onsets.map((o) => o.toFixed(0)).join(', ')} ms into the loop`,
+          `heard at ${onsets.map((o) => o.toFixed(0)).join(', ')} ms into the loop; ${tracking}`,
       );
     } catch (error) {
       failed = true;

@@ -78,6 +78,7 @@ export async function startStudioRecorder(page: Page): Promise<void> {
     const state = {
       chunks: [] as { startFrame: number; samples: Float32Array; times: Float64Array }[],
       hits: [] as Any[],
+      frames: [] as Any[],
     };
     recorder.port.onmessage = (e: MessageEvent) => state.chunks.push(e.data);
     let source: MediaStreamAudioSourceNode | null = null;
@@ -89,6 +90,12 @@ export async function startStudioRecorder(page: Page): Promise<void> {
     attach(client.remoteAudio);
     client.on('audio', attach);
     client.on('telemetry', (t: Any) => {
+      state.frames.push({
+        at: Date.now(),
+        hands: t.hands.length,
+        total: t.timings.total,
+        dropped: t.dropped,
+      });
       if (t.hits.length > 0) state.hits.push({ at: Date.now(), hits: t.hits });
     });
     await context.resume();
@@ -131,6 +138,21 @@ export async function studioHits(page: Page, sinceMs = 0): Promise<{ at: number;
         .map((h: Any) => ({ at: h.at, sounds: h.hits.map((x: Any) => x.sound) })),
     sinceMs,
   );
+}
+
+/** How the tracking went since `sinceMs`: telemetry rate, frames with a hand, engine latency, drops. */
+export async function trackingSummary(page: Page, sinceMs = 0): Promise<string> {
+  return page.evaluate((since) => {
+    const frames = (window as Any).__studioRecorder.state.frames.filter((f: Any) => f.at >= since);
+    if (frames.length < 2) return `${frames.length} telemetry messages`;
+    const seconds = (frames.at(-1).at - frames[0].at) / 1000;
+    const totals = frames.map((f: Any) => f.total).sort((a: number, b: number) => a - b);
+    return (
+      `${(frames.length / seconds).toFixed(1)} telemetry/s over ${seconds.toFixed(1)} s, ` +
+      `${frames.filter((f: Any) => f.hands > 0).length}/${frames.length} with a hand, ` +
+      `engine total median ${totals[totals.length >> 1].toFixed(0)} ms, ${frames.at(-1).dropped - frames[0].dropped} frames dropped`
+    );
+  }, sinceMs);
 }
 
 /** The page's wall clock. */

@@ -53,14 +53,12 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
     for (const module of routes) {
       if (await module.handle(req, res)) return;
     }
-    res
-      .writeHead(404, { 'Content-Type': 'application/json' })
-      .end(
-        JSON.stringify({
-          ok: false,
-          error: { code: 'bad-request', message: `No route for ${req.method} ${path}` },
-        }),
-      );
+    res.writeHead(404, { 'Content-Type': 'application/json' }).end(
+      JSON.stringify({
+        ok: false,
+        error: { code: 'bad-request', message: `No route for ${req.method} ${path}` },
+      }),
+    );
   };
 
   return (req, res) => {

@@ -189,10 +189,14 @@ describe('registry in the studio: publish with the CLI, use it from the plugins 
       );
       const c0 = median(drum.features.map((f) => f.centroidHz));
       const c1 = median(noise.features.map((f) => f.centroidHz));
-      assert.ok(
-        c1 > c0 * 2,
-        `the published plugin's noise should sound brighter than bam-drum: ${c0.toFixed(0)} → ${c1.toFixed(0)} Hz`,
-      );
+      // White noise through Opus is centred far above any drum: its centroid says it is this plugin.
+      assert.ok(c1 > 3000, `e2e-noise's hits should be bright noise: centroid ${c1.toFixed(0)} Hz`);
+      if (drum.features.length > 0) {
+        assert.ok(
+          c1 > c0 * 2,
+          `e2e-noise should sound brighter than bam-drum: ${c0.toFixed(0)} → ${c1.toFixed(0)} Hz`,
+        );
+      }
       assert.equal(await p.evaluate(() => (window as Any).__bambamStudio.snapshot.socketId), socketBefore);
       t.diagnostic(
         `hits: bam-drum ${drum.features.length} (centroid ${c0.toFixed(0)} Hz), e2e-noise ${noise.features.length} (centroid ${c1.toFixed(0)} Hz)`,
@@ -243,6 +247,7 @@ export default definePlugin({
       const pkg = JSON.parse((await engine!.get('/api/plugins/web-clap')).text);
       assert.equal(pkg.owner, 'alice');
       assert.ok(!(await p.content()).includes(token), 'the token is not rendered into the page');
+      await p.screenshot({ path: path.join(RESULTS, 'registry-publish.png') });
     });
   });
 });

@@ -126,6 +126,13 @@ export function PluginsView({
             </li>
           ))}
         </ul>
+        {apis && (
+          <PublishPanel
+            apis={apis}
+            initialName={publishName}
+            onPublished={() => setGeneration((g) => g + 1)}
+          />
+        )}
       </section>
       <section className="plugins-detail" aria-label="Plugin">
         {shown && apis ? (
@@ -136,13 +143,6 @@ export function PluginsView({
       </section>
       <aside className="plugins-side">
         <PlayPanel compact autostart={autostart} />
-        {apis && (
-          <PublishPanel
-            apis={apis}
-            initialName={publishName}
-            onPublished={() => setGeneration((g) => g + 1)}
-          />
-        )}
       </aside>
     </div>
   );

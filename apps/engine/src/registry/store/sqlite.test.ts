@@ -120,3 +120,32 @@ test('the database survives closing and reopening', async (t) => {
   assert.equal((await second.getVersion('drum', '1.0.0'))?.bundleSize, 10);
   assert.equal((await second.getSource('mine'))?.source, 'source');
 });
+
+test('several processes opening a new database at once migrate it exactly once', async (t) => {
+  const path = tempDb(t);
+  const store = new URL('./sqlite.ts', import.meta.url).href;
+  // All start together: each child waits for the same instant before opening the file.
+  const at = Date.now() + 1500;
+  const script = `import { SqliteRegistryStore } from ${JSON.stringify(store)};
+    while (Date.now() < ${at}) {}
+    const s = new SqliteRegistryStore(${JSON.stringify(path)}); await s.close();`;
+  const { spawn } = await import('node:child_process');
+  const codes = await Promise.all(
+    Array.from(
+      { length: 4 },
+      () =>
+        new Promise<number>((done) => {
+          const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+          child.on('exit', (code) => done(code ?? 1));
+        }),
+    ),
+  );
+  assert.deepEqual(codes, [0, 0, 0, 0]);
+  const db = new DatabaseSync(path);
+  const rows = db.prepare('SELECT id FROM schema_migrations ORDER BY id').all();
+  db.close();
+  assert.deepEqual(
+    rows.map((r) => Number(r.id)),
+    MIGRATIONS.map((m) => m.id),
+  );
+});

@@ -55,17 +55,23 @@ function sourceFrom(row: Row): SourceRecord {
 export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const done = new Set(
-    db
-      .prepare('SELECT id FROM schema_migrations')
-      .all()
-      .map((row) => Number(row.id)),
-  );
+  const applied = () =>
+    new Set(
+      db
+        .prepare('SELECT id FROM schema_migrations')
+        .all()
+        .map((row) => Number(row.id)),
+    );
   const ran: number[] = [];
   for (const migration of [...migrations].sort((a, b) => a.id - b.id)) {
-    if (done.has(migration.id)) continue;
+    if (applied().has(migration.id)) continue;
     db.exec('BEGIN IMMEDIATE');
     try {
+      // Another process (the token CLI, a second engine) may have applied it while we waited for the lock.
+      if (applied().has(migration.id)) {
+        db.exec('COMMIT');
+        continue;
+      }
       db.exec(migration.sql);
       db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(
         migration.id,
@@ -93,7 +99,7 @@ export class SqliteRegistryStore implements RegistryStore {
     this.path = path;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.#db = new DatabaseSync(path);
-    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 2000;');
+    this.#db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;');
     migrate(this.#db);
   }
 

@@ -248,6 +248,35 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
     }
   });
 
+  it('tells the player what to do when the camera is denied or missing', async (t) => {
+    const p = ready(t);
+    if (!p || !studio || !chromium) return;
+    try {
+      // The fake-UI flag grants the camera, so the browser's refusal is reproduced with the
+      // errors getUserMedia throws in those cases.
+      for (const [name, kind, advice] of [
+        ['NotAllowedError', 'camera-denied', /Allow the camera/],
+        ['NotFoundError', 'camera-missing', /Connect a webcam/],
+      ] as const) {
+        const other = await chromium.newPage();
+        await other.addInitScript((errorName) => {
+          navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('refused', errorName));
+        }, name);
+        await other.goto(`${studio.url}/play?autostart=1`, { timeout: 30_000 });
+        const banner = other.locator(`[data-testid="problem"][data-kind="${kind}"]`);
+        await banner.waitFor({ timeout: 20_000 });
+        assert.match((await banner.textContent()) ?? '', advice);
+        assert.equal(await other.locator('[data-testid="start-stop"]').textContent(), '▶ Start');
+        if (kind === 'camera-denied')
+          await other.screenshot({ path: path.join(RESULTS, 'studio-play-camera-denied.png') });
+        await other.close();
+      }
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  });
+
   it('says so when the engine is unreachable or the connection drops, and reconnects by itself', async (t) => {
     const p = ready(t);
     if (!p || !proxy || !studio || !chromium) return;

@@ -1,6 +1,7 @@
 import type { Metadata, Viewport } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { NavLinks } from '../components/NavLinks.tsx';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -21,11 +22,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             </span>
             Bam Bam
           </Link>
-          <nav>
-            <Link href="/play">Play</Link>
-            <Link href="/edit">Edit</Link>
-            <Link href="/plugins">Plugins</Link>
-          </nav>
+          <NavLinks />
         </header>
         <main className="content">{children}</main>
       </body>

@@ -244,6 +244,7 @@ export class EngineClient {
 
   /** Stops media (camera and audio); the session and the editor connection stay. */
   async stop(): Promise<void> {
+    this.#negotiation++; // abandon a negotiation in flight
     this.#update({ wantsMedia: false });
     const hadPeer = this.#pc !== null;
     this.#closePeer();

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { PluginSandbox } from '@bambam/sdk/runtime';
+import { encodeWav, PluginSandbox } from '@bambam/sdk/runtime';
 import {
   buildUpload,
   pluginSource,
@@ -240,6 +241,34 @@ describe('registry HTTP API', () => {
     assert.equal(broken.json.error?.code, 'plugin-compile');
     assert.ok((broken.json.error?.location as { line?: number } | undefined)?.line);
     assert.equal((await publish(registry.url, { source }, undefined)).status, 401);
+  });
+
+  test('a plugin with a WAV sample publishes; its manifest describes the sample by size and hash', async () => {
+    const wav = encodeWav(new Float32Array(2 * 4800).fill(0.25), 48000, 2);
+    const source = `import { definePlugin } from '@bambam/sdk';
+export default definePlugin({
+  name: 'sampler',
+  version: '1.0.0',
+  description: 'Plays a recorded sample.',
+  sounds: { blip: { kind: 'sample', wav: new Uint8Array([${Array.from(wav).join(',')}]) } },
+  onFrame(frame, ctx) { if (frame.hands.length > 0) ctx.play('blip'); },
+});
+`;
+    const upload = await buildUpload(source);
+    assert.deepEqual(upload.manifest.sounds.blip, {
+      kind: 'sample',
+      bytes: wav.length,
+      sha256: createHash('sha256').update(wav).digest('hex'),
+    });
+    const lying = {
+      ...upload.manifest,
+      sounds: { blip: { kind: 'sample', bytes: wav.length, sha256: 'b'.repeat(64) } },
+    };
+    const refused = await publish(registry.url, { ...upload.body, manifest: lying }, alice);
+    assert.equal(refused.status, 422, 'a sample hash that does not match the bundle is refused');
+    assert.match(refused.json.error!.message, /Manifest sounds does not match/);
+    const answer = await publish(registry.url, upload.body, alice);
+    assert.equal(answer.status, 201, JSON.stringify(answer.json));
   });
 
   test('unknown routes, names and methods answer clear errors', async () => {

@@ -160,7 +160,7 @@ test('one hit per down-stroke', async () => {
 function readme(name: string): string {
   return `# ${name}
 
-A [Bam Bam](https://github.com/) instrument: play it with your hands in front of a webcam.
+A Bam Bam instrument: play it with your hands in front of a webcam.
 
 - \`src/index.ts\`: the plugin (\`definePlugin\` from \`@bambam/sdk\`): its sounds, params and \`onFrame\`.
 - \`src/index.test.ts\`: runs it in the sandbox on \`recordings/down-strokes.jsonl\` (one JSON \`Frame\` per line).

@@ -300,7 +300,7 @@ describe('studio editor in Chromium (live coding against the running session)', 
         beforeError.features.length >= 3,
         `only ${beforeError.features.length} hits heard before the failed save`,
       );
-      assert.ok(heard.features.length >= 3, `only ${heard.features.length} hits heard after the failed save`);
+      assert.ok(heard.features.length >= 2, `only ${heard.features.length} hits heard after the failed save`);
       const c0 = median(beforeError.features.map((f) => f.centroidHz));
       const c1 = median(heard.features.map((f) => f.centroidHz));
       assert.ok(

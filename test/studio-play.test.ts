@@ -167,7 +167,10 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
         }
         await delay(500);
       }
-      assert.ok(window, `no full loop of hits within ${COLLECT_TIMEOUT_MS} ms: ${hits.length} hits reported`);
+      assert.ok(
+        window,
+        `no full loop of hits within ${COLLECT_TIMEOUT_MS} ms: ${hits.length} hits reported (${await trackingSummary(p, since)})`,
+      );
       const loopHits = hits.filter((h) => h.at >= window.start && h.at < window.end);
       const tracking = await trackingSummary(p, window.start);
       assert.equal(

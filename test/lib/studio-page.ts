@@ -144,13 +144,15 @@ export async function studioHits(page: Page, sinceMs = 0): Promise<{ at: number;
 export async function trackingSummary(page: Page, sinceMs = 0): Promise<string> {
   return page.evaluate((since) => {
     const frames = (window as Any).__studioRecorder.state.frames.filter((f: Any) => f.at >= since);
-    if (frames.length < 2) return `${frames.length} telemetry messages`;
+    const problem = (window as Any).__bambamStudio.snapshot.problem;
+    const shown = problem ? `; the studio shows: ${problem.title}: ${problem.detail}` : '';
+    if (frames.length < 2) return `${frames.length} telemetry messages${shown}`;
     const seconds = (frames.at(-1).at - frames[0].at) / 1000;
     const totals = frames.map((f: Any) => f.total).sort((a: number, b: number) => a - b);
     return (
       `${(frames.length / seconds).toFixed(1)} telemetry/s over ${seconds.toFixed(1)} s, ` +
       `${frames.filter((f: Any) => f.hands > 0).length}/${frames.length} with a hand, ` +
-      `engine total median ${totals[totals.length >> 1].toFixed(0)} ms, ${frames.at(-1).dropped - frames[0].dropped} frames dropped`
+      `engine total median ${totals[totals.length >> 1].toFixed(0)} ms, ${frames.at(-1).dropped - frames[0].dropped} frames dropped${shown}`
     );
   }, sinceMs);
 }

@@ -59,7 +59,10 @@ export function PlayPanel({
         {/* The banner floats over the stage: showing or clearing a problem never moves the layout. */}
         <div className="stage-wrap">
           {client ? <VideoStage client={client} /> : <div className="stage" />}
-          <ProblemBanner problem={snapshot?.problem ?? null} />
+          <ProblemBanner
+            problem={snapshot?.problem ?? null}
+            onReload={() => client?.reloadPlugin() ?? Promise.resolve()}
+          />
         </div>
         {/* biome-ignore lint/a11y/useMediaCaption: the instrument's sound has no words to caption */}
         <audio ref={audioRef} autoPlay data-testid="instrument-audio" />

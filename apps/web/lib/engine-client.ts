@@ -28,6 +28,7 @@ import {
   engineUnreachableProblem,
   noCameraApiProblem,
   type Problem,
+  pluginDisabledProblem,
   webrtcProblem,
 } from './problems.ts';
 
@@ -229,6 +230,8 @@ export class EngineClient {
       );
       if (error.code === 'webrtc-failed' || error.code === 'unsupported-codec') {
         this.#update({ problem: webrtcProblem(error.message, this.#snapshot.wantsMedia) });
+      } else if (error.code === 'plugin-runtime' || error.code === 'plugin-load') {
+        this.#update({ problem: pluginDisabledProblem(error.message) });
       }
     });
   }
@@ -288,7 +291,7 @@ export class EngineClient {
     if (ack.ok) {
       this.#restore = { kind: 'source', source, filename };
       this.#paramOverrides = {};
-      this.#update({ plugin: ack.plugin });
+      this.#update({ plugin: ack.plugin, problem: this.#clearProblem('plugin') });
     }
     return ack;
   }
@@ -302,8 +305,28 @@ export class EngineClient {
     if (ack.ok) {
       this.#restore = { kind: 'use', name, version };
       this.#paramOverrides = {};
-      this.#update({ plugin: ack.plugin });
+      this.#update({ plugin: ack.plugin, problem: this.#clearProblem('plugin') });
     }
+    return ack;
+  }
+
+  /**
+   * Loads the running instrument again (after the engine disabled it): the last source loaded
+   * from the editor, else the plugin by name. Params the player set are applied again.
+   */
+  async reloadPlugin(): Promise<Ack<{ plugin: PluginInfo }>> {
+    const restore = this.#restore;
+    const params = { ...this.#paramOverrides };
+    const name = this.#snapshot.plugin?.name;
+    let ack: Ack<{ plugin: PluginInfo }>;
+    if (restore?.kind === 'source') ack = await this.loadPlugin(restore.source, restore.filename);
+    else if (restore || name) {
+      const target = restore?.kind === 'use' ? restore : { name: name!, version: undefined };
+      // biome-ignore lint/correctness/useHookAtTopLevel: EngineClient.usePlugin is a method (plugin:use), not a React hook
+      ack = await this.usePlugin(target.name, target.version);
+    } else ack = localError('No instrument to reload yet.');
+    if (ack.ok && Object.keys(params).length > 0) return this.setParams(params);
+    if (!ack.ok) this.note('error', `Could not reload the instrument: ${ack.error.message}`);
     return ack;
   }
 
@@ -558,13 +581,14 @@ export class EngineClient {
   }
 
   /** The current problem, unless it belongs to `area` (which just recovered). */
-  #clearProblem(area: 'link' | 'media' | 'camera'): Problem | null {
+  #clearProblem(area: 'link' | 'media' | 'camera' | 'plugin'): Problem | null {
     const problem = this.#snapshot.problem;
     if (!problem) return null;
     const kinds: Record<typeof area, readonly string[]> = {
       link: ['engine-unreachable', 'connection-lost'],
       media: ['webrtc-failed', 'connection-lost'],
       camera: ['camera-denied', 'camera-missing', 'camera-busy', 'camera-unavailable'],
+      plugin: ['plugin-disabled'],
     };
     return kinds[area].includes(problem.kind) ? null : problem;
   }

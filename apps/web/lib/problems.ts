@@ -11,7 +11,8 @@ export type ProblemKind =
   | 'engine-unreachable'
   | 'connection-lost'
   | 'webrtc-failed'
-  | 'session-error';
+  | 'session-error'
+  | 'plugin-disabled';
 
 export interface Problem {
   readonly kind: ProblemKind;
@@ -21,6 +22,8 @@ export interface Problem {
   readonly detail: string;
   /** True while the studio keeps retrying by itself. */
   readonly retrying?: boolean;
+  /** A button that fixes it, if there is one. */
+  readonly action?: 'reload-plugin';
 }
 
 /** Turns a `getUserMedia` failure into an actionable problem. */
@@ -91,4 +94,14 @@ export function connectionLostProblem(url: string): Problem {
 
 export function webrtcProblem(detail: string, retrying: boolean): Problem {
   return { kind: 'webrtc-failed', title: 'The media connection failed', detail, retrying };
+}
+
+/** The engine disabled the running plugin (it kept failing or broke a sandbox limit). */
+export function pluginDisabledProblem(message: string): Problem {
+  return {
+    kind: 'plugin-disabled',
+    title: 'The instrument stopped',
+    detail: `${message} Reload it, or fix it in the editor (Edit) and save.`,
+    action: 'reload-plugin',
+  };
 }

@@ -106,6 +106,9 @@ export class LoadPeer {
     const timeoutMs = options.timeoutMs ?? 15_000;
     const socket = io(options.engineUrl, { transports: ['websocket'], reconnection: false, forceNew: true });
     const pc = new RTCPeerConnection({
+      // One transport from the start: as the offerer, werift otherwise gathers a second ICE
+      // transport for the audio section, and never closes its UDP socket once BUNDLE drops it.
+      bundlePolicy: 'max-bundle',
       iceServers: [],
       iceUseIpv4: false,
       iceUseIpv6: false,

@@ -171,18 +171,15 @@ describe('studio editor in Chromium (live coding against the running session)', 
 
   /** Saves with the keyboard shortcut, then waits for the studio to report the result. */
   async function saveWithShortcut(p: Page): Promise<{ tone: string; text: string }> {
+    const status = p.locator('[data-testid="save-status"]');
+    const before = Number(await status.getAttribute('data-saves'));
     await p.evaluate(() => (window as Any).__bambamEditor.editor.focus());
-    const before = await p.locator('[data-testid="save-status"]').textContent();
     await p.keyboard.press('Control+KeyS');
     await p.waitForFunction(
-      (prev) => {
-        const el = document.querySelector('[data-testid="save-status"]') as HTMLElement | null;
-        return !!el && el.dataset.tone !== 'busy' && (el.dataset.tone !== 'idle' || el.textContent !== prev);
-      },
+      (n) => Number(document.querySelector('[data-testid="save-status"]')?.getAttribute('data-saves')) > n,
       before,
       { timeout: 30_000, polling: 100 },
     );
-    const status = p.locator('[data-testid="save-status"]');
     return { tone: (await status.getAttribute('data-tone')) ?? '', text: (await status.textContent()) ?? '' };
   }
 
@@ -313,7 +310,7 @@ describe('studio editor in Chromium (live coding against the running session)', 
     });
   });
 
-  it('shows a run-time error of a plugin in the console pane with its line', async (t) => {
+  it('creates a plugin from the template, and shows its run-time error in the console pane with its line', async (t) => {
     const p = ready(t);
     if (!p) return;
     await guard(async () => {
@@ -321,6 +318,16 @@ describe('studio editor in Chromium (live coding against the running session)', 
       await p.locator('input[aria-label="New plugin name"]').fill('thrower');
       await p.locator('button', { hasText: 'Create' }).click();
       await p.waitForFunction(() => /thrower/.test((window as Any).__bambamEditor?.editor.getValue() ?? ''));
+      // The template itself type-checks against the SDK and runs.
+      const templateMarkers = await settledMarkers(p, (m) => m.length === 0);
+      assert.deepEqual(
+        templateMarkers.filter((m) => m.severity >= 8),
+        [],
+        'the new-plugin template should have no type errors',
+      );
+      const template = await saveWithShortcut(p);
+      assert.equal(template.tone, 'ok', `the template should load: ${template.text}`);
+      assert.match(template.text, /Running thrower v0\.1\.0/);
       await setSource(p, THROWING_PLUGIN);
       const result = await saveWithShortcut(p);
       assert.equal(result.tone, 'ok', `the throwing plugin should load: ${result.text}`);

@@ -42,6 +42,8 @@ export default function EditWorkspace({ initialName }: { initialName?: string })
   const [value, setValue] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [status, setStatus] = useState<Status>({ tone: 'idle', text: '' });
+  /** Completed Save & Run attempts, so tests (and the status line) can tell one result from the next. */
+  const [saves, setSaves] = useState(0);
   const [creating, setCreating] = useState(false);
   const [newName, setNewName] = useState('');
   const api = snapshot ? new SourcesApi(snapshot.engineUrl) : null;
@@ -166,6 +168,7 @@ export default function EditWorkspace({ initialName }: { initialName?: string })
       const p = ack.plugin;
       setStatus({ tone: 'ok', text: `Running ${p.name} v${p.version}` });
       client.note('log', `Saved and loaded ${p.name} v${p.version}: it is playing now.`);
+      setSaves((n) => n + 1);
       return true;
     }
     const { error } = ack;
@@ -179,6 +182,7 @@ export default function EditWorkspace({ initialName }: { initialName?: string })
       plugin: error.plugin,
     });
     if (error.location) reveal(error.location);
+    setSaves((n) => n + 1);
     return false;
   }, [client, api, name, value, clearMarkers, setErrorMarker, reveal, refreshSources]);
 
@@ -287,7 +291,12 @@ export default function EditWorkspace({ initialName }: { initialName?: string })
           )}
         </span>
         <span className="spacer" />
-        <span className={`save-status ${status.tone}`} data-testid="save-status" data-tone={status.tone}>
+        <span
+          className={`save-status ${status.tone}`}
+          data-testid="save-status"
+          data-tone={status.tone}
+          data-saves={saves}
+        >
           {status.text}
         </span>
         <button

@@ -19,7 +19,10 @@ export interface Stroke {
 export interface StrokeOptions {
   /** Smallest downward move that counts, fraction of frame height. Default 0.15. */
   readonly minDepth?: number;
-  /** The move must happen within this long, ms. Default 300. */
+  /**
+   * The move must happen within this long, ms. Default 700: the fixture's strokes take 150 ms,
+   * but a tracker that falls behind may see only one frame before and one after.
+   */
   readonly withinMs?: number;
   /** After a stroke, none for this long, ms. Default 500. */
   readonly refractoryMs?: number;
@@ -35,7 +38,7 @@ export function handY(message: Pick<ReceivedTelemetry, 'hands'>): number | undef
 /** Fast downward hand moves in the telemetry landmarks. */
 export function downStrokes(telemetry: readonly ReceivedTelemetry[], options: StrokeOptions = {}): Stroke[] {
   const minDepth = options.minDepth ?? 0.15;
-  const within = options.withinMs ?? 300;
+  const within = options.withinMs ?? 700;
   const refractory = options.refractoryMs ?? 500;
   const points = telemetry
     .map((m) => ({ t: m.t, y: handY(m) }))
@@ -54,9 +57,13 @@ export function downStrokes(telemetry: readonly ReceivedTelemetry[], options: St
     // Follow the move to its bottom, which may lie beyond the window.
     while (j + 1 < points.length && points[j + 1].y >= points[j].y && points[j + 1].t - points[i].t < 1000)
       j++;
-    const depth = points[j].y - points[i].y;
-    const middle = points[i].y + depth / 2;
-    let k = i + 1;
+    // Start from the last point at the top (the window may have begun during the slow rise).
+    let top = i;
+    for (let k = i; k < j; k++) if (points[k].y <= points[top].y + 0.01) top = k;
+    const depth = points[j].y - points[top].y;
+    if (depth < minDepth) continue;
+    const middle = points[top].y + depth / 2;
+    let k = top + 1;
     while (k < j && points[k].y < middle) k++;
     // Interpolate the middle crossing between the two frames around it.
     const a = points[k - 1];

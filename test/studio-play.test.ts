@@ -104,6 +104,24 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
       assert.equal(await badge.getAttribute('data-media'), 'live');
       assert.match((await badge.textContent()) ?? '', /Live/);
       assert.match((await p.locator('[data-testid="plugin-name"]').textContent()) ?? '', /bam-drum/);
+      // The instrument's audio plays in the page's <audio> element, with a small jitter buffer asked for.
+      const audio = await p.evaluate(() => {
+        const el = document.querySelector('[data-testid="instrument-audio"]') as HTMLAudioElement;
+        const stream = el.srcObject as MediaStream | null;
+        const pc = (window as Any).__bambamStudio.peerConnection as RTCPeerConnection;
+        const receiver = pc.getReceivers().find((r) => r.track.kind === 'audio') as Any;
+        return {
+          tracks: stream?.getAudioTracks().length ?? 0,
+          paused: el.paused,
+          jitterBufferTarget: receiver?.jitterBufferTarget ?? null,
+        };
+      });
+      assert.equal(audio.tracks, 1, 'the <audio> element has no instrument track');
+      assert.equal(audio.paused, false, 'the <audio> element is not playing');
+      assert.ok(
+        audio.jitterBufferTarget !== null && audio.jitterBufferTarget <= 20,
+        `jitterBufferTarget is ${audio.jitterBufferTarget}`,
+      );
       // bam-drum's params became controls.
       assert.ok((await p.locator('.params .param').count()) >= 1, 'no param controls');
     } catch (error) {

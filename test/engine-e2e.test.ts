@@ -46,22 +46,25 @@ describe('engine end-to-end in Chromium (fixture clip: 4 down-strokes per loop)'
   let startStats: PageStats | undefined;
   let failed = false;
 
-  before(async () => {
-    if (!clip) skipReason = `fixture ${FOUR_STROKES_CLIP} not found (set BAMBAM_FIXTURES)`;
-    else if (!chromiumPath())
-      skipReason = 'Chromium not found: apt-get install -y chromium (or set BAMBAM_CHROMIUM)';
-    if (skipReason) return;
-    try {
-      engine = await startEngine();
-      server = await serveClientPage();
-      chromium = await launchChromium({ fakeVideo: clip });
-      client = await openClient(await chromium.newPage(), { pageUrl: server.url });
-      await client.start({ engineUrl: engine.url, iceTimeoutMs: CONNECT_TIMEOUT_MS });
-      startStats = await client.stats();
-    } catch (error) {
-      setupError = error as Error;
-    }
-  });
+  before(
+    async () => {
+      if (!clip) skipReason = `fixture ${FOUR_STROKES_CLIP} not found (set BAMBAM_FIXTURES)`;
+      else if (!chromiumPath())
+        skipReason = 'Chromium not found: apt-get install -y chromium (or set BAMBAM_CHROMIUM)';
+      if (skipReason) return;
+      try {
+        engine = await startEngine();
+        server = await serveClientPage();
+        chromium = await launchChromium({ fakeVideo: clip });
+        client = await openClient(await chromium.newPage(), { pageUrl: server.url });
+        await client.start({ engineUrl: engine.url, iceTimeoutMs: CONNECT_TIMEOUT_MS });
+        startStats = await client.stats();
+      } catch (error) {
+        setupError = error as Error;
+      }
+    },
+    { timeout: 150_000 },
+  );
 
   after(async () => {
     if ((failed || setupError) && engine) {

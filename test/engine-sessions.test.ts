@@ -31,15 +31,18 @@ describe('engine sessions (werift load generator)', { timeout: 180_000 }, () => 
   let failed = false;
   const peers: LoadPeer[] = [];
 
-  before(async () => {
-    if (!clipPath) return;
-    try {
-      clip = await encodeClipVp8(clipPath);
-      engine = await startEngine();
-    } catch (error) {
-      setupError = error as Error;
-    }
-  });
+  before(
+    async () => {
+      if (!clipPath) return;
+      try {
+        clip = await encodeClipVp8(clipPath);
+        engine = await startEngine();
+      } catch (error) {
+        setupError = error as Error;
+      }
+    },
+    { timeout: 150_000 },
+  );
 
   after(async () => {
     await Promise.all(peers.map((p) => p.dispose()));

@@ -184,11 +184,27 @@ export async function openClient(
   type PageApi = any;
   return {
     page,
-    start: (opts) =>
-      page.evaluate(
-        (o) => (window as unknown as { __bambam: PageApi }).__bambam.start(o),
-        opts as StartOptions,
-      ),
+    async start(opts) {
+      // Each step in the page has its own timeout; this bounds the whole in case the page itself hangs.
+      const limitMs = 5 * (opts.iceTimeoutMs ?? 10_000);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        return await Promise.race([
+          page.evaluate(
+            (o) => (window as unknown as { __bambam: PageApi }).__bambam.start(o),
+            opts as StartOptions,
+          ),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`client start: not streaming after ${limitMs} ms`)),
+              limitMs,
+            );
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     request: (event, payload, timeoutMs = 10_000) =>
       page.evaluate(([e, p, t]) => (window as unknown as { __bambam: PageApi }).__bambam.request(e, p, t), [
         event,

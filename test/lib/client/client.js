@@ -65,14 +65,15 @@ function withTimeout(promise, ms, what) {
   ]).finally(() => clearTimeout(timer));
 }
 
-function loadScript(src) {
-  return new Promise((resolve, reject) => {
+function loadScript(src, timeoutMs) {
+  const loaded = new Promise((resolve, reject) => {
     const script = document.createElement('script');
     script.src = src;
     script.onload = resolve;
     script.onerror = () => reject(new Error(`could not load ${src}`));
     document.head.append(script);
   });
+  return withTimeout(loaded, timeoutMs, `loading ${src}`);
 }
 
 /** Emits a socket.io request and resolves with its ack (or rejects after `timeoutMs`). */
@@ -141,7 +142,7 @@ async function start(options) {
   };
   if (!opts.engineUrl) throw new Error('start: engineUrl is required');
   state.phase = 'connecting';
-  await loadScript(`${opts.engineUrl}/socket.io/socket.io.js`);
+  await loadScript(`${opts.engineUrl}/socket.io/socket.io.js`, opts.iceTimeoutMs);
   // WebSocket only: the engine's CORS list does not know this page's origin, and a WebSocket needs none.
   socket = window.io(opts.engineUrl, { transports: ['websocket'], reconnection: false });
   const ready = withTimeout(

@@ -57,6 +57,13 @@ export function LatencyReadout({ client }: { client: EngineClient }) {
             <dd data-stage={stage}>{ms(summary?.median[stage])}</dd>
           </div>
         ))}
+        <div
+          className="latency-row"
+          title="Video frame in → first audio packet with the hit out, median of the last hits"
+        >
+          <dt>Hit → sound out</dt>
+          <dd data-stage="hit">{ms(summary?.hitLatency)}</dd>
+        </div>
         <div className="latency-row">
           <dt>Engine p95</dt>
           <dd>{ms(summary?.p95Total)}</dd>

@@ -23,7 +23,15 @@ export interface LatencySummary {
   readonly dropped: number;
   /** Frames in the window. */
   readonly frames: number;
+  /**
+   * Median engine hit latency over the last hits (video frame in → first Opus packet with the
+   * hit out), ms, when the engine reports it (its additive `hitLatencyMs` telemetry field).
+   */
+  readonly hitLatency: number | null;
 }
+
+/** The engine's optional per-hit latency field (not in the fixed protocol; read if present). */
+type WithHitLatency = Telemetry & { readonly hitLatencyMs?: readonly number[] };
 
 function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -35,6 +43,7 @@ function quantile(sorted: readonly number[], q: number): number {
 export class LatencyWindow {
   readonly #size: number;
   readonly #frames: { at: number; timings: StageTimings }[] = [];
+  readonly #hitLatencies: number[] = [];
   #dropped = 0;
 
   constructor(options: { size?: number } = {}) {
@@ -45,10 +54,16 @@ export class LatencyWindow {
     this.#frames.push({ at, timings: telemetry.timings });
     if (this.#frames.length > this.#size) this.#frames.shift();
     this.#dropped = telemetry.dropped;
+    const hits = (telemetry as WithHitLatency).hitLatencyMs;
+    if (Array.isArray(hits)) {
+      for (const ms of hits) if (Number.isFinite(ms)) this.#hitLatencies.push(ms);
+      if (this.#hitLatencies.length > 20) this.#hitLatencies.splice(0, this.#hitLatencies.length - 20);
+    }
   }
 
   clear(): void {
     this.#frames.length = 0;
+    this.#hitLatencies.length = 0;
     this.#dropped = 0;
   }
 
@@ -70,6 +85,13 @@ export class LatencyWindow {
       fps: span > 0 ? (frames.length - 1) / span : 0,
       dropped: this.#dropped,
       frames: frames.length,
+      hitLatency:
+        this.#hitLatencies.length > 0
+          ? quantile(
+              [...this.#hitLatencies].sort((a, b) => a - b),
+              0.5,
+            )
+          : null,
     };
   }
 }

@@ -38,7 +38,7 @@ export interface TfliteOperator {
   readonly opcode: number;
   readonly inputs: readonly number[];
   readonly outputs: readonly number[];
-  /** Position of the options table in the buffer (0 if absent); read it with {@link OptionsReader}. */
+  /** The operator's builtin options table (reads defaults when the operator has none). */
   readonly options: OptionsReader;
 }
 

@@ -83,6 +83,50 @@ test('a photo turned 90° gives the same landmarks, turned (the ROI rotation is 
   assert.ok(median < 3, `median disagreement ${median} px`);
 });
 
+/**
+ * What MediaPipe's own runtime answered for these photos: the official `@mediapipe/hands`
+ * JavaScript solution (static images, full model) in Chromium, recorded with
+ * `npm run bench:reference`. Wrist positions normalised.
+ */
+const MEDIAPIPE_REFERENCE = [
+  {
+    file: '96_pic00005.jpg',
+    hands: [
+      { handedness: 'Left', wrist: [0.284, 0.791] },
+      { handedness: 'Right', wrist: [0.801, 0.763] },
+    ],
+  },
+  {
+    file: '16_pic00011.jpg',
+    hands: [
+      { handedness: 'Right', wrist: [0.806, 0.684] },
+      { handedness: 'Left', wrist: [0.258, 0.685] },
+    ],
+  },
+  {
+    file: '16_pic00008.jpg',
+    hands: [
+      { handedness: 'Right', wrist: [0.809, 0.77] },
+      { handedness: 'Left', wrist: [0.245, 0.592] },
+    ],
+  },
+  { file: '2_pic00393.jpg', hands: [{ handedness: 'Right', wrist: [0.262, 0.656] }] },
+  { file: '5_pic00097.jpg', hands: [{ handedness: 'Left', wrist: [0.377, 0.642] }] },
+] as const;
+
+test("handedness and wrists agree with MediaPipe's own runtime", async (t) => {
+  if (!dir) return t.skip(MISSING_FIXTURES);
+  for (const { file, hands } of MEDIAPIPE_REFERENCE) {
+    const { frame } = await pipeline.process(await readImage(`${dir}/hands/images/${file}`), 0, 'image');
+    for (const expected of hands) {
+      const [x, y] = expected.wrist;
+      const ours = frame.hands.find((h) => Math.hypot(h.landmarks[0]!.x - x, h.landmarks[0]!.y - y) < 0.02);
+      assert.ok(ours, `${file}: no hand with its wrist near (${x}, ${y})`);
+      assert.equal(ours.handedness, expected.handedness, `${file}: hand at (${x}, ${y})`);
+    }
+  }
+});
+
 test('a blank image has no hands', async () => {
   const image = { data: new Uint8Array(320 * 240 * 3).fill(128), width: 320, height: 240 };
   const { frame, timings } = await pipeline.process(image, 42, 'video');

@@ -213,7 +213,7 @@ export class HandPipeline {
   async #landmarks(
     image: RgbImage,
     roi: Roi,
-  ): Promise<{ score: number; right: number; points: Point[]; z: number[] } | undefined> {
+  ): Promise<{ score: number; left: number; points: Point[]; z: number[] } | undefined> {
     sampleRoi(image, roi, LANDMARK_INPUT_SIZE, 'replicate', this.#landmarkInput);
     const input = new ort.Tensor('float32', this.#landmarkInput, [
       1,
@@ -238,7 +238,8 @@ export class HandPipeline {
       points.push(roiToImage(roi, raw[3 * i]! / LANDMARK_INPUT_SIZE, raw[3 * i + 1]! / LANDMARK_INPUT_SIZE));
       z.push(raw[3 * i + 2]! * zScale);
     }
-    return { score, right: (out[handednessName]!.data as Float32Array)[0]!, points, z };
+    // MediaPipe reads this output as the probability of label 0 of "Left\nRight" (binary classification).
+    return { score, left: (out[handednessName]!.data as Float32Array)[0]!, points, z };
   }
 
   /** Finds the hands in one RGB frame. In `video` mode, call it with consecutive frames of one stream. */
@@ -283,7 +284,7 @@ export class HandPipeline {
       }));
       hands.push({
         id: candidate.id,
-        handedness: found.right > 0.5 ? 'Right' : 'Left',
+        handedness: found.left > 0.5 ? 'Left' : 'Right',
         score: found.score,
         landmarks,
       });

@@ -68,6 +68,14 @@ test('the caller may reuse its buffer at once: the tracker works on a copy', asy
   assert.equal(result?.frame.width, 64);
 });
 
+test('a Node Buffer (whose slice() is a view) is copied too, never detached', async () => {
+  const data = Buffer.alloc(64 * 48 * 3, 200);
+  const pending = tracker.track({ data, width: 64, height: 48 }, 2);
+  assert.equal(data.byteLength, 64 * 48 * 3, "the caller's Buffer is not detached");
+  assert.equal(data[0], 200);
+  assert.equal((await pending)?.frame.t, 2);
+});
+
 test('bad input rejects clearly and the tracker keeps working', async () => {
   await assert.rejects(tracker.track({ data: new Uint8Array(5), width: 2, height: 2 }, 0), /needs 12/);
   await assert.rejects(

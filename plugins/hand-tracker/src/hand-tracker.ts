@@ -117,7 +117,8 @@ export class HandTracker {
     const { mode = 'video' } = options;
     if (mode !== 'video' && mode !== 'image')
       return Promise.reject(new RangeError(`mode must be 'video' or 'image', got ${String(mode)}`));
-    const data = image.data.slice();
+    // A fresh copy we may transfer to the worker (a Buffer's slice() would be a view of its memory).
+    const data = new Uint8Array(image.data);
     return new Promise((resolve, reject) => {
       const pending: Pending = {
         message: { type: 'frame', seq: ++this.#seq, data, width: image.width, height: image.height, t, mode },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
+  downscaleByTwo,
   fixturesDir,
   MISSING_FIXTURES,
   readHandLabels,
@@ -185,6 +186,28 @@ test('a hand that appears while another is followed is found by the deferred sea
     }
     // Frame 2's search (put off until after its answer) finds the right hand: 2 hands from frame 3.
     assert.deepEqual(counts, [1, 1, 2]);
+  } finally {
+    await video.dispose();
+  }
+});
+
+test('a followed hand survives the stream changing resolution', async (t) => {
+  if (!dir) return t.skip(MISSING_FIXTURES);
+  const full = await readImage(`${dir}/hands/images/pic00074.jpg`);
+  const half = downscaleByTwo(full);
+  const video = await HandPipeline.create({ maxHands: 1 });
+  try {
+    const before = (await video.process(full, 0)).frame.hands[0];
+    const after = await video.process(half, 33);
+    assert.ok(before);
+    assert.equal(after.timings.palm, 0, 'followed, not detected again');
+    const hand = after.frame.hands[0];
+    assert.equal(hand?.id, before.id);
+    const wristMoved = Math.hypot(
+      hand.landmarks[0]!.x - before.landmarks[0]!.x,
+      hand.landmarks[0]!.y - before.landmarks[0]!.y,
+    );
+    assert.ok(wristMoved < 0.01, `wrist moved ${wristMoved} (normalised) at half the resolution`);
   } finally {
     await video.dispose();
   }

@@ -121,6 +121,9 @@ export class HandPipeline {
   #framesSincePalmSearch = 0;
   /** The frame whose palm search was put off until after its answer (see {@link searchDeferred}). */
   #deferredSearch: RgbImage | undefined;
+  /** Size of the last frame: followed ROIs are in its pixels. */
+  #lastWidth = 0;
+  #lastHeight = 0;
   #disposed = false;
 
   private constructor(
@@ -149,6 +152,20 @@ export class HandPipeline {
     this.#tracked = [];
     this.#framesSincePalmSearch = 0;
     this.#deferredSearch = undefined;
+  }
+
+  /** A stream may change resolution mid-call (encoders do): move followed ROIs to the new pixels. */
+  #followResize(image: RgbImage): void {
+    if (this.#lastWidth && (image.width !== this.#lastWidth || image.height !== this.#lastHeight)) {
+      const sx = image.width / this.#lastWidth;
+      const sy = image.height / this.#lastHeight;
+      this.#tracked = this.#tracked.map(({ id, roi }) => ({
+        id,
+        roi: { cx: roi.cx * sx, cy: roi.cy * sy, size: roi.size * Math.max(sx, sy), rotation: roi.rotation },
+      }));
+    }
+    this.#lastWidth = image.width;
+    this.#lastHeight = image.height;
   }
 
   async #timed(work: () => Promise<unknown>): Promise<number> {
@@ -251,6 +268,7 @@ export class HandPipeline {
 
     // A search owed by the previous frame that the caller did not run between frames.
     let palmMs = this.#deferredSearch ? await this.#timed(() => this.searchDeferred()) : 0;
+    this.#followResize(image);
     const candidates: TrackedHand[] = [...this.#tracked];
     this.#framesSincePalmSearch++;
     const searchDue =

@@ -58,3 +58,19 @@ export function rotateClockwise(image: RgbImage): RgbImage {
   }
   return { data: out, width: height, height: width };
 }
+
+/** The image at half its width and height (each output pixel the mean of a 2x2 block). */
+export function downscaleByTwo(image: RgbImage): RgbImage {
+  const width = Math.floor(image.width / 2);
+  const height = Math.floor(image.height / 2);
+  const out = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < 3; c++) {
+        const at = (dx: number, dy: number) => image.data[3 * ((2 * y + dy) * image.width + 2 * x + dx) + c]!;
+        out[3 * (y * width + x) + c] = (at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1) + 2) >> 2;
+      }
+    }
+  }
+  return { data: out, width, height };
+}

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cachedModelPath, loadOnnxModel } from './load.ts';
+import { cachedModelPath, ensureModels, loadOnnxModel } from './load.ts';
 import { parsePackedAssetTable } from './sources.ts';
 
 test('without a built cache the model is converted, cached, and read from the cache next time', async () => {
@@ -32,4 +32,20 @@ test('the packed-asset table of @mediapipe/hands is read from its loader script'
   );
   assert.deepEqual(table, [{ filename: '/a/palm_detection_full.tflite', start: 11, end: 20 }]);
   assert.throws(() => parsePackedAssetTable('nothing here'), /cannot find the file table/);
+});
+
+test('ensureModels converts what is missing, reports progress, and is quiet when all is cached', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hand-models-'));
+  try {
+    const progress: string[] = [];
+    await ensureModels({ variants: ['lite'], dir, onProgress: (m) => progress.push(m) });
+    assert.equal((await readdir(dir)).length, 2, 'palm and landmark lite');
+    assert.equal(progress.length, 4);
+    assert.match(progress[1]!, /converted the palm lite model in \d+ ms/);
+    const again: string[] = [];
+    await ensureModels({ variants: ['lite'], dir, onProgress: (m) => again.push(m) });
+    assert.deepEqual(again, []);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

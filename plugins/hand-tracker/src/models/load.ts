@@ -4,6 +4,7 @@
  * (a few hundred ms; nothing is downloaded) and cached for next time when the folder is writable.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +54,33 @@ export async function loadOnnxModel(
       )
         throw error;
       return convertTfliteToOnnx(await readTfliteModel(kind, variant), `${kind}_${variant}`);
+    }
+  }
+}
+
+export interface EnsureModelsOptions {
+  /** Which variants to prepare. Default: both. */
+  readonly variants?: readonly ModelVariant[];
+  /** Called with a line of progress when a model has to be converted (not when it is cached). */
+  readonly onProgress?: (message: string) => void;
+  readonly dir?: string;
+}
+
+/**
+ * Makes sure the converted models are in the cache, converting the missing ones (each takes a
+ * few hundred ms). Call it at startup to keep that work out of the first session.
+ */
+export async function ensureModels(options: EnsureModelsOptions = {}): Promise<void> {
+  const { variants = ['full', 'lite'], onProgress, dir = MODEL_CACHE_DIR } = options;
+  for (const variant of variants) {
+    for (const kind of ['palm', 'landmark'] as const) {
+      if (existsSync(cachedModelPath(kind, variant, dir))) continue;
+      const started = performance.now();
+      onProgress?.(`converting the ${kind} ${variant} model to ONNX…`);
+      await convertAndCache(kind, variant, dir);
+      onProgress?.(
+        `converted the ${kind} ${variant} model in ${(performance.now() - started).toFixed(0)} ms`,
+      );
     }
   }
 }

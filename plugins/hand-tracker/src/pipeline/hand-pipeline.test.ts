@@ -47,8 +47,8 @@ test('finds the annotated hands in the real photos, with no hand where there is 
     found += matched.size;
   }
   t.diagnostic(`found ${found} of ${labels.length} annotated hands, ${falsePositives} false positives`);
-  // Measured: 66 of 68 and none false (MediaPipe's own tasks-vision finds 65 of them).
-  assert.ok(found >= 63, `found only ${found} of ${labels.length}`);
+  // Measured: 66 of 68 and none false. The floor is what MediaPipe itself finds here (65, tasks-vision).
+  assert.ok(found >= 65, `found only ${found} of ${labels.length}`);
   assert.ok(falsePositives <= 1, `${falsePositives} hands found outside every annotated box`);
 });
 

@@ -100,12 +100,25 @@ test('an image gives one frame', async (t) => {
   assert.deepEqual([frame.width, frame.height, frame.hands.length], [800, 600, 1]);
 });
 
+test('--hands limits how many hands are followed', async (t) => {
+  if (!fixtures) return t.skip(MISSING);
+  const photo = join(fixtures, 'hands/images/96_pic00005.jpg'); // two hands
+  const count = async (...extra: string[]) => {
+    const { code, stdout } = await bambam(['track', photo, '-q', ...extra]);
+    assert.equal(code, 0);
+    return (JSON.parse(stdout) as Frame).hands.length;
+  };
+  assert.equal(await count(), 2);
+  assert.equal(await count('--hands', '1'), 1);
+});
+
 test('bad arguments are usage errors (exit 2); unreadable input is exit 1 with the reason', async () => {
   for (const argv of [
     ['track'],
     ['track', 'a', 'b'],
     ['track', 'x', '--model', 'heavy'],
-    ['track', 'x', '--max-hands', '0'],
+    ['track', 'x', '--hands', '0'],
+    ['track', 'x', '--hands', '9'],
     ['track', 'x', '--fps', 'fast'],
     ['track', 'x', '--bogus'],
   ]) {

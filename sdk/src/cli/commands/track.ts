@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
-import { HandTracker, readVideoFrames, silenceFfmpegWarnings } from '@bambam/hand-tracker';
+import { ensureModels, HandTracker, readVideoFrames, silenceFfmpegWarnings } from '@bambam/hand-tracker';
 import type { Frame, Hand } from '../../frame.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 
@@ -75,7 +75,7 @@ t in ms, landmarks x/y normalised to the frame, origin top-left. Progress goes t
 Options:
   -o, --out FILE      write the recording to FILE instead of stdout
   --model full|lite   landmark model: full (default, more accurate) or lite (faster)
-  --max-hands N       most hands to follow (default 2)
+  --hands N           most hands to follow, 1-8 (default 2; --max-hands is the same)
   --fps N             frame rate to assume (default: the file's timestamps; 30 for a raw
                       .mjpeg, which has none)
   --max-frames N      stop after N frames
@@ -92,6 +92,7 @@ Examples:
     const { values, positionals } = parseCommandArgs(argv, {
       out: { type: 'string', short: 'o' },
       model: { type: 'string' },
+      hands: { type: 'string' },
       'max-hands': { type: 'string' },
       fps: { type: 'string' },
       'max-frames': { type: 'string' },
@@ -102,8 +103,8 @@ Examples:
     const model = values.model ?? 'full';
     if (model !== 'full' && model !== 'lite')
       throw new UsageError(`--model must be 'full' or 'lite', got '${model}'`);
-    const maxHands = positiveNumber('max-hands', values['max-hands'], true) ?? 2;
-    if (maxHands > 8) throw new UsageError(`--max-hands must be at most 8, got ${maxHands}`);
+    const maxHands = positiveNumber('hands', values.hands ?? values['max-hands'], true) ?? 2;
+    if (maxHands > 8) throw new UsageError(`--hands must be at most 8, got ${maxHands}`);
     const fps = positiveNumber('fps', values.fps, false);
     const maxFrames = positiveNumber('max-frames', values['max-frames'], true);
     const input = resolve(io.cwd, positionals[0]!);
@@ -115,6 +116,11 @@ Examples:
     // A closed pipe (EPIPE) can surface after a write that looked fine: stop, don't crash.
     out.on('error', () => {
       readerGone = true;
+    });
+    // First use after install: the models are converted once (a second or so), with progress.
+    await ensureModels({
+      variants: [model],
+      onProgress: (message) => !values.quiet && io.stderr.write(`bambam track: ${message}\n`),
     });
     const tracker = await HandTracker.create({ model, maxHands });
     const started = performance.now();

@@ -16,6 +16,7 @@ import { OpusFrameEncoder } from '../encode/opus-encoder.ts';
 import { type EncodedFrame, FrameAssembler } from '../ingest/frame-assembler.ts';
 import { MediaPeer } from '../ingest/media-peer.ts';
 import { H264PayloadReader, Vp8PayloadReader } from '../ingest/payload.ts';
+import { inspectOffer } from '../ingest/sdp.ts';
 import type { Instrument } from '../instrument/instrument.ts';
 import type { EngineMetrics } from '../metrics/engine-metrics.ts';
 import { AudioOutput } from '../mix/audio-output.ts';
@@ -60,6 +61,7 @@ export class MediaPipeline {
   private assembler: FrameAssembler | undefined;
   private decoder: VideoDecoder | undefined;
   private tracker: TrackingStage | undefined;
+  private trackerReady: Promise<TrackingStage> | undefined;
   private readonly timings = new Map<number, FrameTiming>();
   private rtpFirst: number | undefined;
   private rtpLast = 0;
@@ -152,11 +154,13 @@ export class MediaPipeline {
     this.decoder?.dispose();
     this.converter.dispose();
     this.timings.clear();
-    await this.tracker?.dispose();
+    const tracker = this.tracker ?? (await this.trackerReady?.catch(() => undefined));
+    await tracker?.dispose();
   }
 
   private async connect(offerSdp: string): Promise<string> {
     const { config, metrics } = this.options;
+    inspectOffer(offerSdp); // fail fast, before starting a tracker worker
     const trackerReady = TrackingStage.create({
       model: config.trackerModel,
       maxHands: config.maxHands,
@@ -171,7 +175,9 @@ export class MediaPipeline {
         console.error('[engine] hand tracking failed:', error.message);
       },
     });
-    trackerReady.catch(() => {}); // awaited below; avoid an unhandled rejection if the answer fails first
+    // Owned from now on: dispose() releases it even if the answer below fails first.
+    this.trackerReady = trackerReady;
+    trackerReady.catch(() => {});
     const { peer, sdp } = await MediaPeer.answer(offerSdp, {
       ice: config,
       audioTrack: this.sender.track,
@@ -206,7 +212,6 @@ export class MediaPipeline {
       onPicture: (picture, source, decodeMs) => this.onPicture(picture, source, decodeMs),
     });
     this.tracker = await trackerReady;
-    if (this.disposed) await this.tracker.dispose();
     return sdp;
   }
 

@@ -2,7 +2,7 @@
  * Test helpers: real VP8 encoded with node-av (libvpx), and RFC 7741 packetization, so engine
  * tests feed the real decoder with a real bitstream.
  */
-import { Encoder, Frame, SoftwareScaleContext } from 'node-av';
+import { Encoder, Frame, Rational, SoftwareScaleContext } from 'node-av';
 import { AV_PIX_FMT_RGB24, AV_PIX_FMT_YUV420P } from 'node-av/constants';
 
 export interface Vp8Frame {
@@ -78,7 +78,7 @@ function toYuv(rgb: Frame, width: number, height: number): Frame {
   yuv.allocBuffer();
   sws.scaleFrameSync(yuv, rgb);
   yuv.pts = rgb.pts;
-  yuv.timeBase = { num: 1, den: 30 };
+  yuv.timeBase = new Rational(1, 30);
   sws.freeContext();
   rgb.free();
   return yuv;

@@ -60,6 +60,8 @@ export class TestClient {
   async connect(options: { mungeOffer?: (sdp: string) => string } = {}): Promise<Ack<{ sdp: string }>> {
     const pc = new RTCPeerConnection({
       codecs: { video: [useVP8()], audio: [useOPUS()] },
+      // werift as offerer leaks the second (pre-bundle) ICE socket on close unless max-bundle.
+      bundlePolicy: 'max-bundle',
       iceUseIpv4: false,
       iceUseIpv6: false,
       iceAdditionalHostAddresses: ['127.0.0.1'],

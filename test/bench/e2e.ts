@@ -84,6 +84,14 @@ function printStages(before: Sample[], after: Sample[], telemetry: readonly Rece
   console.log(`  /metrics bambam_hit_latency_seconds (ms): ${histogramLine(hit)}`);
   const dropped = (name: string) => metricValue(after, name) - metricValue(before, name);
   console.log(
+    `  audio frames sent ${dropped('bambam_audio_frames_sent_total')} (early ${
+      metricValue(after, 'bambam_audio_frames_sent_total', { timing: 'early' }) -
+      metricValue(before, 'bambam_audio_frames_sent_total', { timing: 'early' })
+    }), skipped after event-loop stalls ${dropped('bambam_audio_frames_skipped_total')}; engine event-loop lag p99 ${fmt(
+      1000 * metricValue(after, 'bambam_process_nodejs_eventloop_lag_p99_seconds'),
+    )} ms, max ${fmt(1000 * metricValue(after, 'bambam_process_nodejs_eventloop_lag_max_seconds'))} ms (since start)`,
+  );
+  console.log(
     `  frames received ${dropped('bambam_video_frames_received_total')}, dropped ${dropped(
       'bambam_video_frames_dropped_total',
     )} (${['tracker_busy', 'lost', 'decoder_behind', 'waiting_keyframe', 'corrupt']

@@ -194,7 +194,9 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
       assert.equal(
         loopHits.length,
         4,
-        `the engine reported ${loopHits.length} hits in one loop (${tracking})`,
+        `the engine reported ${loopHits.length} hits in one loop (${tracking}); all hits at ${hits
+          .map((h) => ((h.at - since) / 1000).toFixed(2))
+          .join(', ')} s`,
       );
 
       const recording = await studioRecording(p, window.start - 1000);

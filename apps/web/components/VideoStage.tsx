@@ -76,23 +76,32 @@ export function VideoStage({ client, mirrored = true }: { client: EngineClient; 
       }
     });
 
+    // Redraw only when something changed (new telemetry, a resize, a fade or ripple running):
+    // on a 2-core machine an idle 60 Hz canvas steals time from the camera encoder and the engine.
+    let drawnAt: number | null = null;
+    let drawnSize = '';
     const draw = () => {
       raf = requestAnimationFrame(draw);
+      const now = performance.now();
       const dpr = window.devicePixelRatio || 1;
       const box = { width: canvas.clientWidth, height: canvas.clientHeight };
+      const size = `${box.width}x${box.height}@${dpr}/${video.videoWidth}x${video.videoHeight}`;
+      const fading = latest !== null && now - latest.at > STALE_MS / 2 && now - latest.at < STALE_MS + 100;
+      if (latest?.at === drawnAt && size === drawnSize && ripples.length === 0 && !fading) return;
+      drawnAt = latest?.at ?? null;
+      drawnSize = size;
       if (canvas.width !== Math.round(box.width * dpr) || canvas.height !== Math.round(box.height * dpr)) {
         canvas.width = Math.round(box.width * dpr);
         canvas.height = Math.round(box.height * dpr);
       }
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       ctx.clearRect(0, 0, box.width, box.height);
-      const now = performance.now();
       const frame = latest?.telemetry;
-      const size =
+      const picture =
         video.videoWidth > 0
           ? { width: video.videoWidth, height: video.videoHeight }
           : { width: frame?.width ?? 640, height: frame?.height ?? 480 };
-      const rect = videoContentRect(box, size, 'contain');
+      const rect = videoContentRect(box, picture, 'contain');
       if (latest && frame && now - latest.at < STALE_MS) {
         const age = (now - latest.at) / STALE_MS;
         drawHands(ctx, frame.hands, rect, { mirrored, opacity: age < 0.5 ? 1 : 2 * (1 - age) });

@@ -129,6 +129,28 @@ for (const variant of MODEL_VARIANTS) {
   console.log(`worker ${variant}: ${tracked} tracked, ${dropped} dropped; main event loop delay ${loop}`);
   await tracker.dispose();
 }
+// 4. Throughput and memory: frames back to back through one worker (as fast as it goes), and
+//    how much the process grows per tracker (RSS: workers share the process).
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+for (const variant of MODEL_VARIANTS) {
+  const rssBefore = process.memoryUsage().rss;
+  const tracker = await HandTracker.create({ model: variant, maxHands: 2 });
+  const started = performance.now();
+  let count = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    tracker.reset();
+    for (const { t, image } of clip) {
+      await tracker.track(image, t);
+      count++;
+    }
+  }
+  const fps = count / ((performance.now() - started) / 1000);
+  const held = process.memoryUsage().rss - rssBefore;
+  console.log(
+    `worker ${variant}: sustains ${fps.toFixed(1)} frames/s back to back (maxHands 2); one tracker holds ~${mb(held)} MB (RSS growth)`,
+  );
+  await tracker.dispose();
+}
 console.log(
   `load average at the end: ${loadavg()
     .map((l) => l.toFixed(2))

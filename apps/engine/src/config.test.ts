@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, configFromEnv, DEFAULT_CONFIG } from './config.ts';
+
+test('embedded defaults: port 3001 on 127.0.0.1, loopback-only ICE, the studio origin allowed', () => {
+  const config = configFromEnv({});
+  assert.equal(config.port, 3001);
+  assert.equal(config.host, '127.0.0.1');
+  assert.equal(config.loopbackOnly, true);
+  assert.deepEqual(config.iceServers, []);
+  assert.ok(Array.isArray(config.corsOrigins) && config.corsOrigins.includes('http://localhost:3000'));
+  assert.match(config.dataDir, /\.data$/);
+  assert.equal(config.iceTimeoutMs, DEFAULT_CONFIG.iceTimeoutMs);
+});
+
+test('ICE servers from BAMBAM_ICE_SERVERS switch off loopback-only candidates', () => {
+  const config = configFromEnv({
+    BAMBAM_ICE_SERVERS: '[{"urls":"turn:turn.example.org","username":"u","credential":"p"}]',
+    BAMBAM_ICE_HOST_ADDRESSES: '192.168.1.5',
+    BAMBAM_DATA_DIR: '/tmp/x',
+  });
+  assert.deepEqual(config.iceServers, [{ urls: 'turn:turn.example.org', username: 'u', credential: 'p' }]);
+  assert.equal(config.loopbackOnly, false);
+  assert.deepEqual(config.iceAdditionalHostAddresses, ['192.168.1.5']);
+  assert.equal(config.dataDir, '/tmp/x');
+});
+
+test('bad values are clear errors naming the variable', () => {
+  assert.throws(
+    () => configFromEnv({ BAMBAM_ICE_SERVERS: 'stun:x' }),
+    (e: unknown) => e instanceof ConfigError && /BAMBAM_ICE_SERVERS/.test(e.message),
+  );
+  assert.throws(() => configFromEnv({ BAMBAM_ICE_SERVERS: '[{"urls":5}]' }), /urls must be/);
+  assert.throws(() => configFromEnv({ ENGINE_PORT: '70000' }), /ENGINE_PORT/);
+  assert.throws(() => configFromEnv({ BAMBAM_TRACKER_MODEL: 'huge' }), /full or lite/);
+});

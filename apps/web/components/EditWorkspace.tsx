@@ -335,7 +335,9 @@ export default function EditWorkspace({ initialName }: { initialName?: string })
               ? `The editor failed to load: ${monacoError}`
               : status.tone === 'bad'
                 ? status.text
-                : 'Loading…'}
+                : snapshot?.link === 'connected' || !snapshot
+                  ? `Opening ${name}…`
+                  : `Waiting for the engine to open ${name} (see the message on the right)…`}
           </div>
         )}
       </div>

@@ -10,7 +10,8 @@
  *    engine's per-frame p99 exceeds 33 ms or it stops tracking ~30 fps per session.
  *
  * Env: BENCH_SECONDS (Chromium session, default 20), BENCH_LOAD_SECONDS (per capacity step,
- * default 10), BENCH_MAX_SESSIONS (default 8), BENCH_SKIP_CHROMIUM=1, BENCH_SKIP_CAPACITY=1,
+ * default 10), BENCH_MAX_SESSIONS (default 8), BENCH_CONTINUE=1 (keep adding sessions past the
+ * first step over budget, to see the trend), BENCH_SKIP_CHROMIUM=1, BENCH_SKIP_CAPACITY=1,
  * BAMBAM_FIXTURES, BAMBAM_CHROMIUM, and any engine env (e.g. BAMBAM_TRACKER_MODEL=lite).
  */
 import os from 'node:os';
@@ -296,8 +297,8 @@ async function capacity(engine: RunningEngine, clipPath: string): Promise<void> 
           r.holds ? 'holds' : 'over budget'
         }`,
     );
-    if (!r.holds) break;
-    holds = n;
+    if (r.holds && holds === n - 1) holds = n;
+    if (!r.holds && process.env.BENCH_CONTINUE !== '1') break;
     await delay(1500); // let the engine release the sessions before the next step
   }
   const open = metricValue(parseMetrics(await engine.metrics()), 'bambam_sessions');

@@ -29,7 +29,7 @@ const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '12' },
     sessions: { type: 'string', default: '1' },
-    model: { type: 'string', default: 'full' },
+    model: { type: 'string', default: 'lite' },
     'max-width': { type: 'string', default: '640' },
     'no-early': { type: 'boolean', default: false },
     'micro-only': { type: 'boolean', default: false },

@@ -3,6 +3,7 @@
  * embedded defaults overridable from the environment (see config.ts), prints where it
  * listens, and shuts down gracefully on SIGINT/SIGTERM.
  */
+import os from 'node:os';
 import { ConfigError, configFromEnv } from './config.ts';
 import { createEngine } from './engine.ts';
 import { createRegistryService } from './registry/index.ts';
@@ -16,6 +17,21 @@ try {
     process.exit(2);
   }
   throw error;
+}
+
+// Optional: raise the main thread's priority (negative niceness; needs CAP_SYS_NICE). The audio
+// clock and RTP run on it; the tracker worker keeps the default, so under CPU pressure video
+// tracking yields to audio. Measured with Chromium on a loaded 2-core machine: fewer skipped
+// audio frames, not none.
+if (process.env.BAMBAM_NICE) {
+  const nice = Number(process.env.BAMBAM_NICE);
+  try {
+    if (!Number.isInteger(nice) || nice < -20 || nice > 19)
+      throw new Error('must be an integer in [-20, 19]');
+    os.setPriority(nice);
+  } catch (error) {
+    console.error(`engine: BAMBAM_NICE=${process.env.BAMBAM_NICE} ignored: ${(error as Error).message}`);
+  }
 }
 
 // Programming errors that escaped every handler: log them loudly but keep serving the other

@@ -9,6 +9,7 @@ import {
   type FrameTransport,
   PluginSandbox,
   type SandboxCallMode,
+  type SandboxIsolation,
 } from '../src/runtime/sandbox/index.ts';
 
 const WARMUP = 300;
@@ -55,12 +56,14 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
+/** [isolation, callMode, frameTransport]; a process-isolated sandbox calls its isolate synchronously. */
 const MODES = [
-  ['sync', 'copy'],
-  ['sync', 'json'],
-  ['async', 'copy'],
-  ['async', 'json'],
-] as const satisfies readonly (readonly [SandboxCallMode, FrameTransport])[];
+  ['process', 'sync', 'copy'],
+  ['isolate', 'async', 'copy'],
+  ['isolate', 'async', 'json'],
+  ['isolate', 'sync', 'copy'],
+  ['isolate', 'sync', 'json'],
+] as const satisfies readonly (readonly [SandboxIsolation, SandboxCallMode, FrameTransport])[];
 
 interface Run {
   sandbox: PluginSandbox;
@@ -75,8 +78,9 @@ interface Run {
  */
 async function measure(compiled: CompiledPlugin) {
   const runs: Run[] = [];
-  for (const [callMode, frameTransport] of MODES) {
+  for (const [isolation, callMode, frameTransport] of MODES) {
     const sandbox = await PluginSandbox.load(compiled, {
+      isolation,
       callMode,
       frameTransport,
       // Back-to-back frames for seconds: lift the budgets so the bench measures, not polices.
@@ -130,11 +134,11 @@ try {
 
 for (const [name, compiled] of plugins) {
   const results = await measure(compiled);
-  MODES.forEach(([callMode, frameTransport], m) => {
+  MODES.forEach(([isolation, callMode, frameTransport], m) => {
     const r = results[m]!;
-    const isDefault = callMode === 'async' && frameTransport === 'copy';
+    const isDefault = isolation === 'process';
     console.log(
-      `sandbox: ${name.padEnd(8)} ${callMode.padEnd(5)} + ${frameTransport.padEnd(4)}: median ${r.median.toFixed(1)} µs, ` +
+      `sandbox: ${name.padEnd(8)} ${isolation.padEnd(7)} ${callMode.padEnd(5)} + ${frameTransport.padEnd(4)}: median ${r.median.toFixed(1)} µs, ` +
         `p99 ${r.p99.toFixed(1)} µs, isolate CPU ${r.cpuPerFrameUs.toFixed(1)} µs/frame (mean), ${r.plays} plays` +
         `${r.errors.size ? `, errors ${JSON.stringify(Object.fromEntries(r.errors))}` : ''}` +
         `${isDefault ? '  <- default (target ≤ 200 µs median)' : ''}`,

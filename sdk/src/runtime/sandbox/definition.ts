@@ -1,4 +1,3 @@
-import semver from 'semver';
 import type { ParamSpec, ParamSpecs } from '../../params.ts';
 import type { Sound } from '../../sounds.ts';
 
@@ -19,6 +18,9 @@ export type ParamValue = number | boolean | string;
 /** Marks a value the isolate could not copy as data (a function, a symbol…); see isolate-runtime.js. */
 export const NON_DATA = '$bambamNonData';
 
+/** Semantic Versioning 2.0.0, strict (semver.org's regular expression). */
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const KEY = /^[A-Za-z_$][\w$-]{0,63}$/;
 /** Keys that would reach prototypes when used on ordinary objects. */
@@ -40,7 +42,7 @@ export function validateDescription(raw: unknown): PluginDescription {
       `'name' must be lower case letters, digits and dashes (e.g. 'bam-drum'), got ${describe(name)}`,
     );
   }
-  if (typeof version !== 'string' || !semver.valid(version)) {
+  if (typeof version !== 'string' || !SEMVER.test(version) || version.length > 64) {
     throw new Error(`'version' must be a semantic version like '1.0.0', got ${describe(version)}`);
   }
   if (typeof description !== 'string' || description.trim() === '' || description.length > MAX_TEXT) {

@@ -22,6 +22,8 @@ export type PluginErrorCode =
   | 'too-many-plays'
   /** The plugin sent something malformed (unknown sound, non-numeric velocity…). */
   | 'invalid-output'
+  /** The sandbox's process died (a V8 fatal error such as a huge allocation, or it was killed). */
+  | 'crashed'
   /** The sandbox was disposed or disabled; the call did not run. */
   | 'disposed';
 
@@ -83,8 +85,42 @@ const WIRE_CODES: Record<PluginErrorCode, ErrorInfo['code']> = {
   'cpu-budget': 'plugin-runtime',
   'too-many-plays': 'plugin-runtime',
   'invalid-output': 'plugin-runtime',
+  crashed: 'plugin-runtime',
   disposed: 'plugin-runtime',
 };
+
+/** A PluginError as plain data, to cross a process boundary. */
+export interface PluginErrorData {
+  code: PluginErrorCode;
+  message: string;
+  plugin?: string;
+  location?: SourceLocation;
+  fatal: boolean;
+  pluginStack?: string;
+}
+
+export function pluginErrorData(error: PluginError): PluginErrorData {
+  return {
+    code: error.code,
+    message: error.message,
+    fatal: error.fatal,
+    ...(error.plugin !== undefined ? { plugin: error.plugin } : {}),
+    ...(error.location !== undefined ? { location: error.location } : {}),
+    ...(error.pluginStack !== undefined ? { pluginStack: error.pluginStack } : {}),
+  };
+}
+
+/** The PluginError `data` describes, with its message exactly as it was. */
+export function revivePluginError(data: PluginErrorData): PluginError {
+  const error = new PluginError(data.code, '', {
+    plugin: data.plugin,
+    location: data.location,
+    fatal: data.fatal,
+    pluginStack: data.pluginStack,
+  });
+  error.message = data.message;
+  return error;
+}
 
 /** `file:line:column`, or `line:column` without a file. */
 export function formatLocation(location: SourceLocation): string {

@@ -34,7 +34,7 @@ test('work V8 cannot interrupt is abandoned after the hang timeout; the event lo
     const elapsed = performance.now() - started;
     assert.equal(error.code, 'timeout');
     assert.equal(error.fatal, true);
-    assert.match(error.message, /did not stop at its 20 ms budget \(still running after 120 ms/);
+    assert.match(error.message, /did not stop at its 20 ms budget \(still running after \d+ ms/);
     assert.ok(ticks >= 3, `the event loop ran ${ticks} timer ticks during the call`);
     assert.ok(elapsed < 5000, `abandoned after ${elapsed.toFixed(0)} ms`);
     assert.equal(sandbox.disabled, error);

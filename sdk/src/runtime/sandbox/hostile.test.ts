@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { compilePlugin } from './compile.ts';
 import { PluginError } from './errors.ts';
 import { PluginSandbox } from './sandbox.ts';
-import { loadSource, locate, pluginSource, rejection, twoHandFrame } from './testing.ts';
+import { loadSource, locate, pluginSource, rejection, testIsolation, twoHandFrame } from './testing.ts';
 
 async function pluginError(promise: Promise<unknown>): Promise<PluginError> {
   const error = await rejection(promise);
@@ -312,6 +312,31 @@ describe('a plugin that allocates without end', () => {
       assert.ok(process.memoryUsage().rss - rssBefore < 512 * 1024 * 1024);
     } finally {
       sandbox.dispose();
+    }
+  });
+
+  test('a V8 fatal error kills only the plugin process: crashed, reported, the host and others carry on', {
+    skip:
+      testIsolation() !== 'process' &&
+      'in-process, this aborts the whole process: that is why process isolation exists',
+  }, async () => {
+    // A dictionary-mode array filled to a billion entries: V8 aborts ("invalid table size").
+    const source = pluginSource({ name: 'crasher', onFrame: `if (frame.t === 2) new Array(1e9).fill(1);` });
+    const bad = await loadSource(source, { limits: { frameBudgetMs: 20_000, hangTimeoutMs: 60_000 } });
+    const good = await loadSource(wellBehaved);
+    try {
+      assert.deepEqual(await bad.sandbox.onFrame(twoHandFrame(1)), []);
+      const error = await pluginError(bad.sandbox.onFrame(twoHandFrame(2)));
+      assert.equal(error.code, 'crashed');
+      assert.equal(error.fatal, true);
+      assert.equal(error.plugin, 'crasher');
+      assert.match(error.message, /sandbox process (killed by SIGABRT|exit code)/);
+      assert.equal(bad.sandbox.disabled, error);
+      assert.equal((await pluginError(bad.sandbox.onFrame(twoHandFrame(3)))).code, 'disposed');
+      assert.equal((await good.sandbox.onFrame(twoHandFrame(3))).length, 1);
+    } finally {
+      bad.sandbox.dispose();
+      good.sandbox.dispose();
     }
   });
 

@@ -19,13 +19,21 @@ export {
   type PluginDescription,
   validateDescription,
 } from './definition.ts';
-export { formatLocation, PluginError, type PluginErrorCode, type PluginErrorOptions } from './errors.ts';
+export {
+  formatLocation,
+  PluginError,
+  type PluginErrorCode,
+  type PluginErrorData,
+  type PluginErrorOptions,
+} from './errors.ts';
 export { DEFAULT_SANDBOX_LIMITS, resolveLimits, type SandboxLimits } from './limits.ts';
 export {
   type FrameTransport,
   type LogEntry,
   PluginSandbox,
+  type SandboxBackend,
   type SandboxCallMode,
+  type SandboxIsolation,
   type SandboxOptions,
   type SandboxStats,
 } from './sandbox.ts';

@@ -4,7 +4,18 @@
  */
 import type { Frame, Hand } from '../../frame.ts';
 import { compilePlugin } from './compile.ts';
-import { type LogEntry, PluginSandbox, type SandboxOptions } from './sandbox.ts';
+import { type LogEntry, PluginSandbox, type SandboxIsolation, type SandboxOptions } from './sandbox.ts';
+
+let defaultIsolation: SandboxIsolation = 'process';
+
+/** Which isolation {@link loadSource} uses unless told: test files run the same suites in both. */
+export function setTestIsolation(isolation: SandboxIsolation): void {
+  defaultIsolation = isolation;
+}
+
+export function testIsolation(): SandboxIsolation {
+  return defaultIsolation;
+}
 
 export interface PluginSourceParts {
   name?: string;
@@ -58,6 +69,7 @@ export async function loadSource(
   const logs: LogEntry[] = [];
   const compiled = await compilePlugin({ source, filename: options.filename ?? 'plugin.ts' });
   const sandbox = await PluginSandbox.load(compiled, {
+    isolation: defaultIsolation,
     ...options,
     limits: { frameBudgetMs: 200, ...options.limits },
     onLog: (entry) => {

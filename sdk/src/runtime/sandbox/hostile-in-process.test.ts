@@ -1,0 +1,5 @@
+// The hostile-plugin suite again, with the isolate in this process (isolation: 'isolate').
+import { setTestIsolation } from './testing.ts';
+
+setTestIsolation('isolate');
+await import('./hostile.test.ts');

@@ -127,6 +127,7 @@ export class MediaPipeline {
         framesSentEarly: this.audio.framesSentEarly,
         clock: this.audio.clockStats,
       },
+      videoCodec: this.peer?.videoCodec,
       keyframeRequests: this.peer?.keyframeRequests ?? 0,
       connectionState: this.peer?.connectionState ?? 'new',
     };

@@ -214,3 +214,39 @@ test('the fixture clip (a real hand moving down) makes bam-drum play hits back a
   assert.ok(loud >= hits.length, `${loud} loud audio frames for ${hits.length} hits`);
   await client.close();
 });
+
+test('sessions are independent: a plugin failing on every frame is disabled with a clear error; the other session keeps playing', async () => {
+  const a = new TestClient({ url: engine.url });
+  const b = new TestClient({ url: engine.url });
+  await Promise.all([a.whenReady(), b.whenReady()]);
+  const failing = [
+    "import { definePlugin } from '@bambam/sdk';",
+    'export default definePlugin({',
+    "  name: 'always-fails', version: '1.0.0', description: 'throws on every frame',",
+    "  sounds: { click: { kind: 'tone', instrument: 'MetalSynth', duration: 0.05 } },",
+    "  onFrame() { throw new Error('boom'); },",
+    '});',
+  ].join('\n');
+  const loaded = await a.request(ClientEvent.LoadPlugin, { source: failing, filename: 'fails.ts' });
+  assert.equal(loaded.ok, true, JSON.stringify(loaded));
+  assert.equal((await a.connect()).ok, true);
+  assert.equal((await b.connect()).ok, true);
+  await Promise.all([a.connected(), b.connected()]);
+  await Promise.all([a.stream(frames, 3000), b.stream(frames, 3000)]);
+  await until(() => a.errors.length > 0, 10_000, 'plugin disabled error');
+  const disabled = a.errors[0] as { code: string; message: string; plugin: string };
+  assert.equal(disabled.code, 'plugin-runtime');
+  assert.equal(disabled.plugin, 'always-fails');
+  assert.match(disabled.message, /disabled/);
+  const logged = a.consoleEntries as { level: string; message: string; location?: { line: number } }[];
+  assert.ok(
+    logged.some((e) => e.level === 'error' && /boom/.test(e.message)),
+    'the error reached the console',
+  );
+  assert.ok(logged.length < 10, `errors are rate-limited (${logged.length} console entries)`);
+  assert.deepEqual(b.errors, [], 'the other session saw no error');
+  assert.ok(b.telemetry.length > 20, `other session telemetry: ${b.telemetry.length}`);
+  assert.equal(engine.sessionCount, 2, 'both sessions still up');
+  await Promise.all([a.close(), b.close()]);
+  await until(() => engine.sessionCount === 0, 5000, 'release');
+});

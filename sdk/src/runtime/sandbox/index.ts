@@ -1,7 +1,9 @@
 /**
  * The plugin sandbox: bundles a plugin with esbuild and runs it in its own isolated-vm
- * isolate with a memory limit, per-call time budgets and a CPU budget over time. The engine
- * and the `bambam` CLI both run plugins through it.
+ * isolate with a memory limit, per-call time budgets and a CPU budget over time. By default
+ * the isolate lives in a child process of its own (`isolation: 'process'`), so that even a V8
+ * fatal error only ends that process. The engine and the `bambam` CLI both run plugins
+ * through it.
  *
  * ```ts
  * const compiled = await compilePlugin({ entry: 'plugins/bam-drum' });

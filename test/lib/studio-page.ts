@@ -220,7 +220,7 @@ export async function overlayCoverage(
         if (hit) inked++;
       }
     }
-    const inSync = canvas.dataset.frameT === String(telemetry.t);
+    const inSync = (canvas as Any).frameT === telemetry.t;
     return { landmarks, inked, inkedPixels, hands: telemetry.hands.length, inSync };
   });
 }

@@ -84,31 +84,42 @@ export function VideoStage({ client, mirrored = true }: { client: EngineClient; 
       raf = requestAnimationFrame(draw);
       const now = performance.now();
       const dpr = window.devicePixelRatio || 1;
-      const box = { width: canvas.clientWidth, height: canvas.clientHeight };
+      const stage = canvas.parentElement ?? canvas;
+      const box = { width: stage.clientWidth, height: stage.clientHeight };
       const size = `${box.width}x${box.height}@${dpr}/${video.videoWidth}x${video.videoHeight}`;
       const fading = latest !== null && now - latest.at > STALE_MS / 2 && now - latest.at < STALE_MS + 100;
       if (latest?.at === drawnAt && size === drawnSize && ripples.length === 0 && !fading) return;
       drawnAt = latest?.at ?? null;
-      drawnSize = size;
-      if (canvas.width !== Math.round(box.width * dpr) || canvas.height !== Math.round(box.height * dpr)) {
-        canvas.width = Math.round(box.width * dpr);
-        canvas.height = Math.round(box.height * dpr);
-      }
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      ctx.clearRect(0, 0, box.width, box.height);
       const frame = latest?.telemetry;
       const picture =
         video.videoWidth > 0
           ? { width: video.videoWidth, height: video.videoHeight }
           : { width: frame?.width ?? 640, height: frame?.height ?? 480 };
-      const rect = videoContentRect(box, picture, 'contain');
+      // The canvas covers only the video's visible picture (object-fit: contain): fewer pixels to
+      // clear and composite than the whole stage, which matters with software compositing.
+      const picRect = videoContentRect(box, picture, 'contain');
+      if (size !== drawnSize) {
+        drawnSize = size;
+        Object.assign(canvas.style, {
+          left: `${picRect.x}px`,
+          top: `${picRect.y}px`,
+          width: `${picRect.width}px`,
+          height: `${picRect.height}px`,
+        });
+        canvas.width = Math.round(picRect.width * dpr);
+        canvas.height = Math.round(picRect.height * dpr);
+      }
+      const rect = { x: 0, y: 0, width: picRect.width, height: picRect.height };
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.clearRect(0, 0, rect.width, rect.height);
       if (latest && frame && now - latest.at < STALE_MS) {
         const age = (now - latest.at) / STALE_MS;
         drawHands(ctx, frame.hands, rect, { mirrored, opacity: age < 0.5 ? 1 : 2 * (1 - age) });
-        // Which frame is on screen, for the end-to-end tests' alignment check.
-        canvas.dataset.frameT = String(frame.t);
+        // Which frame is on screen, for the end-to-end tests' alignment check (a property, not
+        // an attribute: no style invalidation per frame).
+        (canvas as HTMLCanvasElement & { frameT?: number }).frameT = frame.t;
       } else {
-        delete canvas.dataset.frameT;
+        (canvas as HTMLCanvasElement & { frameT?: number }).frameT = undefined;
       }
       while (ripples.length > 0 && now - ripples[0]!.at > RIPPLE_MS) ripples.shift();
       for (const r of ripples) {

@@ -23,7 +23,9 @@ export interface SandboxLimits {
   /**
    * Wall time after which a call that ignored its budget is abandoned and the plugin disabled, in
    * ms past the budget. Some V8 work cannot be interrupted (a huge allocation, a GC near the
-   * memory limit): isolated-vm's timeout only fires once it ends, seconds later.
+   * memory limit): isolated-vm's timeout only fires once it ends, seconds later. Generous, so
+   * that a busy machine descheduling a well-behaved plugin's process is not taken for a hang;
+   * nothing else waits meanwhile (the engine drops frames for that plugin, latest wins).
    */
   hangTimeoutMs: number;
 }
@@ -38,7 +40,7 @@ export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = Object.freeze({
   maxLogChars: 2000,
   loadBudgetMs: 1000,
   maxConsecutiveTimeouts: 3,
-  hangTimeoutMs: 250,
+  hangTimeoutMs: 1000,
 }) as SandboxLimits;
 
 /** Defaults overlaid with `overrides`, each checked: a bad limit is a host bug and throws a RangeError. */

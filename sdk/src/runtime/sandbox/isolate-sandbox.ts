@@ -434,8 +434,22 @@ export class IsolateSandbox implements SandboxBackend {
     }
     const message = (error as Error)?.message ?? String(error);
     if (message === TIMEOUT_MESSAGE) {
+      const cpuBefore = this.#stats.cpuMs;
       const overBudget = cpuStart === undefined ? undefined : this.#chargeCpu(cpuStart);
       if (overBudget) return this.#fail(overBudget);
+      // The timeout is wall-clock; on a starved machine a well-behaved plugin can pass it while
+      // barely running. Only a call that really spent its budget on the CPU counts towards
+      // disabling the plugin; a starved one just loses this frame.
+      const cpuMs = this.#stats.cpuMs - cpuBefore;
+      if (cpuStart !== undefined && cpuMs < budgetMs / 2) {
+        return this.#fail(
+          new PluginError(
+            'timeout',
+            `${what} was stopped at its ${budgetMs} ms budget after only ${cpuMs.toFixed(1)} ms of CPU: the machine is too busy; this frame was skipped`,
+            { ...this.#who(false), cause: error },
+          ),
+        );
+      }
       this.#consecutiveTimeouts++;
       const max = this.#limits.maxConsecutiveTimeouts;
       const fatal = this.#consecutiveTimeouts >= max;

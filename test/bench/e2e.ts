@@ -202,15 +202,22 @@ function printAudio(s0: PageStats | undefined, s1: PageStats | undefined): void 
   const seconds = (s1.at - s0.at) / 1000;
   const samples = a1.totalSamplesReceived - a0.totalSamplesReceived;
   const emitted = a1.jitterBufferEmittedCount - a0.jitterBufferEmittedCount;
-  const jitterMs =
-    emitted > 0 ? (1000 * (a1.jitterBufferDelay - a0.jitterBufferDelay)) / emitted : Number.NaN;
+  const perSample = (total1: number | undefined, total0: number | undefined) =>
+    emitted > 0 && total1 !== undefined && total0 !== undefined
+      ? (1000 * (total1 - total0)) / emitted
+      : Number.NaN;
+  const jitterMs = perSample(a1.jitterBufferDelay, a0.jitterBufferDelay);
+  const targetMs = perSample(a1.jitterBufferTargetDelay, a0.jitterBufferTargetDelay);
+  const minimumMs = perSample(a1.jitterBufferMinimumDelay, a0.jitterBufferMinimumDelay);
   console.log(
     `  audio in the browser: ${fmt(samples / seconds, 0)} samples/s, ${fmt(
       (a1.packetsReceived - a0.packetsReceived) / seconds,
     )} packets/s, ${a1.packetsLost - a0.packetsLost} lost, concealed ${fmt(
       (100 * (a1.concealedSamples - a0.concealedSamples)) / Math.max(1, samples),
       2,
-    )}%, jitter buffer ${fmt(jitterMs)} ms on average, RTT ${fmt(s1.rttMs ?? Number.NaN)} ms`,
+    )}%, jitter buffer ${fmt(jitterMs)} ms on average (browser's target ${fmt(targetMs)}, minimum ${fmt(
+      minimumMs,
+    )}; asked for 20 via jitterBufferTarget), RTT ${fmt(s1.rttMs ?? Number.NaN)} ms`,
   );
   const v = s1.video;
   if (v) {

@@ -9,8 +9,8 @@
  * @packageDocumentation
  */
 export type { Frame, Hand, Handedness, Landmark } from './frame.ts';
+export * from './gesture/index.ts';
 export * from './landmarks.ts';
 export * from './params.ts';
 export * from './plugin.ts';
 export * from './sounds.ts';
-export * from './gesture/index.ts';

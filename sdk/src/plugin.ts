@@ -14,6 +14,7 @@ import type { PlayOptions, Sound } from './sounds.ts';
 export interface PluginContext<
   SoundName extends string = string,
   Params = Record<string, unknown>,
+  // biome-ignore lint/suspicious/noExplicitAny: a plugin without a state() factory may keep anything in ctx.state
   State = any,
 > {
   /**
@@ -35,6 +36,7 @@ export interface PluginContext<
 export interface PluginDefinition<
   Sounds extends Readonly<Record<string, Sound>> = Readonly<Record<string, Sound>>,
   Params extends ParamSpecs = ParamSpecs,
+  // biome-ignore lint/suspicious/noExplicitAny: a plugin without a state() factory may keep anything in ctx.state
   State = any,
 > {
   /** Package-style name, lower case with dashes (e.g. `'bam-drum'`). */
@@ -84,6 +86,7 @@ export function definePlugin<
   const Sounds extends Readonly<Record<string, Sound>>,
   // biome-ignore lint/complexity/noBannedTypes: "no params" must infer as an empty object type
   const Params extends ParamSpecs = {},
+  // biome-ignore lint/suspicious/noExplicitAny: a plugin without a state() factory may keep anything in ctx.state
   State = Record<string, any>,
 >(definition: PluginDefinition<Sounds, Params, State>): PluginDefinition<Sounds, Params, State> {
   return definition;

@@ -6,7 +6,7 @@
  *     (real VP8 at 30 fps) — per-stage medians/p99 from telemetry, engine-internal hit latency
  *     p50/p99, tracker drops, audio clock lateness, event-loop delay.
  *
- * Options: --seconds N (default 12), --sessions N (default 1), --model full|lite,
+ * Options: --seconds N (default 12), --sessions N (default 1), --model full|lite, --hands N,
  * --max-width N (RGB width handed to the tracker), --no-early (hits wait for their deadline).
  * The werift peers run in this process too (their SRTP and pacing cost CPU here): figures are
  * conservative, and noisy on a shared 2-core machine.
@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     model: { type: 'string', default: 'lite' },
     'max-width': { type: 'string', default: '640' },
     'no-early': { type: 'boolean', default: false },
+    hands: { type: 'string', default: '2' },
     'micro-only': { type: 'boolean', default: false },
   },
 });
@@ -141,7 +142,7 @@ async function live(frames: Vp8Frame[]): Promise<void> {
   const model = args.model === 'lite' ? 'lite' : 'full';
   console.log(
     `\n2. Live pipeline: ${sessions} session(s), ${seconds} s of the clip at 30 fps, model ${model}, ` +
-      `tracker input ≤${args['max-width']} px wide, hits sent ${args['no-early'] ? 'at their deadline' : 'early'}`,
+      `up to ${args.hands} hand(s), tracker input ≤${args['max-width']} px wide, hits sent ${args['no-early'] ? 'at their deadline' : 'early'}`,
   );
   const engine = await createEngine(
     {

@@ -16,6 +16,8 @@ import { AudioClock, FRAME_LENGTH, Mixer, type RenderedSound } from '@bambam/sdk
 /** Where a hit came from: the arrival of the last RTP packet of its video frame. */
 export interface HitOrigin {
   readonly arrivalMs: number;
+  /** Called when the first packet carrying this hit has been sent, with its latency in ms. */
+  readonly onSent?: (latencyMs: number) => void;
 }
 
 export interface AudioOutputOptions {
@@ -119,10 +121,13 @@ export class AudioOutput {
     this.options.onFrameEncoded?.(t1 - t0);
     if (this.pending.length > 0) {
       const sentAt = this.now();
-      for (const hit of this.pending) {
-        this.options.onHitSent?.(sentAt - hit.origin.arrivalMs, sentAt - hit.queuedAt);
-      }
+      const sent = this.pending;
       this.pending = [];
+      for (const hit of sent) {
+        const latencyMs = sentAt - hit.origin.arrivalMs;
+        this.options.onHitSent?.(latencyMs, sentAt - hit.queuedAt);
+        hit.origin.onSent?.(latencyMs);
+      }
     }
   }
 }

@@ -66,7 +66,6 @@ export class MediaPipeline {
   private rtpFirst: number | undefined;
   private rtpLast = 0;
   private rtpWraps = 0;
-  private hitLatencies: number[] | undefined;
   private readonly counted = {
     padding: 0,
     late: 0,
@@ -96,7 +95,6 @@ export class MediaPipeline {
       onHitSent: (latencyMs, waitMs) => {
         metrics.hitLatency.observe(latencyMs / 1000);
         metrics.observeStage('audio_wait', waitMs);
-        this.hitLatencies?.push(latencyMs);
       },
     });
   }
@@ -281,17 +279,8 @@ export class MediaPipeline {
     const pluginDone = performance.now();
     metrics.observeStage('plugin', pluginDone - trackedAt);
     const arrivalMs = timing?.arrivalMs ?? submittedAt;
-    this.hitLatencies = [];
-    for (const play of plays) {
-      const sound = instrument.sound(play.sound);
-      if (!sound) continue;
-      this.audio.trigger(sound, { velocity: play.velocity, pan: play.pan }, { arrivalMs });
-      metrics.hits.inc();
-    }
-    this.audio.flush();
-    const hitLatencyMs = this.hitLatencies;
-    this.hitLatencies = undefined;
-    this.options.onTelemetry({
+    const hitLatencyMs: number[] = [];
+    const telemetry = {
       t: frame.t,
       width: frame.width,
       height: frame.height,
@@ -308,7 +297,26 @@ export class MediaPipeline {
       rtpTimestamp: timing?.rtpTimestamp ?? 0,
       receivedAt: timing?.receivedAt ?? Date.now(),
       hitLatencyMs,
-    });
+    } satisfies EngineTelemetry;
+    let triggered = 0;
+    const origin = {
+      arrivalMs,
+      // Telemetry of a frame with hits goes out once their packet has (with early sending that
+      // is right away, inside flush(); otherwise at the next audio deadline, ≤ 20 ms later).
+      onSent: (latencyMs: number) => {
+        hitLatencyMs.push(latencyMs);
+        if (hitLatencyMs.length === triggered && !this.disposed) this.options.onTelemetry(telemetry);
+      },
+    };
+    for (const play of plays) {
+      const sound = instrument.sound(play.sound);
+      if (!sound) continue;
+      triggered++;
+      this.audio.trigger(sound, { velocity: play.velocity, pan: play.pan }, origin);
+      metrics.hits.inc();
+    }
+    if (triggered === 0) this.options.onTelemetry(telemetry);
+    else this.audio.flush();
   }
 
   private syncPacketCounters(): void {

@@ -152,10 +152,13 @@ test('CORS: the studio origin is allowed on HTTP and socket.io', async () => {
 
 test('a disconnect releases the session', async () => {
   const other = new TestClient({ url: engine.url });
-  await other.whenReady();
   const count = (): number => engine.sessionCount;
-  assert.equal(count(), 2);
-  await other.close();
+  try {
+    await other.whenReady();
+    assert.equal(count(), 2);
+  } finally {
+    await other.close();
+  }
   for (let i = 0; i < 100 && count() !== 1; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(count(), 1);
 });

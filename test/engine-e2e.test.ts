@@ -58,7 +58,12 @@ describe('engine end-to-end in Chromium (fixture clip: 4 down-strokes per loop)'
         chromium = await launchChromium({ fakeVideo: clip });
         client = await openClient(await chromium.newPage(), { pageUrl: server.url });
         await client.start({ engineUrl: engine.url, iceTimeoutMs: CONNECT_TIMEOUT_MS });
-        startStats = await client.stats();
+        // Chromium lists inbound audio only once its first packet arrived: wait for it.
+        for (const until = Date.now() + CONNECT_TIMEOUT_MS; Date.now() < until; await delay(100)) {
+          startStats = await client.stats();
+          if (startStats?.audio) break;
+        }
+        if (!startStats?.audio) throw new Error(`no audio received within ${CONNECT_TIMEOUT_MS} ms of connecting`);
       } catch (error) {
         setupError = error as Error;
       }

@@ -63,7 +63,8 @@ describe('engine end-to-end in Chromium (fixture clip: 4 down-strokes per loop)'
           startStats = await client.stats();
           if (startStats?.audio) break;
         }
-        if (!startStats?.audio) throw new Error(`no audio received within ${CONNECT_TIMEOUT_MS} ms of connecting`);
+        if (!startStats?.audio)
+          throw new Error(`no audio received within ${CONNECT_TIMEOUT_MS} ms of connecting`);
       } catch (error) {
         setupError = error as Error;
       }

@@ -8,15 +8,12 @@
  */
 import type { ToneSound } from '@bambam/sdk';
 import type { SoundInfo } from '@bambam/sdk/protocol';
+import { finishChannels, renderToneWith, type ToneModule } from '@bambam/sdk/tone-patch';
 
 /** The engine's sample rate and the render's: matches `SAMPLE_RATE` in the SDK runtime. */
 export const AUDITION_SAMPLE_RATE = 48000;
 /** Defaults the engine's validator fills in (`TONE_DEFAULTS`, `MAX_SOUND_SECONDS`). */
 export const TONE_SOUND_DEFAULTS = { note: 'C2', duration: 0.1, tail: 1, maxSeconds: 4 } as const;
-const SILENCE = 10 ** (-90 / 20);
-
-// biome-ignore lint/suspicious/noExplicitAny: Tone's module namespace, typed loosely on purpose (only a few entry points are used)
-type ToneModule = any;
 
 let tonePromise: Promise<ToneModule> | undefined;
 
@@ -48,54 +45,14 @@ export function withToneDefaults(sound: ToneSound): Required<ToneSound> {
   };
 }
 
-/** Renders a Tone patch offline with the given Tone module, exactly as the engine's `renderTonePatch`. */
+/** Renders a Tone patch offline with the given Tone module, with the engine's own code (`@bambam/sdk/tone-patch`). */
 export async function renderToneSound(Tone: ToneModule, patch: ToneSound): Promise<RenderedAudition> {
   const sound = withToneDefaults(patch);
-  const context = new Tone.OfflineContext(2, sound.length, AUDITION_SAMPLE_RATE);
-  const previous = Tone.getContext();
-  let synth: ToneModule;
-  try {
-    Tone.setContext(context);
-    const Instrument = Tone[sound.instrument];
-    if (typeof Instrument !== 'function') throw new Error(`Tone.js has no instrument '${sound.instrument}'`);
-    synth = new Instrument(structuredClone(sound.options));
-    synth.toDestination();
-    if (sound.instrument === 'NoiseSynth') synth.triggerAttackRelease(sound.duration, 0);
-    else synth.triggerAttackRelease(sound.note, sound.duration, 0);
-  } finally {
-    Tone.setContext(previous);
-  }
-  try {
-    const rendered = await context.render();
-    const buffer: AudioBuffer = typeof rendered.get === 'function' ? rendered.get() : rendered;
-    const channels: Float32Array[] = [];
-    for (let c = 0; c < buffer.numberOfChannels; c++)
-      channels.push(new Float32Array(buffer.getChannelData(c)));
-    return finish(channels, sound.gain);
-  } finally {
-    synth.dispose();
-    context.dispose();
-  }
-}
-
-/** Gain, peak-normalise if over full scale, trim the silent tail (the engine's `finish`). */
-function finish(channels: Float32Array[], gain: number): RenderedAudition {
-  const left = channels[0] ?? new Float32Array(0);
-  const right = channels[1] ?? left;
-  let peak = 0;
-  let end = 0;
-  for (let i = 0; i < left.length; i++) {
-    const level = Math.max(Math.abs(left[i]!), Math.abs(right[i]!)) || 0;
-    if (level > peak) peak = level;
-    if (level * gain > SILENCE) end = i + 1;
-  }
-  const scale = peak * gain > 1 ? 1 / peak : gain;
-  const out = [left, right].map((channel) => {
-    const copy = new Float32Array(end);
-    for (let i = 0; i < end; i++) copy[i] = (channel[i]! || 0) * scale;
-    return copy;
-  });
-  return { channels: out, durationMs: (end / AUDITION_SAMPLE_RATE) * 1000, peak };
+  const { left, right, length, peak } = finishChannels(
+    await renderToneWith(Tone, sound, AUDITION_SAMPLE_RATE),
+    sound.gain,
+  );
+  return { channels: [left, right], durationMs: (length / AUDITION_SAMPLE_RATE) * 1000, peak };
 }
 
 const cache = new Map<string, Promise<RenderedAudition>>();

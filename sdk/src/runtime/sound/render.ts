@@ -4,6 +4,7 @@ import { SAMPLE_RATE } from './constants.ts';
 import { SoundError } from './errors.ts';
 import { resample } from './resample.ts';
 import { renderTonePatch } from './tone.ts';
+import { finishChannels } from './tone-patch.ts';
 import { validateSound } from './validate.ts';
 import { decodeWav } from './wav.ts';
 
@@ -20,7 +21,6 @@ export interface RenderedSound {
 }
 
 /** Level below which a tail counts as silence and is trimmed (-90 dBFS). */
-const SILENCE = 10 ** (-90 / 20);
 
 /** Where {@link renderSound} does the work. */
 export interface RenderOptions {
@@ -75,21 +75,6 @@ export async function renderSoundHere(name: string, sound: Sound): Promise<Rende
 }
 
 function finish(name: string, channels: Float32Array[], gain: number): RenderedSound {
-  const left = channels[0] ?? new Float32Array(0);
-  const right = channels[1] ?? left;
-  let peak = 0;
-  let end = 0;
-  for (let i = 0; i < left.length; i++) {
-    const level = Math.max(Math.abs(left[i]!), Math.abs(right[i]!)) || 0;
-    if (level > peak) peak = level;
-    if (level * gain > SILENCE) end = i + 1;
-  }
-  const scale = peak * gain > 1 ? 1 / peak : gain;
-  const outLeft = new Float32Array(end);
-  const outRight = new Float32Array(end);
-  for (let i = 0; i < end; i++) {
-    outLeft[i] = (left[i]! || 0) * scale;
-    outRight[i] = (right[i]! || 0) * scale;
-  }
-  return { name, left: outLeft, right: outRight, durationMs: (end / SAMPLE_RATE) * 1000 };
+  const { left, right, length } = finishChannels(channels, gain);
+  return { name, left, right, durationMs: (length / SAMPLE_RATE) * 1000 };
 }

@@ -5,9 +5,8 @@
  */
 import type { ToneSound } from '../../sounds.ts';
 import { SAMPLE_RATE } from './constants.ts';
-
-// biome-ignore lint/suspicious/noExplicitAny: Tone's module namespace, typed loosely on purpose (only a few entry points are used)
-type ToneModule = any;
+import type { ToneModule } from './tone-patch.ts';
+import { renderToneWith } from './tone-patch.ts';
 
 let tonePromise: Promise<ToneModule> | undefined;
 
@@ -26,47 +25,21 @@ export function loadTone(): Promise<ToneModule> {
 }
 
 /**
- * Renders a validated Tone patch to one Float32Array per channel at 48 kHz.
- *
- * The synth is built and triggered with the offline context made Tone's global context, and
- * the previous context is restored before anything is awaited: Tone creates some buffers (noise)
- * on the global context, and this keeps concurrent renders from seeing each other's context.
+ * Renders a validated Tone patch to one Float32Array per channel at 48 kHz, with Tone.js on
+ * node-web-audio-api. Refuses options the instrument does not have, and callbacks
+ * (`onsilence`) and `context`, which are not the plugin's to set.
  */
 export async function renderTonePatch(sound: ToneSound): Promise<Float32Array[]> {
   const Tone = await loadTone();
-  const length = sound.length ?? 1;
-  const context = new Tone.OfflineContext(2, length, SAMPLE_RATE);
-  const previous = Tone.getContext();
-  let synth: ToneModule;
-  try {
-    Tone.setContext(context);
-    const Instrument = Tone[sound.instrument];
-    // Only data options: callbacks (onsilence) and the context are not the plugin's to set.
-    const defaults: Record<string, unknown> = Instrument.getDefaults();
-    const known = Object.keys(defaults).filter(
-      (key) => typeof defaults[key] !== 'function' && key !== 'context',
-    );
-    for (const key of Object.keys(sound.options ?? {})) {
-      if (!known.includes(key)) {
-        throw new Error(`${sound.instrument} has no option '${key}' (it has: ${known.join(', ')})`);
-      }
+  const Instrument = Tone[sound.instrument];
+  const defaults: Record<string, unknown> = Instrument.getDefaults();
+  const known = Object.keys(defaults).filter(
+    (key) => typeof defaults[key] !== 'function' && key !== 'context',
+  );
+  for (const key of Object.keys(sound.options ?? {})) {
+    if (!known.includes(key)) {
+      throw new Error(`${sound.instrument} has no option '${key}' (it has: ${known.join(', ')})`);
     }
-    synth = new Instrument(structuredClone(sound.options ?? {}));
-    synth.toDestination();
-    if (sound.instrument === 'NoiseSynth') synth.triggerAttackRelease(sound.duration, 0);
-    else synth.triggerAttackRelease(sound.note, sound.duration, 0);
-  } finally {
-    Tone.setContext(previous);
   }
-  try {
-    const rendered = await context.render();
-    const buffer = typeof rendered.get === 'function' ? rendered.get() : rendered;
-    const channels: Float32Array[] = [];
-    for (let c = 0; c < buffer.numberOfChannels; c++)
-      channels.push(new Float32Array(buffer.getChannelData(c)));
-    return channels;
-  } finally {
-    synth.dispose();
-    context.dispose();
-  }
+  return renderToneWith(Tone, sound, SAMPLE_RATE);
 }

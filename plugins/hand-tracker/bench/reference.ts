@@ -5,14 +5,12 @@
  * the reference's answer per photo. Slow (minutes: the reference runs on software WebGL), so it
  * is a measurement, not a test. Needs Chromium (`CHROMIUM` or /usr/bin/chromium) and the fixtures.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { HandPipeline } from '../src/pipeline/hand-pipeline.ts';
 import { fixturesDir, readHandLabels, readImage } from '../src/testing/fixtures.ts';
+import { openBenchPage } from './browser-page.ts';
 
 const dir = fixturesDir();
 const browserPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -38,38 +36,15 @@ window.ready = (async () => {
   };
 })();
 </script>`;
-const TYPES: Record<string, string> = { js: 'text/javascript', wasm: 'application/wasm', jpg: 'image/jpeg' };
-const server = createServer((req, res) => {
-  const url = decodeURIComponent((req.url ?? '/').split('?')[0]!);
-  if (url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
-  const path = url.startsWith('/mp/')
-    ? join(mediapipe, url.slice(4))
-    : url.startsWith('/img/')
-      ? join(dir, 'hands/images', url.slice(5))
-      : '';
-  if (!path || !existsSync(path)) return void res.writeHead(404).end();
-  res
-    .writeHead(200, { 'content-type': TYPES[path.split('.').at(-1)!] ?? 'application/octet-stream' })
-    .end(readFileSync(path));
-});
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-const browser = await chromium.launch({
-  executablePath: browserPath,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--use-angle=swiftshader',
-    '--enable-unsafe-swiftshader',
-  ],
+const bench = await openBenchPage({
+  html: PAGE,
+  mounts: { '/mp/': mediapipe, '/img/': join(dir, 'hands/images') },
+  chromiumPath: browserPath,
 });
 const pipeline = await HandPipeline.create({ model: 'full', maxHands: 4 });
 try {
-  const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+  const page = await bench.browser.newPage();
+  await page.goto(bench.url);
   await page.evaluate(() => (globalThis as unknown as { ready: Promise<void> }).ready);
 
   type Reference = { landmarks: { x: number; y: number }[][]; handedness: string[] };
@@ -122,6 +97,5 @@ try {
   );
 } finally {
   await pipeline.dispose();
-  await browser.close();
-  server.close();
+  await bench.close();
 }

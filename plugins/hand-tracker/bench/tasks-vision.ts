@@ -19,13 +19,10 @@
  * A measurement, not a test: slow-ish (software WebGL for the image upload). Needs Chromium
  * (`CHROMIUM` or /usr/bin/chromium) and the fixtures. `TASKS_VISION_PHOTOS=n` limits the photos.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { chromium } from 'playwright-core';
 import { writeHandLandmarkerTask } from '../scripts/tasks-vision-bundle.ts';
 import { loadOnnxModel } from '../src/models/load.ts';
 import {
@@ -41,6 +38,7 @@ import { decodePalms, PALM_INPUT_SIZE, palmAnchors } from '../src/pipeline/palm-
 import { letterboxRoi, sampleRoi } from '../src/pipeline/sample.ts';
 import { fixturesDir, readHandLabels, readImage } from '../src/testing/fixtures.ts';
 import type { Hand, RgbImage } from '../src/types.ts';
+import { openBenchPage } from './browser-page.ts';
 
 const dir = fixturesDir();
 const browserPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -88,41 +86,11 @@ window.ready = (async () => {
   };
 })();
 </script>`;
-const TYPES: Record<string, string> = {
-  mjs: 'text/javascript',
-  js: 'text/javascript',
-  wasm: 'application/wasm',
-  jpg: 'image/jpeg',
-};
-const server = createServer((req, res) => {
-  const url = decodeURIComponent((req.url ?? '/').split('?')[0]!);
-  if (url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
-  const path =
-    url === '/hand_landmarker.task'
-      ? taskPath
-      : url.startsWith('/tv/') && !url.includes('..')
-        ? join(tasksVision, url.slice(4))
-        : url.startsWith('/img/') && !url.includes('..')
-          ? join(dir, 'hands/images', url.slice(5))
-          : '';
-  if (!path || !existsSync(path)) return void res.writeHead(404).end();
-  res
-    .writeHead(200, { 'content-type': TYPES[path.split('.').at(-1)!] ?? 'application/octet-stream' })
-    .end(readFileSync(path));
-});
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-const browser = await chromium.launch({
-  executablePath: browserPath,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--use-angle=swiftshader',
-    '--enable-unsafe-swiftshader',
-  ],
+const bench = await openBenchPage({
+  html: PAGE,
+  mounts: { '/tv/': tasksVision, '/img/': join(dir, 'hands/images') },
+  files: { '/hand_landmarker.task': taskPath },
+  chromiumPath: browserPath,
 });
 
 /**
@@ -298,10 +266,10 @@ const still = await HandPipeline.create({ model: 'full', maxHands: 4 });
 const video = await HandPipeline.create({ model: 'full', maxHands: 4 });
 const probe = await TasksVisionRoiProbe.create();
 try {
-  const page = await browser.newPage();
+  const page = await bench.browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+  await page.goto(bench.url);
   await page.waitForFunction(() => 'ready' in globalThis);
   await page
     .evaluate(() => (globalThis as unknown as { ready: Promise<void> }).ready)
@@ -355,6 +323,5 @@ try {
   await still.dispose();
   await video.dispose();
   await probe.dispose();
-  await browser.close();
-  server.close();
+  await bench.close();
 }

@@ -13,9 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type ChromiumSession, chromiumPath, launchChromium } from './lib/chromium.ts';
-import { freePort, type RunningEngine, startEngine } from './lib/engine.ts';
-import { FOUR_STROKES_CLIP, fixturePath } from './lib/fixtures.ts';
+import { freePort, type RunningEngine } from './lib/engine.ts';
 import { detectOnsets } from './lib/onsets.ts';
 import { bambam, createToken, editPlugin, pluginWorkspace } from './lib/registry-cli.ts';
 import { type HitFeatures, hitFeatures, median } from './lib/studio-audio.ts';
@@ -27,7 +25,8 @@ import {
   waitForHands,
   waitForLive,
 } from './lib/studio-page.ts';
-import { type RunningStudio, startStudio, studioBuilt, studioEngineEnv } from './lib/studio-server.ts';
+import { studioBuilt } from './lib/studio-server.ts';
+import { StudioSuite } from './lib/studio-suite.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the page's objects are reached through `window`
 type Any = any;
@@ -48,28 +47,23 @@ const BRIGHT_HIT = `hit: {
 describe('registry in the studio: publish with the CLI, use it from the plugins page, hear it', {
   timeout: 300_000,
 }, () => {
-  const clip = fixturePath(FOUR_STROKES_CLIP);
+  const suite = new StudioSuite();
+  suite.requires(studioBuilt(), 'the studio is not built: npm run build -w @bambam/web');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bambam-e2e-registry-studio-'));
-  let skipReason: string | undefined;
-  let setupError: Error | undefined;
   let engine: RunningEngine | undefined;
-  let studio: RunningStudio | undefined;
-  let chromium: ChromiumSession | undefined;
   let page: Page | undefined;
   let root: string | undefined;
   let token = '';
-  let failed = false;
+  suite.onTeardown(() => {
+    if (root) rmSync(root, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
-  before(async () => {
-    if (!clip) skipReason = `fixture ${FOUR_STROKES_CLIP} not found (set BAMBAM_FIXTURES)`;
-    else if (!chromiumPath())
-      skipReason = 'Chromium not found: apt-get install -y chromium (or set BAMBAM_CHROMIUM)';
-    else if (!studioBuilt()) skipReason = 'the studio is not built: npm run build -w @bambam/web';
-    if (skipReason) return;
-    try {
+  before(() =>
+    suite.setup(async () => {
       const studioPort = await freePort();
-      engine = await startEngine({ env: { ...studioEngineEnv(studioPort), BAMBAM_DATA_DIR: dataDir } });
-      studio = await startStudio({ engineUrl: engine.url, port: studioPort });
+      engine = await suite.startEngine(studioPort, { BAMBAM_DATA_DIR: dataDir });
+      const studio = await suite.startStudio({ engineUrl: engine.url, port: studioPort });
       token = (await createToken(dataDir, 'alice')).token;
       root = pluginWorkspace();
       const plugin = path.join(root, 'e2e-noise');
@@ -85,49 +79,17 @@ describe('registry in the studio: publish with the CLI, use it from the plugins 
         const result = await bambam(args, cwd, { BAMBAM_TOKEN: token });
         if (result.code !== 0) throw new Error(`bambam ${what} failed (${result.code}): ${result.stderr}`);
       }
-      chromium = await launchChromium({ fakeVideo: clip });
+      const chromium = await suite.launchChromium();
       page = await chromium.newPage();
       await page.setViewportSize({ width: 1440, height: 900 });
       await page.goto(`${studio.url}/plugins?autostart=1`, { timeout: 30_000 });
-    } catch (error) {
-      setupError = error as Error;
-    }
-  });
+    }),
+  );
 
-  after(async () => {
-    if ((failed || setupError) && engine) {
-      process.stderr.write(`\n--- engine output (tail) ---\n${engine.output().slice(-5000)}\n`);
-      if (studio) process.stderr.write(`--- studio output (tail) ---\n${studio.output().slice(-2000)}\n`);
-      if (chromium)
-        process.stderr.write(`--- page console (tail) ---\n${chromium.logs.slice(-40).join('\n')}\n`);
-    }
-    await chromium?.close();
-    await studio?.dispose();
-    await engine?.dispose();
-    if (root) rmSync(root, { recursive: true, force: true });
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => suite.teardown());
 
-  function ready(t: TestContext): Page | undefined {
-    if (skipReason) {
-      t.skip(skipReason);
-      return undefined;
-    }
-    if (setupError) {
-      failed = true;
-      throw new Error(`setup failed: ${setupError.message}`);
-    }
-    return page;
-  }
-
-  async function guard(run: () => Promise<void>): Promise<void> {
-    try {
-      await run();
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
-  }
+  const ready = (t: TestContext) => suite.ready(t, page);
+  const guard = (run: () => Promise<void>) => suite.guard(run);
 
   /** Hits heard over `ms` from now: audio features of the onsets and the sounds the engine reported. */
   async function listen(p: Page, ms: number): Promise<{ features: HitFeatures[]; reported: string[] }> {

@@ -13,9 +13,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type ChromiumSession, chromiumPath, launchChromium } from './lib/chromium.ts';
-import { freePort, type RunningEngine, startEngine } from './lib/engine.ts';
-import { FOUR_STROKES_CLIP, fixturePath } from './lib/fixtures.ts';
+import { freePort } from './lib/engine.ts';
 import { detectOnsets } from './lib/onsets.ts';
 import { type HitFeatures, hitFeatures, median } from './lib/studio-audio.ts';
 import {
@@ -27,7 +25,7 @@ import {
   studioRecording,
   waitForLive,
 } from './lib/studio-page.ts';
-import { type RunningStudio, startStudio, studioEngineEnv } from './lib/studio-server.ts';
+import { StudioSuite } from './lib/studio-suite.ts';
 
 const RESULTS = path.join(import.meta.dirname, 'test-results');
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -73,26 +71,16 @@ export default definePlugin({
 const THROW_LINE = 11;
 
 describe('studio editor in Chromium (live coding against the running session)', { timeout: 300_000 }, () => {
-  const clip = fixturePath(FOUR_STROKES_CLIP);
-  let skipReason: string | undefined;
-  let setupError: Error | undefined;
-  let engine: RunningEngine | undefined;
-  let studio: RunningStudio | undefined;
-  let chromium: ChromiumSession | undefined;
+  const suite = new StudioSuite();
   let page: Page | undefined;
-  let failed = false;
   let identity: ConnectionIdentity | undefined;
 
-  before(async () => {
-    if (!clip) skipReason = `fixture ${FOUR_STROKES_CLIP} not found (set BAMBAM_FIXTURES)`;
-    else if (!chromiumPath())
-      skipReason = 'Chromium not found: apt-get install -y chromium (or set BAMBAM_CHROMIUM)';
-    if (skipReason) return;
-    try {
+  before(() =>
+    suite.setup(async () => {
       const studioPort = await freePort();
-      engine = await startEngine({ env: studioEngineEnv(studioPort) });
-      studio = await startStudio({ engineUrl: engine.url, port: studioPort });
-      chromium = await launchChromium({ fakeVideo: clip });
+      const engine = await suite.startEngine(studioPort);
+      const studio = await suite.startStudio({ engineUrl: engine.url, port: studioPort });
+      const chromium = await suite.launchChromium();
       page = await chromium.newPage();
       await page.setViewportSize({ width: 1400, height: 860 });
       await page.goto(`${studio.url}/edit?autostart=1`, { timeout: 30_000 });
@@ -104,43 +92,13 @@ describe('studio editor in Chromium (live coding against the running session)', 
       );
       await startStudioRecorder(page);
       identity = await connectionIdentity(page);
-    } catch (error) {
-      setupError = error as Error;
-    }
-  });
+    }),
+  );
 
-  after(async () => {
-    if ((failed || setupError) && engine) {
-      process.stderr.write(`\n--- engine output (tail) ---\n${engine.output().slice(-5000)}\n`);
-      if (studio) process.stderr.write(`--- studio output (tail) ---\n${studio.output().slice(-2000)}\n`);
-      if (chromium)
-        process.stderr.write(`--- page console (tail) ---\n${chromium.logs.slice(-40).join('\n')}\n`);
-    }
-    await chromium?.close();
-    await studio?.dispose();
-    await engine?.dispose();
-  });
+  after(() => suite.teardown());
 
-  function ready(t: TestContext): Page | undefined {
-    if (skipReason) {
-      t.skip(skipReason);
-      return undefined;
-    }
-    if (setupError) {
-      failed = true;
-      throw new Error(`setup failed: ${setupError.message}`);
-    }
-    return page;
-  }
-
-  async function guard(fn: () => Promise<void>): Promise<void> {
-    try {
-      await fn();
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
-  }
+  const ready = (t: TestContext) => suite.ready(t, page);
+  const guard = (run: () => Promise<void>) => suite.guard(run);
 
   /** Monaco's markers on the editor's model: TypeScript's and the studio's own. */
   function markers(p: Page): Promise<{ owner: string; line: number; severity: number; message: string }[]> {

@@ -10,9 +10,9 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type ChromiumSession, chromiumPath, launchChromium } from './lib/chromium.ts';
-import { freePort, type RunningEngine, startEngine } from './lib/engine.ts';
-import { FOUR_STROKES, FOUR_STROKES_CLIP, fixturePath } from './lib/fixtures.ts';
+import type { ChromiumSession } from './lib/chromium.ts';
+import { freePort } from './lib/engine.ts';
+import { FOUR_STROKES } from './lib/fixtures.ts';
 import { detectOnsets } from './lib/onsets.ts';
 import {
   connectionIdentity,
@@ -26,7 +26,8 @@ import {
   waitForLive,
 } from './lib/studio-page.ts';
 import { startTcpProxy, type TcpProxy } from './lib/studio-proxy.ts';
-import { type RunningStudio, startStudio, studioEngineEnv } from './lib/studio-server.ts';
+import type { RunningStudio } from './lib/studio-server.ts';
+import { StudioSuite } from './lib/studio-suite.ts';
 
 const RESULTS = path.join(import.meta.dirname, 'test-results');
 const COLLECT_TIMEOUT_MS = 60_000;
@@ -36,65 +37,35 @@ type Any = any;
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)', { timeout: 240_000 }, () => {
-  const clip = fixturePath(FOUR_STROKES_CLIP);
-  let skipReason: string | undefined;
-  let setupError: Error | undefined;
-  let engine: RunningEngine | undefined;
+  const suite = new StudioSuite();
   let studio: RunningStudio | undefined;
   let proxy: TcpProxy | undefined;
   let chromium: ChromiumSession | undefined;
   let page: Page | undefined;
-  let failed = false;
 
-  before(async () => {
-    if (!clip) skipReason = `fixture ${FOUR_STROKES_CLIP} not found (set BAMBAM_FIXTURES)`;
-    else if (!chromiumPath())
-      skipReason = 'Chromium not found: apt-get install -y chromium (or set BAMBAM_CHROMIUM)';
-    if (skipReason) return;
-    try {
+  before(() =>
+    suite.setup(async () => {
       const studioPort = await freePort();
-      engine = await startEngine({ env: studioEngineEnv(studioPort) });
+      const engine = await suite.startEngine(studioPort);
       // The studio reaches the engine through a proxy the last test cuts to simulate an outage.
       proxy = await startTcpProxy({ port: engine.port });
-      studio = await startStudio({ engineUrl: proxy.url, port: studioPort });
-      chromium = await launchChromium({ fakeVideo: clip });
+      suite.onTeardown(() => proxy?.dispose());
+      studio = await suite.startStudio({ engineUrl: proxy.url, port: studioPort });
+      chromium = await suite.launchChromium();
       page = await chromium.newPage();
       await page.setViewportSize({ width: 1280, height: 800 });
       await page.goto(`${studio.url}/play?autostart=1`, { timeout: 30_000 });
-    } catch (error) {
-      setupError = error as Error;
-    }
-  });
+    }),
+  );
 
-  after(async () => {
-    if ((failed || setupError) && engine) {
-      process.stderr.write(`\n--- engine output (tail) ---\n${engine.output().slice(-5000)}\n`);
-      if (studio) process.stderr.write(`--- studio output (tail) ---\n${studio.output().slice(-2000)}\n`);
-      if (chromium)
-        process.stderr.write(`--- page console (tail) ---\n${chromium.logs.slice(-40).join('\n')}\n`);
-    }
-    await chromium?.close();
-    await studio?.dispose();
-    await proxy?.dispose();
-    await engine?.dispose();
-  });
+  after(() => suite.teardown());
 
-  function ready(t: TestContext): Page | undefined {
-    if (skipReason) {
-      t.skip(skipReason);
-      return undefined;
-    }
-    if (setupError) {
-      failed = true;
-      throw new Error(`setup failed: ${setupError.message}`);
-    }
-    return page;
-  }
+  const ready = (t: TestContext) => suite.ready(t, page);
 
   it('/play?autostart=1 connects without a click and shows the connection as live', async (t) => {
     const p = ready(t);
     if (!p) return;
-    try {
+    await suite.guard(async () => {
       await waitForLive(p);
       const identity = await connectionIdentity(p);
       assert.ok(identity.socketId, 'no socket id');
@@ -124,16 +95,13 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
       );
       // bam-drum's params became controls.
       assert.ok((await p.locator('.params .param').count()) >= 1, 'no param controls');
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
+    });
   });
 
   it('draws the tracked hand skeleton over the preview, where the landmarks are', async (t) => {
     const p = ready(t);
     if (!p) return;
-    try {
+    await suite.guard(async () => {
       await waitForHands(p);
       // The overlay draws on the next display frame: sample until it shows the latest telemetry.
       let best = { landmarks: 0, inked: 0, inkedPixels: 0, hands: 0, inSync: false };
@@ -155,16 +123,13 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
       await mkdir(RESULTS, { recursive: true });
       await p.screenshot({ path: path.join(RESULTS, 'studio-play.png') });
       t.diagnostic(`${best.inked}/${best.landmarks} landmarks inked, ${best.inkedPixels} overlay pixels`);
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
+    });
   });
 
   it('plays 4 hits per 4-second clip loop in the received audio', async (t) => {
     const p = ready(t);
     if (!p) return;
-    try {
+    await suite.guard(async () => {
       await startStudioRecorder(p);
       const since = await pageNow(p);
       // Wait for a hit at least half a period in, then a full loop after the half period before it.
@@ -218,16 +183,13 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
         `hits reported at ${loopHits.map((h) => (h.at - window.start).toFixed(0)).join(', ')} ms, ` +
           `heard at ${onsets.map((o) => o.toFixed(0)).join(', ')} ms into the loop; ${tracking}`,
       );
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
+    });
   });
 
   it('auditions a sound in the browser with Tone.js, matching what the engine renders', async (t) => {
     const p = ready(t);
     if (!p) return;
-    try {
+    await suite.guard(async () => {
       const row = p.locator('[data-sound="bam"]');
       await row.locator('button').click();
       await row.locator('.waveform').waitFor({ timeout: 20_000 });
@@ -265,27 +227,24 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
         `bam: ${n} samples compared, correlation ${correlation.toFixed(5)}, max difference ${maxDiff.toFixed(4)}; ` +
           `lengths browser ${browser.length}, engine ${engine.left.length}`,
       );
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
+    });
   });
 
   it('tells the player what to do when the camera is denied or missing', async (t) => {
     const p = ready(t);
     if (!p || !studio || !chromium) return;
-    try {
+    await suite.guard(async () => {
       // The fake-UI flag grants the camera, so the browser's refusal is reproduced with the
       // errors getUserMedia throws in those cases.
       for (const [name, kind, advice] of [
         ['NotAllowedError', 'camera-denied', /Allow the camera/],
         ['NotFoundError', 'camera-missing', /Connect a webcam/],
       ] as const) {
-        const other = await chromium.newPage();
+        const other = await chromium!.newPage();
         await other.addInitScript((errorName) => {
           navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('refused', errorName));
         }, name);
-        await other.goto(`${studio.url}/play?autostart=1`, { timeout: 30_000 });
+        await other.goto(`${studio!.url}/play?autostart=1`, { timeout: 30_000 });
         const banner = other.locator(`[data-testid="problem"][data-kind="${kind}"]`);
         await banner.waitFor({ timeout: 20_000 });
         assert.match((await banner.textContent()) ?? '', advice);
@@ -294,27 +253,24 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
           await other.screenshot({ path: path.join(RESULTS, 'studio-play-camera-denied.png') });
         await other.close();
       }
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
+    });
   });
 
   it('says so when the engine is unreachable or the connection drops, and reconnects by itself', async (t) => {
     const p = ready(t);
     if (!p || !proxy || !studio || !chromium) return;
-    try {
+    await suite.guard(async () => {
       await waitForLive(p);
       const before = await connectionIdentity(p);
-      await proxy.pause();
+      await proxy!.pause();
       const problem = p.locator('[data-testid="problem"]');
       await p.waitForSelector('[data-testid="problem"][data-kind="connection-lost"]', { timeout: 20_000 });
       assert.match((await problem.textContent()) ?? '', /Reconnecting/);
       await p.screenshot({ path: path.join(RESULTS, 'studio-play-connection-lost.png') });
 
       // A page opened while the engine is away says it can't reach it, and how to fix that.
-      const other = await chromium.newPage();
-      await other.goto(`${studio.url}/play`, { timeout: 30_000 });
+      const other = await chromium!.newPage();
+      await other.goto(`${studio!.url}/play`, { timeout: 30_000 });
       await other.waitForSelector('[data-testid="problem"][data-kind="engine-unreachable"]', {
         timeout: 20_000,
       });
@@ -323,7 +279,7 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
       await other.screenshot({ path: path.join(RESULTS, 'studio-play-engine-unreachable.png') });
       await other.close();
 
-      await proxy.resume();
+      await proxy!.resume();
       await waitForLive(p, 45_000);
       await waitForHands(p);
       const after = await connectionIdentity(p);
@@ -334,9 +290,6 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
         0,
         'the problem banner should be gone',
       );
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
+    });
   });
 });

@@ -20,6 +20,31 @@ type Row = Record<string, unknown>;
 
 const now = () => new Date().toISOString();
 
+/** SQLITE_BUSY and SQLITE_LOCKED: another connection holds the lock. */
+function isBusy(error: unknown): boolean {
+  const errcode = (error as { errcode?: number }).errcode;
+  return errcode === 5 || errcode === 6;
+}
+
+/**
+ * Runs `open` again while another process holds the database lock. Opening runs a few
+ * statements that SQLite answers with SQLITE_BUSY at once, without its busy handler (switching
+ * a new file to WAL while another process creates it), so `busy_timeout` alone does not cover
+ * several processes opening a new database together. Only at startup, so a blocking wait is fine.
+ */
+function retryWhileBusy<T>(open: () => T, timeoutMs = 10_000): T {
+  const deadline = Date.now() + timeoutMs;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (let delayMs = 5; ; delayMs = Math.min(delayMs * 2, 100)) {
+    try {
+      return open();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() > deadline) throw error;
+      Atomics.wait(sleeper, 0, 0, delayMs);
+    }
+  }
+}
+
 function tokenFrom(row: Row): TokenRecord {
   return {
     id: String(row.id),
@@ -98,9 +123,12 @@ export class SqliteRegistryStore implements RegistryStore {
   constructor(path: string) {
     this.path = path;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.#db = new DatabaseSync(path);
-    this.#db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;');
-    migrate(this.#db);
+    this.#db = new DatabaseSync(path, { timeout: 5000 });
+    const db = this.#db;
+    retryWhileBusy(() => {
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;');
+      migrate(db);
+    });
   }
 
   /** Ids of the migrations applied to this database. */

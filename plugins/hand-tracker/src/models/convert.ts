@@ -68,6 +68,16 @@ export function transposeArray(
   return out;
 }
 
+export interface ConvertOptions {
+  /**
+   * Rewrite per-channel PRELU on 4-D activations as depthwise 1x1 convolutions (see
+   * `#preluAsConv`). Default true; false keeps ONNX PRelu (the reference the tests compare to).
+   */
+  readonly preluAsConv?: boolean;
+  /** Rewrite zero-padding of the channel axis as a 1x1 convolution (see `#channelPadAsConv`). Default true. */
+  readonly channelPadAsConv?: boolean;
+}
+
 class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
   readonly initializers: OnnxInitializer[] = [];
@@ -104,8 +114,11 @@ class Converter {
   readonly #constants = new Map<number, Float32Array>();
   readonly #names = new Map<number, string>();
 
-  constructor(model: TfliteModel) {
+  readonly #options: Required<ConvertOptions>;
+
+  constructor(model: TfliteModel, options: ConvertOptions) {
     this.#model = model;
+    this.#options = { preluAsConv: true, channelPadAsConv: true, ...options };
     for (const tensor of model.tensors) {
       if (tensor.data && tensor.type === TENSOR_TYPE.FLOAT32)
         this.#constants.set(tensor.index, this.#float32(tensor));
@@ -203,6 +216,45 @@ class Converter {
     return [begin[0]!, begin[1]!, total[0]! - begin[0]!, total[1]! - begin[1]!];
   }
 
+  /**
+   * PRelu(x) = x + (1 - a) * Relu(-x), as two depthwise 1x1 convolutions: ORT's NCHWc
+   * transformer has no PRelu, so a plain PRelu forces a reorder out of NCHWc and back plus a
+   * slow broadcast kernel; this form stays in NCHWc, with the Relu fused into the first
+   * convolution and the Add fused into the second as its sum input.
+   */
+  #preluAsConv(x: string, slope: Float32Array, output: string): void {
+    const g = this.#g;
+    const channels = slope.length;
+    const depthwise = { kernel_shape: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0], group: channels };
+    const negate = g.floats('prelu_negate', [channels, 1, 1, 1], new Float32Array(channels).fill(-1));
+    const negative = g.node('Relu', [g.node('Conv', [x, negate], depthwise)]);
+    const scale = g.floats(
+      'prelu_scale',
+      [channels, 1, 1, 1],
+      slope.map((a) => 1 - a),
+    );
+    g.node('Add', [g.node('Conv', [negative, scale], depthwise), x], undefined, output);
+  }
+
+  /**
+   * Zero-padding of the channel axis only, as a 1x1 convolution with identity weights (exact:
+   * every output is 1·x or 0). BlazePalm pads channels where a stage widens its residual path;
+   * ORT's NCHWc transformer has no Pad, so a Pad there leaves the stage's residual Adds in
+   * plain NCHW, each with a reorder out and back in, and unfused.
+   */
+  #channelPadAsConv(x: number, before: number, after: number, output: string): void {
+    const inChannels = this.#tensor(x).shape[3]!;
+    const outChannels = before + inChannels + after;
+    const weights = new Float32Array(outChannels * inChannels);
+    for (let c = 0; c < inChannels; c++) weights[(before + c) * inChannels + c] = 1;
+    this.#g.node(
+      'Conv',
+      [this.#value(x), this.#g.floats('pad_weight', [outChannels, inChannels, 1, 1], weights)],
+      { kernel_shape: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0], group: 1 },
+      output,
+    );
+  }
+
   #convert(
     opcode: number,
     inputs: readonly number[],
@@ -280,9 +332,23 @@ class Converter {
         this.#activation(y, options.int8(0), outName);
         return;
       }
-      case OP.PRELU:
+      case OP.PRELU: {
+        const slope = this.#constants.get(w);
+        const channels = this.#tensor(x).shape[3];
+        if (
+          this.#options.preluAsConv &&
+          this.#rank(x) === 4 &&
+          slope &&
+          channels !== undefined &&
+          slope.length === channels &&
+          product(this.#tensor(w).shape) === channels
+        ) {
+          this.#preluAsConv(this.#value(x), slope, outName);
+          return;
+        }
         g.node('PRelu', [this.#value(x), this.#operand(w, out)], undefined, outName);
         return;
+      }
       case OP.LOGISTIC:
         g.node('Sigmoid', [this.#value(x)], undefined, outName);
         return;
@@ -328,6 +394,10 @@ class Converter {
           ...order.map((axis) => paddings[2 * axis]!),
           ...order.map((axis) => paddings[2 * axis + 1]!),
         ];
+        if (this.#options.channelPadAsConv && rank === 4 && paddings.every((p, i) => p === 0 || i >= 6)) {
+          this.#channelPadAsConv(x, paddings[6]!, paddings[7]!, outName);
+          return;
+        }
         g.node('Pad', [this.#value(x), g.int64s('pads', pads)], { mode: 'constant' }, outName);
         return;
       }
@@ -391,6 +461,10 @@ class Converter {
  * Converts a `.tflite` model to ONNX bytes. The ONNX model takes its image input as NCHW
  * (`[1, 3, H, W]`); other inputs and all outputs keep their TFLite shapes and names.
  */
-export function convertTfliteToOnnx(tflite: Uint8Array, name = 'model'): Uint8Array {
-  return writeOnnxModel(new Converter(readTflite(tflite)).run(name));
+export function convertTfliteToOnnx(
+  tflite: Uint8Array,
+  name = 'model',
+  options: ConvertOptions = {},
+): Uint8Array {
+  return writeOnnxModel(new Converter(readTflite(tflite), options).run(name));
 }

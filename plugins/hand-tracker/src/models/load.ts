@@ -12,7 +12,7 @@ import { convertTfliteToOnnx } from './convert.ts';
 import { type ModelKind, type ModelVariant, readTfliteModel } from './sources.ts';
 
 /** Bump when the converter's output changes, so stale cached models are not used. */
-const CONVERTER_REVISION = 1;
+const CONVERTER_REVISION = 2;
 
 /** Where converted models are cached: the package's `.cache/models`. */
 export const MODEL_CACHE_DIR = fileURLToPath(new URL('../../.cache/models/', import.meta.url));

@@ -236,6 +236,8 @@ interface StepResult {
   readonly hitsPerLoop: number;
   readonly hitP99: number;
   readonly audioPacketsPerS: number;
+  /** p99 of each stage, to see which one makes the tail. */
+  readonly stageP99: string;
   readonly holds: boolean;
 }
 
@@ -274,6 +276,9 @@ async function capacityStep(engine: RunningEngine, clip: EncodedClip, n: number)
       hitsPerLoop: hits / n / (seconds / 4),
       hitP99: 1000 * histogramQuantile(hitLatency, 0.99),
       audioPacketsPerS: audio / n / seconds,
+      stageP99: (['decode', 'convert', 'track', 'plugin'] as const)
+        .map((stage) => `${stage} ${fmt(percentile(telemetry.map((m) => m.timings[stage]), 99))}`)
+        .join(', '),
       holds: p99 <= P99_BUDGET_MS && trackedShare >= MIN_TRACKED_SHARE,
     };
   } finally {
@@ -304,6 +309,7 @@ async function capacity(engine: RunningEngine, clipPath: string): Promise<void> 
           r.holds ? 'holds' : 'over budget'
         }`,
     );
+    console.log(`      stage p99 ms: ${r.stageP99}`);
     if (r.holds && holds === n - 1) holds = n;
     if (!r.holds && process.env.BENCH_CONTINUE !== '1') break;
     await delay(1500); // let the engine release the sessions before the next step

@@ -2,6 +2,7 @@
  * Engine configuration: embedded defaults, overridable from the environment. Everything a
  * deployment needs to change (port, ICE servers, which local addresses to offer) is here.
  */
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export interface IceServerConfig {
@@ -35,6 +36,13 @@ export interface EngineConfig {
    * halved the tracking time and the hit latency against `full` with the same hits (bench).
    */
   readonly trackerModel: 'full' | 'lite';
+  /** Tracker worker threads shared by all sessions. */
+  readonly trackerWorkers: number;
+  /**
+   * Niceness of the tracker threads (Linux, 0–19): above 0, the event loop (network, audio
+   * clock) and the plugin sandboxes run before inference when cores are short.
+   */
+  readonly trackerNiceness: number;
   readonly maxHands: number;
   /** Largest number of concurrent sessions; more connections get an error and are closed. */
   readonly maxSessions: number;
@@ -57,6 +65,8 @@ export const DEFAULT_CONFIG: EngineConfig = {
   iceTimeoutMs: 15_000,
   trackerMaxWidth: 640,
   trackerModel: 'lite',
+  trackerWorkers: availableParallelism(),
+  trackerNiceness: 0,
   maxHands: 2,
   maxSessions: 16,
   videoBitrateKbps: { min: 300, start: 800, max: 2000 },
@@ -133,6 +143,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
     dataDir: env.BAMBAM_DATA_DIR || DEFAULT_CONFIG.dataDir,
     iceTimeoutMs: intFrom(env, 'BAMBAM_ICE_TIMEOUT_MS', DEFAULT_CONFIG.iceTimeoutMs, 100, 600_000),
     trackerModel: model,
+    trackerWorkers: intFrom(env, 'BAMBAM_TRACKER_WORKERS', DEFAULT_CONFIG.trackerWorkers, 1, 64),
+    trackerNiceness: intFrom(env, 'BAMBAM_TRACKER_NICE', DEFAULT_CONFIG.trackerNiceness, 0, 19),
     maxHands: intFrom(env, 'BAMBAM_MAX_HANDS', DEFAULT_CONFIG.maxHands, 1, 4),
     maxSessions: intFrom(env, 'BAMBAM_MAX_SESSIONS', DEFAULT_CONFIG.maxSessions, 1, 1000),
     sendHitsEarly: env.BAMBAM_SEND_HITS_EARLY

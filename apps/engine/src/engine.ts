@@ -10,6 +10,7 @@ import { createRouter, type RouteModule } from './http/router.ts';
 import { ExampleCatalog, type PluginCatalog } from './instrument/catalog.ts';
 import { EngineMetrics } from './metrics/engine-metrics.ts';
 import { Signaling } from './signaling/signaling.ts';
+import { SharedTracking } from './track/tracking-stage.ts';
 
 export interface EngineOptions {
   /** Looked up in order by `plugin:use` after the bundled examples. */
@@ -53,7 +54,14 @@ export async function createEngine(
       sessions: () => signaling?.sessions.size ?? 0,
     }),
   );
-  signaling = new Signaling(httpServer, { config: full, metrics, catalogs });
+  // Started now, in the background: the first session finds the models loaded.
+  const tracking = new SharedTracking({
+    model: full.trackerModel,
+    maxHands: full.maxHands,
+    workers: full.trackerWorkers,
+    niceness: full.trackerNiceness,
+  });
+  signaling = new Signaling(httpServer, { config: full, metrics, catalogs, tracking });
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(full.port, full.host, () => {
@@ -78,6 +86,7 @@ export async function createEngine(
     close() {
       closed ??= (async () => {
         await sig.close();
+        await tracking.dispose();
         httpServer.closeAllConnections();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       })();

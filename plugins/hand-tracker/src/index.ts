@@ -25,8 +25,15 @@ export {
   HandPipeline,
   type PipelineOptions,
   type PipelineResult,
+  type TrackingState,
   type TrackMode,
 } from './pipeline/hand-pipeline.ts';
+export {
+  HandTrackerPool,
+  type HandTrackerPoolOptions,
+  type HandTrackerPoolStats,
+  PooledHandTracker,
+} from './tracker-pool.ts';
 export type { Frame, Hand, Handedness, Landmark, RgbImage } from './types.ts';
 export {
   RAW_MJPEG_FPS,

@@ -20,7 +20,7 @@ import { inspectOffer } from '../ingest/sdp.ts';
 import type { Instrument } from '../instrument/instrument.ts';
 import type { EngineMetrics } from '../metrics/engine-metrics.ts';
 import { AudioOutput } from '../mix/audio-output.ts';
-import { TrackingStage } from '../track/tracking-stage.ts';
+import { type SharedTracking, TrackingStage } from '../track/tracking-stage.ts';
 
 /** Telemetry plus engine-side timing the e2e bench uses (extra fields, additive). */
 export interface EngineTelemetry extends Telemetry {
@@ -36,6 +36,8 @@ export interface MediaPipelineOptions {
   readonly config: EngineConfig;
   readonly metrics: EngineMetrics;
   readonly instrument: Instrument;
+  /** The engine's tracker workers; the session tracks its video as one stream on them. */
+  readonly tracking: SharedTracking;
   readonly onTelemetry: (telemetry: EngineTelemetry) => void;
   /** The connection failed or timed out; the session should dispose this pipeline. */
   readonly onFailed: (reason: string) => void;
@@ -160,9 +162,7 @@ export class MediaPipeline {
   private async connect(offerSdp: string): Promise<string> {
     const { config, metrics } = this.options;
     inspectOffer(offerSdp); // fail fast, before starting a tracker worker
-    const trackerReady = TrackingStage.create({
-      model: config.trackerModel,
-      maxHands: config.maxHands,
+    const trackerReady = TrackingStage.create(this.options.tracking, {
       onResult: (result, submittedAt) => {
         this.onTracked(result, submittedAt).catch((error: unknown) => {
           metrics.errors.inc({ kind: 'internal' });

@@ -9,6 +9,7 @@ import type { EngineConfig } from '../config.ts';
 import { DEFAULT_PLUGIN, type PluginCatalog } from '../instrument/catalog.ts';
 import { Instrument } from '../instrument/instrument.ts';
 import type { EngineMetrics } from '../metrics/engine-metrics.ts';
+import type { SharedTracking } from '../track/tracking-stage.ts';
 import { RequestError } from './errors.ts';
 import { type EngineTelemetry, MediaPipeline } from './media-pipeline.ts';
 
@@ -24,6 +25,7 @@ export interface SessionOptions {
   readonly config: EngineConfig;
   readonly metrics: EngineMetrics;
   readonly catalogs: readonly PluginCatalog[];
+  readonly tracking: SharedTracking;
   readonly events: SessionEvents;
 }
 
@@ -64,6 +66,7 @@ export class Session {
       await this.closeMedia();
       const { pipeline, sdp: answer } = await MediaPipeline.start(sdp, {
         config: this.options.config,
+        tracking: this.options.tracking,
         metrics: this.options.metrics,
         instrument: this.instrument,
         onTelemetry: (telemetry) => this.options.events.telemetry(telemetry),

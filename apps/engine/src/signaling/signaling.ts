@@ -27,11 +27,13 @@ import type { PluginCatalog } from '../instrument/catalog.ts';
 import type { EngineMetrics } from '../metrics/engine-metrics.ts';
 import { toErrorInfo } from '../session/errors.ts';
 import { Session } from '../session/session.ts';
+import type { SharedTracking } from '../track/tracking-stage.ts';
 
 export interface SignalingOptions {
   readonly config: EngineConfig;
   readonly metrics: EngineMetrics;
   readonly catalogs: readonly PluginCatalog[];
+  readonly tracking: SharedTracking;
 }
 
 type AckFn = (reply: Ack<object>) => void;
@@ -69,7 +71,7 @@ export class Signaling {
   }
 
   private async onConnection(socket: Socket): Promise<void> {
-    const { config, metrics, catalogs } = this.options;
+    const { config, metrics, catalogs, tracking } = this.options;
     if (this.closing) {
       socket.disconnect(true);
       return;
@@ -87,6 +89,7 @@ export class Signaling {
       config,
       metrics,
       catalogs,
+      tracking,
       events: {
         telemetry: (t) => socket.volatile.emit(ServerEvent.Telemetry, t),
         console: (entry) => socket.emit(ServerEvent.Console, entry),

@@ -68,9 +68,56 @@ export interface PipelineResult {
   readonly timings: FrameTimings;
 }
 
-interface TrackedHand {
+/** A hand being followed: its id and where to look for it in the next frame. */
+export interface TrackedHand {
   readonly id: number;
   readonly roi: Roi;
+}
+
+/**
+ * What video mode carries from one frame to the next, as plain data: a worker pool moves it
+ * with each frame, so any worker can take a stream's next frame.
+ */
+export interface TrackingState {
+  readonly hands: readonly TrackedHand[];
+  readonly nextId: number;
+  /** Frames since palm detection last ran. */
+  readonly framesSincePalmSearch: number;
+  /** Size of the last frame: the hands' ROIs are in its pixels (0 before the first frame). */
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The state of a stream before its first frame. */
+export const INITIAL_TRACKING_STATE: TrackingState = {
+  hands: [],
+  nextId: 1,
+  framesSincePalmSearch: 0,
+  width: 0,
+  height: 0,
+};
+
+/**
+ * Adds the palms that are not a hand already followed (up to `maxHands`), each as a new hand
+ * with a fresh id. Palms are in the pixels of a `width` x `height` frame; from a frame of
+ * another size than the state's they are ignored.
+ */
+export function addPalms(
+  state: TrackingState,
+  palms: readonly Palm[],
+  maxHands: number,
+  size: { width: number; height: number } = state,
+): TrackingState {
+  if (size.width !== state.width || size.height !== state.height) return state;
+  const hands = [...state.hands];
+  let nextId = state.nextId;
+  for (const palm of palms) {
+    if (hands.length >= maxHands) break;
+    const roi = roiFromPalm(palm);
+    if (hands.some((h) => roiOverlap(h.roi, roi) > SAME_HAND_OVERLAP)) continue;
+    hands.push({ id: nextId++, roi });
+  }
+  return { ...state, hands, nextId };
 }
 
 function checkOptions(options: PipelineOptions): Required<Omit<PipelineOptions, 'modelDir'>> {
@@ -115,15 +162,9 @@ export class HandPipeline {
   readonly #anchors = palmAnchors();
   readonly #palmInput = new Float32Array(3 * PALM_INPUT_SIZE * PALM_INPUT_SIZE);
   readonly #landmarkInput = new Float32Array(3 * LANDMARK_INPUT_SIZE * LANDMARK_INPUT_SIZE);
-  #tracked: TrackedHand[] = [];
-  #nextId = 1;
-  /** Frames since palm detection last ran (video mode). */
-  #framesSincePalmSearch = 0;
+  #state: TrackingState = INITIAL_TRACKING_STATE;
   /** The frame whose palm search was put off until after its answer (see {@link searchDeferred}). */
   #deferredSearch: RgbImage | undefined;
-  /** Size of the last frame: followed ROIs are in its pixels. */
-  #lastWidth = 0;
-  #lastHeight = 0;
   #disposed = false;
 
   private constructor(
@@ -149,39 +190,50 @@ export class HandPipeline {
 
   /** Forgets the hands being followed: the next frame starts with palm detection. */
   reset(): void {
-    this.#tracked = [];
-    this.#framesSincePalmSearch = 0;
+    this.#state = { ...INITIAL_TRACKING_STATE, nextId: this.#state.nextId };
     this.#deferredSearch = undefined;
+  }
+
+  /** What video mode carries to the next frame (see {@link TrackingState}). */
+  get state(): TrackingState {
+    return this.#state;
+  }
+
+  /** Continues another stream from its state (a worker pool's next frame of that stream). */
+  set state(state: TrackingState) {
+    this.#state = state;
+    this.#deferredSearch = undefined;
+  }
+
+  /**
+   * Hands over the palm search the last video frame put off, instead of running it here (a
+   * worker pool schedules it as a job of its own and merges the palms with {@link addPalms}).
+   */
+  takeDeferredSearch(): RgbImage | undefined {
+    const image = this.#deferredSearch;
+    this.#deferredSearch = undefined;
+    return image;
   }
 
   /** A stream may change resolution mid-call (encoders do): move followed ROIs to the new pixels. */
   #followResize(image: RgbImage): void {
-    if (this.#lastWidth && (image.width !== this.#lastWidth || image.height !== this.#lastHeight)) {
-      const sx = image.width / this.#lastWidth;
-      const sy = image.height / this.#lastHeight;
-      this.#tracked = this.#tracked.map(({ id, roi }) => ({
+    const { width, height } = this.#state;
+    let hands = this.#state.hands;
+    if (width && (image.width !== width || image.height !== height)) {
+      const sx = image.width / width;
+      const sy = image.height / height;
+      hands = hands.map(({ id, roi }) => ({
         id,
         roi: { cx: roi.cx * sx, cy: roi.cy * sy, size: roi.size * Math.max(sx, sy), rotation: roi.rotation },
       }));
     }
-    this.#lastWidth = image.width;
-    this.#lastHeight = image.height;
+    this.#state = { ...this.#state, hands, width: image.width, height: image.height };
   }
 
   async #timed(work: () => Promise<unknown>): Promise<number> {
     const started = performance.now();
     await work();
     return performance.now() - started;
-  }
-
-  /** Adds palms that are not a hand already in `hands` (up to `maxHands`), each as a new hand. */
-  #addPalms(hands: TrackedHand[], palms: readonly Palm[]): void {
-    for (const palm of palms) {
-      if (hands.length >= this.options.maxHands) break;
-      const roi = roiFromPalm(palm);
-      if (hands.some((h) => roiOverlap(h.roi, roi) > SAME_HAND_OVERLAP)) continue;
-      hands.push({ id: this.#nextId++, roi });
-    }
   }
 
   /**
@@ -194,11 +246,12 @@ export class HandPipeline {
     const image = this.#deferredSearch;
     if (!image) return false;
     this.#deferredSearch = undefined;
-    this.#addPalms(this.#tracked, await this.#detectPalms(image));
+    this.#state = addPalms(this.#state, await this.detectPalms(image), this.options.maxHands, image);
     return true;
   }
 
-  async #detectPalms(image: RgbImage): Promise<Palm[]> {
+  /** Palm detection on a whole frame: the palms found, in the frame's pixels. */
+  async detectPalms(image: RgbImage): Promise<Palm[]> {
     const box = letterboxRoi(image.width, image.height);
     sampleRoi(image, box, PALM_INPUT_SIZE, 'zero', this.#palmInput);
     const input = new ort.Tensor('float32', this.#palmInput, [1, 3, PALM_INPUT_SIZE, PALM_INPUT_SIZE]);
@@ -269,21 +322,21 @@ export class HandPipeline {
     // A search owed by the previous frame that the caller did not run between frames.
     let palmMs = this.#deferredSearch ? await this.#timed(() => this.searchDeferred()) : 0;
     this.#followResize(image);
-    const candidates: TrackedHand[] = [...this.#tracked];
-    this.#framesSincePalmSearch++;
-    const searchDue =
-      candidates.length === 0 || this.#framesSincePalmSearch >= this.options.palmSearchInterval;
-    if (candidates.length < this.options.maxHands && searchDue) {
-      this.#framesSincePalmSearch = 0;
-      if (candidates.length > 0 && mode === 'video') {
+    const followed = this.#state.hands.length;
+    let framesSincePalmSearch = this.#state.framesSincePalmSearch + 1;
+    const searchDue = followed === 0 || framesSincePalmSearch >= this.options.palmSearchInterval;
+    if (followed < this.options.maxHands && searchDue) {
+      framesSincePalmSearch = 0;
+      if (followed > 0 && mode === 'video') {
         // Hands are being followed: answer with them now, look for more after the answer.
         this.#deferredSearch = image;
       } else {
         palmMs += await this.#timed(async () => {
-          this.#addPalms(candidates, await this.#detectPalms(image));
+          this.#state = addPalms(this.#state, await this.detectPalms(image), this.options.maxHands, image);
         });
       }
     }
+    const candidates = this.#state.hands;
 
     const landmarksStarted = performance.now();
     const hands: Hand[] = [];
@@ -307,7 +360,7 @@ export class HandPipeline {
         landmarks,
       });
     }
-    this.#tracked = mode === 'video' ? next : [];
+    this.#state = { ...this.#state, hands: mode === 'video' ? next : [], framesSincePalmSearch };
     const landmarksMs = performance.now() - landmarksStarted;
     return {
       frame: { t, width: image.width, height: image.height, hands },

@@ -7,7 +7,7 @@
  *     p50/p99, tracker drops, audio clock lateness, event-loop delay.
  *
  * Options: --seconds N (default 12), --sessions N (default 1), --model full|lite, --hands N,
- * --max-width N (RGB width handed to the tracker), --no-early (hits wait for their deadline).
+ * --max-width N (RGB width handed to the tracker), --early (send the frame carrying a hit at once; see README "Hit timing").
  * The werift peers run in this process too (their SRTP and pacing cost CPU here): figures are
  * conservative, and noisy on a shared 2-core machine.
  */
@@ -31,7 +31,7 @@ const { values: args } = parseArgs({
     sessions: { type: 'string', default: '1' },
     model: { type: 'string', default: 'lite' },
     'max-width': { type: 'string', default: '640' },
-    'no-early': { type: 'boolean', default: false },
+    early: { type: 'boolean', default: false },
     hands: { type: 'string', default: '2' },
     'micro-only': { type: 'boolean', default: false },
   },
@@ -142,14 +142,14 @@ async function live(frames: Vp8Frame[]): Promise<void> {
   const model = args.model === 'lite' ? 'lite' : 'full';
   console.log(
     `\n2. Live pipeline: ${sessions} session(s), ${seconds} s of the clip at 30 fps, model ${model}, ` +
-      `up to ${args.hands} hand(s), tracker input ≤${args['max-width']} px wide, hits sent ${args['no-early'] ? 'at their deadline' : 'early'}`,
+      `up to ${args.hands} hand(s), tracker input ≤${args['max-width']} px wide, hits sent ${args.early ? 'early' : 'at their deadline'}`,
   );
   const engine = await createEngine(
     {
       port: 0,
       trackerModel: model,
       trackerMaxWidth: Number(args['max-width']),
-      sendHitsEarly: !args['no-early'],
+      sendHitsEarly: args.early,
     },
     { processMetrics: false },
   );

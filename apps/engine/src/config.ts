@@ -48,7 +48,12 @@ export interface EngineConfig {
   readonly maxSessions: number;
   /** Bitrate hints for the browser's video encoder (kbps), put into the answer's fmtp. */
   readonly videoBitrateKbps: { readonly min: number; readonly start: number; readonly max: number };
-  /** Send the audio frame carrying a new hit right away instead of at its deadline. */
+  /**
+   * Send the audio frame carrying a new hit right away instead of at its deadline. Off by
+   * default: the browser plays the frame at its RTP timestamp either way, and the early packet
+   * looks like jitter to its jitter buffer, which then grows (bench: capture-to-heard 98 ms
+   * with it, 80 ms without; jitter buffer 57 vs 35 ms).
+   */
   readonly sendHitsEarly: boolean;
 }
 
@@ -70,7 +75,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   maxHands: 2,
   maxSessions: 16,
   videoBitrateKbps: { min: 300, start: 800, max: 2000 },
-  sendHitsEarly: true,
+  sendHitsEarly: false,
 };
 
 /** Thrown for a bad environment value, naming the variable. */

@@ -90,6 +90,14 @@ for (const variant of MODEL_VARIANTS) {
     if (tracking.length > 0) console.log(`${label}, answer while following: ${stats(tracking)}`);
     if (detecting.length > 0) console.log(`${label}, answer with palm detection inline: ${stats(detecting)}`);
     if (deferred.length > 0) console.log(`${label}, palm search after the answer: ${stats(deferred)}`);
+    if (maxHands === 1) {
+      // Palm detection + landmarks on every frame (each frame as a still image): the cost of
+      // finding a hand, over many frames rather than the few where tracking starts.
+      const finding: number[] = [];
+      for (const { t, image } of clip)
+        finding.push((await pipeline.process(image, t, 'image')).timings.total);
+      console.log(`pipeline ${variant}, palm detection + landmarks (image mode): ${stats(finding)}`);
+    }
     await pipeline.dispose();
   }
 }

@@ -277,7 +277,15 @@ async function capacityStep(engine: RunningEngine, clip: EncodedClip, n: number)
       hitP99: 1000 * histogramQuantile(hitLatency, 0.99),
       audioPacketsPerS: audio / n / seconds,
       stageP99: (['decode', 'convert', 'track', 'plugin'] as const)
-        .map((stage) => `${stage} ${fmt(percentile(telemetry.map((m) => m.timings[stage]), 99))}`)
+        .map(
+          (stage) =>
+            `${stage} ${fmt(
+              percentile(
+                telemetry.map((m) => m.timings[stage]),
+                99,
+              ),
+            )}`,
+        )
         .join(', '),
       holds: p99 <= P99_BUDGET_MS && trackedShare >= MIN_TRACKED_SHARE,
     };

@@ -270,9 +270,12 @@ export class HandTrackerPool {
     slot.worker.postMessage(message, [data.buffer as ArrayBuffer]);
   }
 
-  /** @internal For tests: ends every worker the way a crash would. */
-  async _crashWorkers(): Promise<void> {
-    await Promise.all(this.#workers.map(({ worker }) => worker.terminate()));
+  /**
+   * @internal For tests: makes every worker throw, as a bug would. (Not `terminate()`: ending
+   * a worker while onnxruntime runs in it aborts the whole process.)
+   */
+  _crashWorkers(): void {
+    for (const { worker } of this.#workers) worker.postMessage({ type: 'crash' } satisfies ToWorker);
   }
 
   /** @internal */
@@ -288,8 +291,11 @@ export class HandTrackerPool {
     await Promise.all(
       this.#workers.map(async ({ worker }) => {
         const exited = once(worker, 'exit');
+        // The worker exits after the job it runs: terminate() during inference would abort the
+        // process (onnxruntime-node throws from native code into a dying thread), so it is
+        // only the last resort for a worker stuck for seconds.
         worker.postMessage({ type: 'dispose' } satisfies ToWorker);
-        const timer = setTimeout(() => void worker.terminate(), 2000);
+        const timer = setTimeout(() => void worker.terminate(), 10_000);
         await exited;
         clearTimeout(timer);
       }),

@@ -39,7 +39,9 @@ export type ToWorker =
       readonly width: number;
       readonly height: number;
     }
-  | { readonly type: 'dispose' };
+  | { readonly type: 'dispose' }
+  /** Tests: throw at once, as a bug in the worker would (never mid-inference). */
+  | { readonly type: 'crash' };
 
 export type FromWorker =
   | { readonly type: 'ready' }
@@ -82,7 +84,7 @@ try {
   process.exit(1);
 }
 
-async function run(message: Exclude<ToWorker, { type: 'dispose' }>): Promise<void> {
+async function run(message: Extract<ToWorker, { type: 'frame' | 'search' }>): Promise<void> {
   const image = { data: message.data, width: message.width, height: message.height };
   if (message.type === 'search') {
     const started = performance.now();
@@ -102,6 +104,7 @@ async function run(message: Exclude<ToWorker, { type: 'dispose' }>): Promise<voi
 // The pool sends a worker one job at a time; a queue keeps them in order regardless.
 let queue = Promise.resolve();
 port.on('message', (message: ToWorker) => {
+  if (message.type === 'crash') throw new Error('hand tracker worker crash requested');
   queue = queue.then(async () => {
     if (message.type === 'dispose') {
       await pipeline.dispose();

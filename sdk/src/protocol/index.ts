@@ -16,6 +16,12 @@ import type { ToneSound } from '../sounds.ts';
 
 /** Largest socket.io message the engine accepts, in bytes (plugin sources included). */
 export const MAX_MESSAGE_BYTES = 1_000_000;
+/**
+ * What the engine's socket.io reads before closing a connection: messages between
+ * {@link MAX_MESSAGE_BYTES} and this get a `too-large` error reply, larger ones end the
+ * connection (socket.io's own limit; nothing larger is read into memory).
+ */
+export const MAX_TRANSPORT_BYTES = 8_000_000;
 /** Largest plugin source accepted over the wire, in characters. */
 export const MAX_PLUGIN_SOURCE_CHARS = 500_000;
 

@@ -61,6 +61,17 @@ test('a plugin source over the size limit is refused as too-large', async () => 
   if (!ack.ok) assert.equal(ack.error.code, 'too-large');
 });
 
+test('a message over the wire limit (2 MB) gets too-large, and the connection stays', async () => {
+  const ack = await client.request(ClientEvent.Offer, { sdp: 'v=0\r\n'.repeat(400_000) });
+  assert.equal(ack.ok, false);
+  if (!ack.ok) {
+    assert.equal(ack.error.code, 'too-large');
+    assert.match(ack.error.message, /the limit is 1000000/);
+  }
+  const after = await client.request(ClientEvent.Stop, {});
+  assert.equal(after.ok, true, 'the same connection still answers');
+});
+
 test('a non-SDP offer is a bad request and opens no media', async () => {
   const ack = await client.request(ClientEvent.Offer, { sdp: 'hello, this is not an SDP at all' });
   assert.equal(ack.ok, false);

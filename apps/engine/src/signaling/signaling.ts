@@ -1,8 +1,9 @@
 /**
  * socket.io signaling on the engine's HTTP server: each connection is a session. Every
  * client message is validated with the protocol's zod schemas before anything happens; a
- * malformed one gets `{ ok: false, error }` in its ack and changes nothing. Messages larger
- * than MAX_MESSAGE_BYTES are refused by socket.io itself (`maxHttpBufferSize`).
+ * malformed one gets `{ ok: false, error }` in its ack and changes nothing. A message over
+ * MAX_MESSAGE_BYTES gets a `too-large` reply; only one over MAX_TRANSPORT_BYTES makes socket.io
+ * itself close the connection (`maxHttpBufferSize`).
  */
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
@@ -12,6 +13,7 @@ import {
   type ErrorInfo,
   LoadPluginRequest,
   MAX_MESSAGE_BYTES,
+  MAX_TRANSPORT_BYTES,
   OfferRequest,
   parseMessage,
   ServerEvent,
@@ -28,6 +30,17 @@ import type { EngineMetrics } from '../metrics/engine-metrics.ts';
 import { toErrorInfo } from '../session/errors.ts';
 import { Session } from '../session/session.ts';
 import type { SharedTracking } from '../track/tracking-stage.ts';
+
+/** A message's size as it came over the wire, near enough: its JSON length (UTF-16 units ≤ bytes×1). */
+function messageBytes(payload: unknown[]): number {
+  let bytes = 0;
+  for (const part of payload) {
+    if (typeof part === 'string') bytes += part.length;
+    else if (part instanceof Uint8Array) bytes += part.byteLength;
+    else if (part !== null && typeof part === 'object') bytes += JSON.stringify(part)?.length ?? 0;
+  }
+  return bytes;
+}
 
 export interface SignalingOptions {
   readonly config: EngineConfig;
@@ -48,7 +61,7 @@ export class Signaling {
     this.options = options;
     const { corsOrigins } = options.config;
     this.io = new Server(httpServer, {
-      maxHttpBufferSize: MAX_MESSAGE_BYTES,
+      maxHttpBufferSize: MAX_TRANSPORT_BYTES,
       cors: { origin: corsOrigins === '*' ? true : [...corsOrigins], credentials: true },
       serveClient: true,
     });
@@ -167,6 +180,18 @@ export class Signaling {
       const ack: AckFn =
         typeof args[args.length - 1] === 'function' ? (args[args.length - 1] as AckFn) : () => {};
       const payload = typeof args[args.length - 1] === 'function' ? args.slice(0, -1) : args;
+      const bytes = messageBytes(payload);
+      if (bytes > MAX_MESSAGE_BYTES) {
+        metrics.errors.inc({ kind: 'signaling' });
+        ack({
+          ok: false,
+          error: {
+            code: 'too-large',
+            message: `Message is ${bytes} bytes; the limit is ${MAX_MESSAGE_BYTES}.`,
+          },
+        });
+        return;
+      }
       const parsed = parseMessage(schema, payload.length === 1 ? payload[0] : payload);
       if (!parsed.ok) {
         metrics.errors.inc({ kind: 'signaling' });

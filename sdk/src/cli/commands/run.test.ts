@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -249,4 +250,32 @@ test('missing files are clear errors', async () => {
   ]);
   assert.equal(events.code, 1);
   assert.match(events.stderr, /--events: no such directory/);
+});
+
+test('runs a built plugin (manifest.json + plugin.js), and refuses one whose bundle does not match', async () => {
+  const { compilePlugin } = await import('../../runtime/sandbox/index.ts');
+  const compiled = await compilePlugin({ entry: join(dir, 'counter.ts') });
+  const built = join(dir, 'built');
+  await mkdir(built);
+  await writeFile(join(built, 'plugin.js'), compiled.code);
+  await writeFile(join(built, 'plugin.js.map'), compiled.sourceMap);
+  const sha256 = createHash('sha256').update(compiled.code).digest('hex');
+  await writeFile(
+    join(built, 'manifest.json'),
+    JSON.stringify({ name: 'counter', version: '1.0.0', bundle: { sha256, size: compiled.code.length } }),
+  );
+  const ok = await bambam(['run', 'built', '--landmarks', 'appear.jsonl']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.deepEqual(
+    ok.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).t),
+    [100, 300],
+  );
+  await writeFile(join(built, 'plugin.js'), `${compiled.code}\n// tampered`);
+  const bad = await bambam(['run', 'built', '--landmarks', 'appear.jsonl']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /does not match the SHA-256 in manifest\.json/);
+  assert.equal(bad.stdout, '');
 });

@@ -4,12 +4,42 @@
  * how it sounds (a WAV rendered with the engine's mixer).
  */
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Frame } from '../../frame.ts';
 import type { PlayEvent } from '../../plugin.ts';
 import { type Command, CommandError, type CommandIO, parseCommandArgs, UsageError } from '../command.ts';
+import { BUNDLE_FILE, MANIFEST_FILE, type PluginManifest, SOURCE_MAP_FILE, sha256Hex } from './build.ts';
+
+/**
+ * A built plugin (`bambam build`'s dist/ or an installed folder) as the sandbox takes it, its
+ * bundle verified against its manifest; undefined when `path` is not one.
+ */
+async function readBuiltPlugin(
+  path: string,
+): Promise<{ code: string; sourceMap: string; filename: string } | undefined> {
+  const manifestPath = join(path, MANIFEST_FILE);
+  const bundlePath = join(path, BUNDLE_FILE);
+  if (!existsSync(manifestPath) || !existsSync(bundlePath)) return undefined;
+  let manifest: PluginManifest;
+  try {
+    manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as PluginManifest;
+  } catch (error) {
+    throw new CommandError(`${manifestPath} is not valid JSON: ${(error as Error).message}`);
+  }
+  const bundle = await readFile(bundlePath);
+  if (typeof manifest.bundle?.sha256 !== 'string' || sha256Hex(bundle) !== manifest.bundle.sha256) {
+    throw new CommandError(
+      `${bundlePath} does not match the SHA-256 in ${MANIFEST_FILE}: rebuild it (bambam build) or install it again`,
+    );
+  }
+  const mapPath = join(path, SOURCE_MAP_FILE);
+  const sourceMap = existsSync(mapPath)
+    ? await readFile(mapPath, 'utf8')
+    : JSON.stringify({ version: 3, sources: [], names: [], mappings: '' });
+  return { code: bundle.toString('utf8'), sourceMap, filename: `${manifest.name ?? 'plugin'}.js` };
+}
 
 const help = `
 Usage: bambam run <plugin dir or file> --landmarks <recording.jsonl | -> [options]
@@ -19,7 +49,10 @@ Runs an instrument plugin on a landmark recording (JSON lines, one frame per lin
 as a JSON line: {"t": ms, "sound": name, "velocity": 0..1, "pan": -1..1}.
 
 Arguments:
-  <plugin>             a plugin directory (package.json "main", or src/index.ts) or a .ts/.js file
+  <plugin>             a plugin directory (package.json "main", or src/index.ts), a .ts/.js file,
+                       or a built plugin: a folder with manifest.json + plugin.js, as
+                       \`bambam build\` writes to dist/ and \`bambam install\` installs (its
+                       bundle is checked against the manifest's SHA-256 first)
 
 Options:
   --landmarks <file>   the recording; "-" reads standard input (required)
@@ -226,9 +259,10 @@ const command: Command = {
       io.stderr.write(`[plugin ${entry.level}] ${entry.message}${where}\n`);
     };
 
+    const built = await readBuiltPlugin(pluginPath);
     let loaded: InstanceType<typeof PluginSandbox> | undefined;
     try {
-      const compiled = await compilePlugin({ entry: pluginPath });
+      const compiled = built ?? (await compilePlugin({ entry: pluginPath }));
       loaded = await PluginSandbox.load(compiled, { limits, onLog });
       if (params.length > 0) {
         const specs = loaded.description.params as Record<string, { type?: string }>;

@@ -61,6 +61,7 @@ export async function createEngine(
     workers: full.trackerWorkers,
     niceness: full.trackerNiceness,
   });
+  metrics.watchTrackerPool(() => tracking.stats);
   signaling = new Signaling(httpServer, { config: full, metrics, catalogs, tracking });
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

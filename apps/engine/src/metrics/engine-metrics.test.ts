@@ -29,3 +29,18 @@ test('two engines never share counters', async () => {
   assert.match(await a.text(), /bambam_hits_total 1/);
   assert.match(await b.text(), /bambam_hits_total 0/);
 });
+
+test('the tracker pool gauges read the pool at each scrape', async () => {
+  const metrics = new EngineMetrics({ defaultMetrics: false });
+  let stats: { workers: number; busyWorkers: number; restarts: number } | undefined;
+  metrics.watchTrackerPool(() => stats);
+  assert.doesNotMatch(await metrics.text(), /bambam_tracker_workers\{/, 'nothing before the pool starts');
+  stats = { workers: 2, busyWorkers: 1, restarts: 0 };
+  let text = await metrics.text();
+  assert.match(text, /bambam_tracker_workers\{state="busy"\} 1/);
+  assert.match(text, /bambam_tracker_workers\{state="idle"\} 1/);
+  stats = { workers: 2, busyWorkers: 0, restarts: 3 };
+  text = await metrics.text();
+  assert.match(text, /bambam_tracker_workers\{state="busy"\} 0/);
+  assert.match(text, /bambam_tracker_worker_restarts 3/);
+});

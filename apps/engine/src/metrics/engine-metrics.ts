@@ -14,6 +14,12 @@ const HIT_BUCKETS = [
   0.002, 0.004, 0.006, 0.008, 0.01, 0.012, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1, 0.25,
 ];
 
+interface TrackerPoolStats {
+  readonly workers: number;
+  readonly busyWorkers: number;
+  readonly restarts: number;
+}
+
 export class EngineMetrics {
   readonly registry = new Registry();
   readonly stageSeconds = new Histogram({
@@ -77,6 +83,29 @@ export class EngineMetrics {
     help: 'Sessions opened since start',
     registers: [this.registry],
   });
+  #trackerStats: () => TrackerPoolStats | undefined = () => undefined;
+  readonly trackerWorkers = new Gauge({
+    name: 'bambam_tracker_workers',
+    help: 'Hand tracker worker threads (shared by all sessions), by state (idle, busy)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+    // Read from the pool at each scrape.
+    collect: () => {
+      const s = this.#trackerStats();
+      if (!s) return;
+      this.trackerWorkers.set({ state: 'busy' }, s.busyWorkers);
+      this.trackerWorkers.set({ state: 'idle' }, s.workers - s.busyWorkers);
+    },
+  });
+  readonly trackerRestarts = new Gauge({
+    name: 'bambam_tracker_worker_restarts',
+    help: 'Hand tracker workers that died and were replaced since start',
+    registers: [this.registry],
+    collect: () => {
+      const s = this.#trackerStats();
+      if (s) this.trackerRestarts.set(s.restarts);
+    },
+  });
   readonly errors = new Counter({
     name: 'bambam_errors_total',
     help: 'Errors, by kind (signaling, webrtc, decode, tracker, plugin, internal)',
@@ -87,6 +116,11 @@ export class EngineMetrics {
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'bambam_process_' });
+  }
+
+  /** Where the tracker gauges read the pool's state at each scrape. */
+  watchTrackerPool(stats: () => TrackerPoolStats | undefined): void {
+    this.#trackerStats = stats;
   }
 
   observeStage(stage: Stage, ms: number): void {

@@ -23,12 +23,24 @@ export interface SharedTrackingOptions {
 /** The engine's tracker workers, started in the background when the engine starts. */
 export class SharedTracking {
   readonly #ready: Promise<HandTrackerPool>;
+  #pool: HandTrackerPool | undefined;
   #disposed = false;
 
   constructor(options: SharedTrackingOptions) {
     this.#ready = HandTrackerPool.create({ ...options, threads: 1 });
+    this.#ready.then(
+      (pool) => {
+        this.#pool = pool;
+      },
+      () => {},
+    );
     // A failure surfaces when a session needs the pool (its offer gets the error).
     this.#ready.catch(() => {});
+  }
+
+  /** The pool's workers and restarts; undefined until it has started. */
+  get stats() {
+    return this.#pool?.stats;
   }
 
   /** The pool, once its workers have loaded the models. */

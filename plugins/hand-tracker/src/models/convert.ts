@@ -466,5 +466,14 @@ export function convertTfliteToOnnx(
   name = 'model',
   options: ConvertOptions = {},
 ): Uint8Array {
-  return writeOnnxModel(new Converter(readTflite(tflite), options).run(name));
+  return writeOnnxModel(convertTfliteToGraph(tflite, name, options));
+}
+
+/** The converted graph before serialisation (the int8 quantizer rewrites it). */
+export function convertTfliteToGraph(
+  tflite: Uint8Array,
+  name = 'model',
+  options: ConvertOptions = {},
+): OnnxGraph {
+  return new Converter(readTflite(tflite), options).run(name);
 }

@@ -9,7 +9,15 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { convertTfliteToOnnx } from './convert.ts';
-import { type ModelKind, type ModelVariant, readTfliteModel } from './sources.ts';
+import { convertTfliteToInt8Onnx, QUANTIZER_REVISION } from './quantize.ts';
+import {
+  baseVariant,
+  isInt8,
+  MODEL_VARIANTS,
+  type ModelKind,
+  type ModelVariant,
+  readTfliteModel,
+} from './sources.ts';
 
 /** Bump when the converter's output changes, so stale cached models are not used. */
 const CONVERTER_REVISION = 2;
@@ -18,7 +26,16 @@ const CONVERTER_REVISION = 2;
 export const MODEL_CACHE_DIR = fileURLToPath(new URL('../../.cache/models/', import.meta.url));
 
 export function cachedModelPath(kind: ModelKind, variant: ModelVariant, dir = MODEL_CACHE_DIR): string {
-  return join(dir, `${kind}_${variant}.r${CONVERTER_REVISION}.onnx`);
+  if (isInt8(kind, variant))
+    return join(dir, `${kind}_${variant}.r${CONVERTER_REVISION}q${QUANTIZER_REVISION}.onnx`);
+  return join(dir, `${kind}_${baseVariant(variant)}.r${CONVERTER_REVISION}.onnx`);
+}
+
+/** Converts one model to ONNX bytes (int8 variants: quantized with their committed calibration). */
+async function convert(kind: ModelKind, variant: ModelVariant): Promise<Uint8Array> {
+  const tflite = await readTfliteModel(kind, variant);
+  const name = `${kind}_${baseVariant(variant)}`;
+  return isInt8(kind, variant) ? convertTfliteToInt8Onnx(tflite, name) : convertTfliteToOnnx(tflite, name);
 }
 
 /** Converts one model and writes it to the cache (atomically: concurrent writers never leave half a file). */
@@ -27,7 +44,7 @@ export async function convertAndCache(
   variant: ModelVariant,
   dir = MODEL_CACHE_DIR,
 ): Promise<Uint8Array> {
-  const onnx = convertTfliteToOnnx(await readTfliteModel(kind, variant), `${kind}_${variant}`);
+  const onnx = await convert(kind, variant);
   const path = cachedModelPath(kind, variant, dir);
   await mkdir(dir, { recursive: true });
   const temporary = `${path}.${randomUUID()}.tmp`; // worker threads share a pid
@@ -53,13 +70,13 @@ export async function loadOnnxModel(
         (error as NodeJS.ErrnoException).code !== 'EROFS'
       )
         throw error;
-      return convertTfliteToOnnx(await readTfliteModel(kind, variant), `${kind}_${variant}`);
+      return convert(kind, variant);
     }
   }
 }
 
 export interface EnsureModelsOptions {
-  /** Which variants to prepare. Default: both. */
+  /** Which variants to prepare. Default: all of {@link MODEL_VARIANTS}. */
   readonly variants?: readonly ModelVariant[];
   /** Called with a line of progress when a model has to be converted (not when it is cached). */
   readonly onProgress?: (message: string) => void;
@@ -71,16 +88,15 @@ export interface EnsureModelsOptions {
  * few hundred ms). Call it at startup to keep that work out of the first session.
  */
 export async function ensureModels(options: EnsureModelsOptions = {}): Promise<void> {
-  const { variants = ['full', 'lite'], onProgress, dir = MODEL_CACHE_DIR } = options;
+  const { variants = MODEL_VARIANTS, onProgress, dir = MODEL_CACHE_DIR } = options;
   for (const variant of variants) {
     for (const kind of ['palm', 'landmark'] as const) {
       if (existsSync(cachedModelPath(kind, variant, dir))) continue;
       const started = performance.now();
-      onProgress?.(`converting the ${kind} ${variant} model to ONNX…`);
+      const model = isInt8(kind, variant) ? variant : baseVariant(variant);
+      onProgress?.(`converting the ${kind} ${model} model to ONNX…`);
       await convertAndCache(kind, variant, dir);
-      onProgress?.(
-        `converted the ${kind} ${variant} model in ${(performance.now() - started).toFixed(0)} ms`,
-      );
+      onProgress?.(`converted the ${kind} ${model} model in ${(performance.now() - started).toFixed(0)} ms`);
     }
   }
 }

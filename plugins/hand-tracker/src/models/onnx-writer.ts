@@ -1,11 +1,12 @@
 /**
  * Writes ONNX models (`onnx.proto`, Apache-2.0) as protobuf bytes: just the messages and
- * fields a converted convolutional network needs (graph, nodes, attributes, float/int64
- * initializers, typed inputs and outputs). No protobuf library: the wire format is small.
+ * fields a converted convolutional network needs (graph, nodes, attributes, float/int64 and,
+ * for quantized models, int8/uint8/int32 initializers, typed inputs and outputs). No protobuf
+ * library: the wire format is small.
  */
 
 /** ONNX `TensorProto.DataType` values used here. */
-export const ONNX_TYPE = { FLOAT: 1, INT64: 7 } as const;
+export const ONNX_TYPE = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 
 export type AttributeValue = number | readonly number[] | string | { readonly float: number };
 
@@ -20,12 +21,21 @@ export interface OnnxNode {
 export interface OnnxInitializer {
   readonly name: string;
   readonly dims: readonly number[];
-  readonly data: Float32Array | BigInt64Array;
+  readonly data: Float32Array | BigInt64Array | Int8Array | Uint8Array | Int32Array;
 }
 
 export interface OnnxValueInfo {
   readonly name: string;
-  readonly dims: readonly number[];
+  /** Omitted: shape left unknown (extra outputs exposing intermediate values, for calibration). */
+  readonly dims?: readonly number[];
+}
+
+function tensorType(data: OnnxInitializer['data']): number {
+  if (data instanceof Float32Array) return ONNX_TYPE.FLOAT;
+  if (data instanceof BigInt64Array) return ONNX_TYPE.INT64;
+  if (data instanceof Int8Array) return ONNX_TYPE.INT8;
+  if (data instanceof Uint8Array) return ONNX_TYPE.UINT8;
+  return ONNX_TYPE.INT32;
 }
 
 export interface OnnxGraph {
@@ -111,11 +121,14 @@ function writeAttribute(w: ProtoWriter, name: string, value: AttributeValue): vo
 function writeValueInfo(w: ProtoWriter, info: OnnxValueInfo): void {
   // ValueInfoProto: 1 name, 2 type → TypeProto: 1 tensor_type → 1 elem_type, 2 shape → 1 dim → 1 dim_value.
   w.string(1, info.name).message(2, (type) =>
-    type.message(1, (tensor) =>
-      tensor.int(1, ONNX_TYPE.FLOAT).message(2, (shape) => {
-        for (const d of info.dims) shape.message(1, (dim) => dim.int(1, d));
-      }),
-    ),
+    type.message(1, (tensor) => {
+      tensor.int(1, ONNX_TYPE.FLOAT);
+      const dims = info.dims;
+      if (dims)
+        tensor.message(2, (shape) => {
+          for (const d of dims) shape.message(1, (dim) => dim.int(1, d));
+        });
+    }),
   );
 }
 
@@ -142,7 +155,7 @@ export function writeOnnxModel(graph: OnnxGraph, producer = '@bambam/hand-tracke
       g.message(5, (t) => {
         // TensorProto: 1 dims, 2 data_type, 8 name, 9 raw_data (little-endian).
         for (const d of init.dims) t.int(1, d);
-        t.int(2, init.data instanceof Float32Array ? ONNX_TYPE.FLOAT : ONNX_TYPE.INT64);
+        t.int(2, tensorType(init.data));
         t.string(8, init.name);
         t.bytes(9, new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength));
       });

@@ -7,10 +7,24 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-/** Which size of the MediaPipe models: `full` is more accurate, `lite` is faster. */
-export type ModelVariant = 'full' | 'lite';
+/**
+ * Which size of the MediaPipe models: `full` is more accurate, `lite` is faster. The `-int8`
+ * variants (opt-in) run the landmark model quantized to int8 (faster on CPUs with VNNI, a
+ * little less accurate; see `quantize.ts`); their palm detector is the float one.
+ */
+export type ModelVariant = 'full' | 'lite' | 'full-int8' | 'lite-int8';
 
-export const MODEL_VARIANTS: readonly ModelVariant[] = ['full', 'lite'];
+export const MODEL_VARIANTS: readonly ModelVariant[] = ['full', 'lite', 'full-int8', 'lite-int8'];
+
+/** The MediaPipe model a variant is built from. */
+export function baseVariant(variant: ModelVariant): 'full' | 'lite' {
+  return variant.startsWith('full') ? 'full' : 'lite';
+}
+
+/** Whether the variant's model of this kind is the int8 one (only landmark models are quantized). */
+export function isInt8(kind: ModelKind, variant: ModelVariant): boolean {
+  return kind === 'landmark' && variant.endsWith('-int8');
+}
 
 /** The two networks of the pipeline. */
 export type ModelKind = 'palm' | 'landmark';
@@ -30,8 +44,9 @@ export function parsePackedAssetTable(
 }
 
 /** The `.tflite` bytes of one model, read from the installed `@mediapipe/hands` package. */
-export async function readTfliteModel(kind: ModelKind, variant: ModelVariant): Promise<Uint8Array> {
+export async function readTfliteModel(kind: ModelKind, model: ModelVariant): Promise<Uint8Array> {
   const dir = mediapipeHandsDir();
+  const variant = baseVariant(model);
   if (kind === 'landmark') return readFile(join(dir, `hand_landmark_${variant}.tflite`));
   const [loader, packed] = await Promise.all([
     readFile(join(dir, 'hands_solution_packed_assets_loader.js'), 'utf8'),

@@ -4,7 +4,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { loadOnnxModel } from '../models/load.ts';
-import type { ModelVariant } from '../models/sources.ts';
+import { MODEL_VARIANTS, type ModelVariant } from '../models/sources.ts';
 import type { Frame, Hand, Landmark, RgbImage } from '../types.ts';
 import { assertRgbImage } from '../types.ts';
 import {
@@ -129,8 +129,10 @@ function checkOptions(options: PipelineOptions): Required<Omit<PipelineOptions, 
     minPresenceScore = 0.5,
     threads = 1,
   } = options;
-  if (model !== 'full' && model !== 'lite')
-    throw new RangeError(`model must be 'full' or 'lite', got ${String(model)}`);
+  if (!MODEL_VARIANTS.includes(model))
+    throw new RangeError(
+      `model must be 'full' or 'lite' (or 'full-int8', 'lite-int8'), got ${String(model)}`,
+    );
   if (!Number.isInteger(maxHands) || maxHands < 1 || maxHands > 8)
     throw new RangeError(`maxHands must be an integer from 1 to 8, got ${maxHands}`);
   if (!Number.isInteger(palmSearchInterval) || palmSearchInterval < 1) {

@@ -8,13 +8,18 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { HandTracker } from '../src/hand-tracker.ts';
 import { loadOnnxModel } from '../src/models/load.ts';
-import { MODEL_VARIANTS } from '../src/models/sources.ts';
+import { isInt8, MODEL_VARIANTS, type ModelVariant } from '../src/models/sources.ts';
 import { HandPipeline } from '../src/pipeline/hand-pipeline.ts';
 import { fixturesDir } from '../src/testing/fixtures.ts';
 import type { RgbImage } from '../src/types.ts';
 import { readVideoFrames } from '../src/video-file.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/** Variants for the pipeline and worker sections: the float ones unless BENCH_VARIANTS=lite,lite-int8,… */
+const VARIANTS = (process.env.BENCH_VARIANTS?.split(',') ?? ['full', 'lite']) as ModelVariant[];
+for (const variant of VARIANTS) {
+  if (!MODEL_VARIANTS.includes(variant)) throw new Error(`BENCH_VARIANTS: unknown model ${variant}`);
+}
 
 function stats(values: number[]): string {
   const sorted = [...values].sort((a, b) => a - b);
@@ -44,9 +49,10 @@ console.log(
 );
 console.log('onnxruntime: 1 intra-op thread, spinning off, graph optimisation "all"');
 
-// 1. The raw models.
+// 1. The raw models (int8 variants: the landmark model only, their palm detector is the float one).
 for (const variant of MODEL_VARIANTS) {
   for (const kind of ['palm', 'landmark'] as const) {
+    if (variant.endsWith('-int8') && !isInt8(kind, variant)) continue;
     const session = await ort.InferenceSession.create(await loadOnnxModel(kind, variant), {
       intraOpNumThreads: 1,
       graphOptimizationLevel: 'all',
@@ -71,7 +77,7 @@ for (const variant of MODEL_VARIANTS) {
 //    palm search put off until after it.
 const { source, frames: clip } = await frames();
 console.log(`frames: ${source}`);
-for (const variant of MODEL_VARIANTS) {
+for (const variant of VARIANTS) {
   for (const maxHands of [1, 2]) {
     const pipeline = await HandPipeline.create({ model: variant, maxHands });
     const tracking: number[] = [];
@@ -106,7 +112,7 @@ for (const variant of MODEL_VARIANTS) {
 //    waiting, latest wins. Latency = frame sent → result back; and what the main event loop felt.
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 const clipLength = (clip.at(-1)?.t ?? 0) + 1000 / 30;
-for (const variant of MODEL_VARIANTS) {
+for (const variant of VARIANTS) {
   const tracker = await HandTracker.create({ model: variant, maxHands: 2 });
   const latency: number[] = [];
   const inWorker: number[] = [];
@@ -140,7 +146,7 @@ for (const variant of MODEL_VARIANTS) {
 // 4. Throughput and memory: frames back to back through one worker (as fast as it goes), and
 //    how much the process grows per tracker (RSS: workers share the process).
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
-for (const variant of MODEL_VARIANTS) {
+for (const variant of VARIANTS) {
   const rssBefore = process.memoryUsage().rss;
   const tracker = await HandTracker.create({ model: variant, maxHands: 2 });
   const started = performance.now();

@@ -49,3 +49,20 @@ test('ensureModels converts what is missing, reports progress, and is quiet when
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('an int8 variant caches its own landmark model and shares the float palm detector', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hand-models-'));
+  try {
+    assert.equal(cachedModelPath('palm', 'lite-int8', dir), cachedModelPath('palm', 'lite', dir));
+    assert.notEqual(cachedModelPath('landmark', 'lite-int8', dir), cachedModelPath('landmark', 'lite', dir));
+    await ensureModels({ variants: ['lite-int8'], dir });
+    assert.deepEqual(
+      (await readdir(dir)).sort(),
+      [cachedModelPath('landmark', 'lite-int8', dir), cachedModelPath('palm', 'lite', dir)].map((p) =>
+        p.split('/').at(-1),
+      ),
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -32,5 +32,8 @@ test('bad values are clear errors naming the variable', () => {
   );
   assert.throws(() => configFromEnv({ BAMBAM_ICE_SERVERS: '[{"urls":5}]' }), /urls must be/);
   assert.throws(() => configFromEnv({ ENGINE_PORT: '70000' }), /ENGINE_PORT/);
-  assert.throws(() => configFromEnv({ BAMBAM_TRACKER_MODEL: 'huge' }), /full or lite/);
+  assert.throws(
+    () => configFromEnv({ BAMBAM_TRACKER_MODEL: 'huge' }),
+    /BAMBAM_TRACKER_MODEL must be one of full, lite, full-int8, lite-int8, got 'huge'/,
+  );
 });

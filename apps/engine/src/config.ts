@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { MODEL_VARIANTS, type ModelVariant } from '@bambam/hand-tracker';
 
 export interface IceServerConfig {
   readonly urls: string | string[];
@@ -35,7 +36,7 @@ export interface EngineConfig {
    * Hand landmark model. `lite` by default: on a 2-core machine shared with the browser it
    * halved the tracking time and the hit latency against `full` with the same hits (bench).
    */
-  readonly trackerModel: 'full' | 'lite';
+  readonly trackerModel: ModelVariant;
   /** Tracker worker threads shared by all sessions. */
   readonly trackerWorkers: number;
   /**
@@ -121,8 +122,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
     : DEFAULT_CONFIG.iceServers;
   const cors = env.BAMBAM_CORS_ORIGINS;
   const model = env.BAMBAM_TRACKER_MODEL ?? DEFAULT_CONFIG.trackerModel;
-  if (model !== 'full' && model !== 'lite')
-    throw new ConfigError(`BAMBAM_TRACKER_MODEL must be full or lite`);
+  if (!MODEL_VARIANTS.includes(model as ModelVariant))
+    throw new ConfigError(`BAMBAM_TRACKER_MODEL must be one of ${MODEL_VARIANTS.join(', ')}, got '${model}'`);
   const portMin = env.BAMBAM_ICE_PORT_MIN;
   const portMax = env.BAMBAM_ICE_PORT_MAX;
   return {
@@ -147,7 +148,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
       cors === '*' ? '*' : cors ? cors.split(',').map((s) => s.trim()) : DEFAULT_CONFIG.corsOrigins,
     dataDir: env.BAMBAM_DATA_DIR || DEFAULT_CONFIG.dataDir,
     iceTimeoutMs: intFrom(env, 'BAMBAM_ICE_TIMEOUT_MS', DEFAULT_CONFIG.iceTimeoutMs, 100, 600_000),
-    trackerModel: model,
+    trackerModel: model as ModelVariant,
     trackerWorkers: intFrom(env, 'BAMBAM_TRACKER_WORKERS', DEFAULT_CONFIG.trackerWorkers, 1, 64),
     trackerNiceness: intFrom(env, 'BAMBAM_TRACKER_NICE', DEFAULT_CONFIG.trackerNiceness, 0, 19),
     maxHands: intFrom(env, 'BAMBAM_MAX_HANDS', DEFAULT_CONFIG.maxHands, 1, 4),

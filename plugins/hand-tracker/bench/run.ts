@@ -15,8 +15,8 @@ import type { RgbImage } from '../src/types.ts';
 import { readVideoFrames } from '../src/video-file.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-/** Variants for the pipeline and worker sections: the float ones unless BENCH_VARIANTS=lite,lite-int8,… */
-const VARIANTS = (process.env.BENCH_VARIANTS?.split(',') ?? ['full', 'lite']) as ModelVariant[];
+/** Variants for the pipeline and worker sections (BENCH_VARIANTS=full,lite,… to choose). */
+const VARIANTS = (process.env.BENCH_VARIANTS?.split(',') ?? ['full', 'lite', 'lite-int8']) as ModelVariant[];
 for (const variant of VARIANTS) {
   if (!MODEL_VARIANTS.includes(variant)) throw new Error(`BENCH_VARIANTS: unknown model ${variant}`);
 }

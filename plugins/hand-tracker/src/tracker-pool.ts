@@ -195,14 +195,16 @@ export class HandTrackerPool {
     slot.running = undefined;
     if (job.kind === 'frame') {
       if (message.type === 'frame-done') {
-        job.stream._frameDone(job, message.state, message.search);
+        job.stream._frameDone(job, message.state, message.data, message.searchDue);
         job.resolve({ frame: message.result.frame, timings: message.result.timings });
       } else if (message.type === 'failed') {
         job.stream._frameFailed(job);
         job.reject(new Error(`hand tracking failed: ${message.message}`));
       }
-    } else if (message.type === 'search-done') job.stream._searchDone(job, message.palms);
-    else job.stream._searchDone(job, []);
+    } else if (message.type === 'search-done') {
+      job.stream._searchDone(job, message.palms);
+      job.stream._recycle(message.data);
+    } else job.stream._searchDone(job, []);
     this.schedule();
   }
 
@@ -328,6 +330,8 @@ export class PooledHandTracker {
   #failed = 0;
   #searches = 0;
   #dead: Error | undefined;
+  /** Frame buffers back from the workers, reused by the next frames of the same size. */
+  readonly #spares: Uint8Array[] = [];
 
   /** @internal Use {@link HandTrackerPool.tracker}. */
   constructor(pool: HandTrackerPool, maxHands: number) {
@@ -361,11 +365,15 @@ export class PooledHandTracker {
     const { mode = 'video' } = options;
     if (mode !== 'video' && mode !== 'image')
       return Promise.reject(new RangeError(`mode must be 'video' or 'image', got ${String(mode)}`));
-    // A fresh copy we may transfer to the worker (a Buffer's slice() would be a view of its memory).
-    const data = new Uint8Array(image.data);
+    // A copy of our own we may transfer to the worker (a Buffer's slice() would be a view of
+    // its memory), in a buffer a worker handed back when one of that size is spare.
+    const spare = this.#spares.findIndex((b) => b.byteLength === image.data.byteLength);
+    const data = spare >= 0 ? this.#spares.splice(spare, 1)[0]! : new Uint8Array(image.data.byteLength);
+    data.set(image.data);
     return new Promise((resolve, reject) => {
       if (this.#waiting) {
         this.#dropped++;
+        this._recycle(this.#waiting.image.data);
         this.#waiting.resolve(undefined);
       }
       this.#waiting = {
@@ -409,26 +417,37 @@ export class PooledHandTracker {
     this.#search = undefined;
   }
   /** @internal */
-  _frameDone(job: FrameJob, state: TrackingState, search: Uint8Array | undefined): void {
+  _frameDone(job: FrameJob, state: TrackingState, data: Uint8Array, searchDue: boolean): void {
     if (this.#running === job) this.#running = undefined;
     this.#tracked++;
-    if (job.generation !== this.#generation) return;
-    this._state = state;
-    if (search) {
-      // The newest search replaces an older one still waiting.
-      this.#search = {
-        kind: 'search',
-        stream: this,
-        generation: this.#generation,
-        image: { data: search, width: job.image.width, height: job.image.height },
-        queuedAt: performance.now(),
-      };
+    if (job.generation !== this.#generation) {
+      this._recycle(data);
+      return;
     }
+    this._state = state;
+    if (!searchDue) {
+      this._recycle(data);
+      return;
+    }
+    // The newest search replaces an older one still waiting.
+    if (this.#search) this._recycle(this.#search.image.data);
+    this.#search = {
+      kind: 'search',
+      stream: this,
+      generation: this.#generation,
+      image: { data, width: job.image.width, height: job.image.height },
+      queuedAt: performance.now(),
+    };
   }
   /** @internal */
   _frameFailed(job: FrameJob): void {
     if (this.#running === job) this.#running = undefined;
     this.#failed++;
+  }
+  /** @internal Keeps a buffer a worker handed back (two at most: one in flight, one waiting). */
+  _recycle(data: Uint8Array): void {
+    if (this.#dead || this.#spares.length >= 2) return;
+    this.#spares.push(data);
   }
   /** @internal */
   _searchDone(job: SearchJob, palms: readonly Palm[]): void {

@@ -51,10 +51,19 @@ export type FromWorker =
       readonly job: number;
       readonly result: PipelineResult;
       readonly state: TrackingState;
-      /** The frame's pixels, handed back when a palm search for more hands is due on them. */
-      readonly search?: Uint8Array;
+      /** The frame's pixels, handed back: for the palm search when one is due, else for reuse. */
+      readonly data: Uint8Array;
+      /** A palm search for more hands is due on this frame. */
+      readonly searchDue: boolean;
     }
-  | { readonly type: 'search-done'; readonly job: number; readonly palms: Palm[]; readonly ms: number }
+  | {
+      readonly type: 'search-done';
+      readonly job: number;
+      readonly palms: Palm[];
+      readonly ms: number;
+      /** The frame's pixels, handed back for reuse. */
+      readonly data: Uint8Array;
+    }
   | { readonly type: 'failed'; readonly job: number; readonly message: string };
 
 const port = parentPort;
@@ -89,15 +98,20 @@ async function run(message: Extract<ToWorker, { type: 'frame' | 'search' }>): Pr
   if (message.type === 'search') {
     const started = performance.now();
     const palms = await pipeline.detectPalms(image);
-    post({ type: 'search-done', job: message.job, palms, ms: performance.now() - started });
+    post(
+      { type: 'search-done', job: message.job, palms, ms: performance.now() - started, data: message.data },
+      [message.data.buffer as ArrayBuffer],
+    );
     return;
   }
   pipeline.state = message.state;
   const result = await pipeline.process(image, message.t, message.mode);
-  const search = pipeline.takeDeferredSearch();
+  const searchDue = pipeline.takeDeferredSearch() !== undefined;
+  // The buffer goes back either way: to the search, or to the stream's spares (no new 1 MB
+  // allocation, page faults and GC per frame on the engine's event loop).
   post(
-    { type: 'frame-done', job: message.job, result, state: pipeline.state, search: search?.data },
-    search ? [search.data.buffer as ArrayBuffer] : [],
+    { type: 'frame-done', job: message.job, result, state: pipeline.state, data: message.data, searchDue },
+    [message.data.buffer as ArrayBuffer],
   );
 }
 

@@ -8,11 +8,16 @@
  * replaces the waiting one (latest wins), and the replaced frame is counted in `dropped`.
  * Palm searches for a second hand yield to waiting frames (see HandTrackerPool).
  */
-import { HandTrackerPool, type PooledHandTracker, type TrackResult } from '@bambam/hand-tracker';
+import {
+  HandTrackerPool,
+  type ModelVariant,
+  type PooledHandTracker,
+  type TrackResult,
+} from '@bambam/hand-tracker';
 import type { RgbImage } from '../convert/rgb-converter.ts';
 
 export interface SharedTrackingOptions {
-  readonly model: 'full' | 'lite';
+  readonly model: ModelVariant;
   readonly maxHands: number;
   /** Worker threads (default: the machine's available parallelism). */
   readonly workers?: number;

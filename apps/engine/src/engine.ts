@@ -29,6 +29,8 @@ export interface Engine {
   readonly config: EngineConfig;
   readonly metrics: EngineMetrics;
   readonly signaling: Signaling;
+  /** The hand tracker workers all sessions share (started in the background with the engine). */
+  readonly tracking: SharedTracking;
   /** Open sessions. */
   readonly sessionCount: number;
   /** Closes every session and the server. */
@@ -81,6 +83,7 @@ export async function createEngine(
     config: full,
     metrics,
     signaling: sig,
+    tracking,
     get sessionCount() {
       return sig.sessions.size;
     },

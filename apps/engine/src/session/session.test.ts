@@ -47,6 +47,8 @@ before(async () => {
     { port: 0, iceTimeoutMs: 1500, trackerModel: 'lite' },
     { processMetrics: false },
   );
+  // The tracker pool's workers belong to the engine, not to a session: started before any baseline.
+  await engine.tracking.pool();
   frames = await encodeVp8(
     Array.from({ length: 30 }, (_, i) => testPicture(320, 240, i)),
     { width: 320, height: 240, gop: 10 },
@@ -99,7 +101,7 @@ test('a werift peer streams VP8: telemetry per tracked frame, continuous Opus au
   await until(
     () => sessionResources() <= baseline,
     5000,
-    `UDP sockets and tracker worker released (${process.getActiveResourcesInfo()})`,
+    `UDP sockets released (${process.getActiveResourcesInfo()})`,
   );
   const metrics = await engine.metrics.text();
   assert.match(metrics, /bambam_sessions 0/);

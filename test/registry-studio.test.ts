@@ -14,25 +14,18 @@ import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import { freePort, type RunningEngine } from './lib/engine.ts';
-import { detectOnsets } from './lib/onsets.ts';
 import { bambam, createToken, editPlugin, pluginWorkspace } from './lib/registry-cli.ts';
-import { type HitFeatures, hitFeatures, median } from './lib/studio-audio.ts';
-import {
-  pageNow,
-  startStudioRecorder,
-  studioHits,
-  studioRecording,
-  waitForHands,
-  waitForLive,
-} from './lib/studio-page.ts';
+import { median } from './lib/studio-audio.ts';
+import { listenToStudio, startStudioRecorder, waitForHands, waitForLive } from './lib/studio-page.ts';
 import { studioBuilt } from './lib/studio-server.ts';
 import { StudioSuite } from './lib/studio-suite.ts';
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // biome-ignore lint/suspicious/noExplicitAny: the page's objects are reached through `window`
 type Any = any;
 
 const RESULTS = path.join(import.meta.dirname, 'test-results');
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The scaffold's drum, made a bright white-noise burst so it cannot be mistaken for bam-drum. */
 const BRIGHT_HIT = `hit: {
@@ -91,19 +84,6 @@ describe('registry in the studio: publish with the CLI, use it from the plugins 
   const ready = (t: TestContext) => suite.ready(t, page);
   const guard = (run: () => Promise<void>) => suite.guard(run);
 
-  /** Hits heard over `ms` from now: audio features of the onsets and the sounds the engine reported. */
-  async function listen(p: Page, ms: number): Promise<{ features: HitFeatures[]; reported: string[] }> {
-    const since = await pageNow(p);
-    await delay(ms);
-    const recording = await studioRecording(p, since);
-    const from = recording.indexAt(since);
-    const samples = recording.samples.subarray(from);
-    const analysis = detectOnsets(samples, recording.sampleRate);
-    const shifted = { ...recording, samples, timeOf: (i: number) => recording.timeOf(from + i) };
-    const reported = (await studioHits(p, since)).flatMap((h) => h.sounds);
-    return { features: hitFeatures(shifted, analysis.onsets), reported };
-  }
-
   it('lists the published plugin with its description, sounds and params', async (t) => {
     const p = ready(t);
     if (!p) return;
@@ -131,7 +111,7 @@ describe('registry in the studio: publish with the CLI, use it from the plugins 
       await startStudioRecorder(p);
       const socketBefore = await p.evaluate(() => (window as Any).__bambamStudio.snapshot.socketId);
       // bam-drum's hits as a reference, when it plays any (its detection is not what is tested here).
-      const drum = await listen(p, 4500);
+      const drum = await listenToStudio(p, 4500);
 
       await p.locator('[data-testid="plugin-use"]').click();
       await p
@@ -140,7 +120,7 @@ describe('registry in the studio: publish with the CLI, use it from the plugins 
         .waitFor({ timeout: 15_000 });
       assert.equal(await p.evaluate(() => (window as Any).__bambamStudio.snapshot.plugin?.name), 'e2e-noise');
       await delay(500); // let the last kick's tail pass
-      const noise = await listen(p, 8000);
+      const noise = await listenToStudio(p, 8000);
       assert.ok(
         noise.reported.includes('hit'),
         `the engine reported no 'hit' from e2e-noise: ${noise.reported.join(',')}`,

@@ -14,15 +14,12 @@ import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import { freePort } from './lib/engine.ts';
-import { detectOnsets } from './lib/onsets.ts';
-import { type HitFeatures, hitFeatures, median } from './lib/studio-audio.ts';
+import { median } from './lib/studio-audio.ts';
 import {
   type ConnectionIdentity,
   connectionIdentity,
-  pageNow,
+  listenToStudio,
   startStudioRecorder,
-  studioHits,
-  studioRecording,
   waitForLive,
 } from './lib/studio-page.ts';
 import { StudioSuite } from './lib/studio-suite.ts';
@@ -141,19 +138,6 @@ describe('studio editor in Chromium (live coding against the running session)', 
     return { tone: (await status.getAttribute('data-tone')) ?? '', text: (await status.textContent()) ?? '' };
   }
 
-  /** Hits heard over `ms` from now: their audio features and the engine's reported sounds. */
-  async function listen(p: Page, ms: number): Promise<{ features: HitFeatures[]; reported: string[] }> {
-    const since = await pageNow(p);
-    await delay(ms);
-    const recording = await studioRecording(p, since);
-    const from = recording.indexAt(since);
-    const samples = recording.samples.subarray(from);
-    const analysis = detectOnsets(samples, recording.sampleRate);
-    const shifted = { ...recording, samples, timeOf: (i: number) => recording.timeOf(from + i) };
-    const reported = (await studioHits(p, since)).flatMap((h) => h.sounds);
-    return { features: hitFeatures(shifted, analysis.onsets), reported };
-  }
-
   it('gives Monaco the SDK types: bam-drum type-checks clean, a type error becomes a marker', async (t) => {
     const p = ready(t);
     if (!p) return;
@@ -178,7 +162,7 @@ describe('studio editor in Chromium (live coding against the running session)', 
     const initial = identity;
     if (!p || !initial) return;
     await guard(async () => {
-      const beforeEdit = await listen(p, 4500);
+      const beforeEdit = await listenToStudio(p, 4500);
       assert.ok(
         beforeEdit.features.length >= 2,
         `only ${beforeEdit.features.length} hits heard before the edit`,
@@ -195,7 +179,7 @@ describe('studio editor in Chromium (live coding against the running session)', 
         },
       );
       await delay(500); // let the last old hit's tail pass
-      const afterEdit = await listen(p, 4500);
+      const afterEdit = await listenToStudio(p, 4500);
       assert.ok(
         afterEdit.features.length >= 2,
         `only ${afterEdit.features.length} hits heard after the edit`,
@@ -223,7 +207,7 @@ describe('studio editor in Chromium (live coding against the running session)', 
     if (!p || !initial) return;
     await guard(async () => {
       const playing = await p.evaluate(() => (window as Any).__bambamStudio.snapshot.plugin);
-      const beforeError = await listen(p, 4500);
+      const beforeError = await listenToStudio(p, 4500);
       const good = await p.evaluate(() => (window as Any).__bambamEditor.editor.getValue());
       const lines = good.split('\n');
       const at = lines.findIndex((l: string) => l.startsWith('export default definePlugin'));
@@ -250,7 +234,7 @@ describe('studio editor in Chromium (live coding against the running session)', 
       const plugin = await p.evaluate(() => (window as Any).__bambamStudio.snapshot.plugin);
       assert.equal(plugin.name, playing.name);
       assert.equal(plugin.version, playing.version);
-      const heard = await listen(p, 4500);
+      const heard = await listenToStudio(p, 4500);
       assert.ok(
         beforeError.features.length >= 2,
         `only ${beforeError.features.length} hits heard before the failed save`,

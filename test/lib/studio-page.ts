@@ -11,6 +11,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { decodeRecording, type Recording } from './client.ts';
+import { detectOnsets } from './onsets.ts';
+import { type HitFeatures, hitFeatures } from './studio-audio.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the page's objects are reached through `window`
 type Any = any;
@@ -223,4 +225,20 @@ export async function overlayCoverage(
     const inSync = (canvas as Any).frameT === telemetry.t;
     return { landmarks, inked, inkedPixels, hands: telemetry.hands.length, inSync };
   });
+}
+
+/** Hits heard on the page over `ms` from now: their audio features and the sounds the engine reported. */
+export async function listenToStudio(
+  page: Page,
+  ms: number,
+): Promise<{ features: HitFeatures[]; reported: string[] }> {
+  const since = await pageNow(page);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const recording = await studioRecording(page, since);
+  const from = recording.indexAt(since);
+  const samples = recording.samples.subarray(from);
+  const analysis = detectOnsets(samples, recording.sampleRate);
+  const shifted = { ...recording, samples, timeOf: (i: number) => recording.timeOf(from + i) };
+  const reported = (await studioHits(page, since)).flatMap((h) => h.sounds);
+  return { features: hitFeatures(shifted, analysis.onsets), reported };
 }

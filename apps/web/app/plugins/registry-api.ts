@@ -3,23 +3,14 @@
  * engine's answers (apps/engine/src/registry/README.md).
  */
 
-import type { ParamSpecs, ToneSound } from '@bambam/sdk';
-import { HttpRoute, type SourceLocation } from '@bambam/sdk/protocol';
+import {
+  HttpRoute,
+  type ManifestSound,
+  type PluginManifest,
+  type SourceLocation,
+} from '@bambam/sdk/protocol';
 
-/** A sound as a manifest describes it: a Tone patch, or a sample by size and hash. */
-export type ManifestSound = ToneSound | { kind: 'sample'; bytes: number; sha256: string };
-
-export interface PluginManifest {
-  name: string;
-  version: string;
-  sdk: string;
-  description: string;
-  author?: string;
-  sounds: Record<string, ManifestSound>;
-  params: ParamSpecs;
-  bundle: { sha256: string; size: number };
-  sourceMap?: { sha256: string; size: number };
-}
+export type { ManifestSound, PluginManifest };
 
 export interface VersionInfo {
   name: string;

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import type { ParamSpecs } from '../../params.ts';
-import type { Sound, ToneSound } from '../../sounds.ts';
+import type { ManifestSound, PluginManifest } from '../../protocol/index.ts';
+import type { Sound } from '../../sounds.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 
 /** Exit codes shared by build, publish and install. 2 is a usage error (see command.ts). */
@@ -23,22 +23,7 @@ export const EXIT = {
   noToken: 8,
 } as const;
 
-/** A sound as the manifest describes it: Tone patches as they are, samples by size and hash. */
-export type SoundFacts = ToneSound | { kind: 'sample'; bytes: number; sha256: string };
-
-/** `dist/manifest.json`. The registry validates the same shape. */
-export interface PluginManifest {
-  name: string;
-  version: string;
-  /** Semver range of the SDK the plugin was written for. */
-  sdk: string;
-  description: string;
-  author?: string;
-  sounds: Record<string, SoundFacts>;
-  params: ParamSpecs;
-  bundle: { sha256: string; size: number };
-  sourceMap?: { sha256: string; size: number };
-}
+export type { PluginManifest } from '../../protocol/index.ts';
 
 export const DIST = 'dist';
 export const BUNDLE_FILE = 'plugin.js';
@@ -48,8 +33,8 @@ export const MANIFEST_FILE = 'manifest.json';
 export const sha256Hex = (bytes: Uint8Array | string): string =>
   createHash('sha256').update(bytes).digest('hex');
 
-export function soundFacts(sounds: Readonly<Record<string, Sound>>): Record<string, SoundFacts> {
-  const facts: Record<string, SoundFacts> = {};
+export function soundFacts(sounds: Readonly<Record<string, Sound>>): Record<string, ManifestSound> {
+  const facts: Record<string, ManifestSound> = {};
   for (const [name, sound] of Object.entries(sounds)) {
     facts[name] =
       sound.kind === 'sample'

@@ -60,7 +60,6 @@ export type FromWorker =
       readonly type: 'search-done';
       readonly job: number;
       readonly palms: Palm[];
-      readonly ms: number;
       /** The frame's pixels, handed back for reuse. */
       readonly data: Uint8Array;
     }
@@ -96,12 +95,10 @@ try {
 async function run(message: Extract<ToWorker, { type: 'frame' | 'search' }>): Promise<void> {
   const image = { data: message.data, width: message.width, height: message.height };
   if (message.type === 'search') {
-    const started = performance.now();
     const palms = await pipeline.detectPalms(image);
-    post(
-      { type: 'search-done', job: message.job, palms, ms: performance.now() - started, data: message.data },
-      [message.data.buffer as ArrayBuffer],
-    );
+    post({ type: 'search-done', job: message.job, palms, data: message.data }, [
+      message.data.buffer as ArrayBuffer,
+    ]);
     return;
   }
   pipeline.state = message.state;

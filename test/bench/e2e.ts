@@ -41,7 +41,7 @@ const MAX_SESSIONS = Number(process.env.BENCH_MAX_SESSIONS ?? 8);
 /** A session "holds 30 fps" when the engine tracks at least this share of its frames. */
 const MIN_TRACKED_SHARE = 0.9;
 const P99_BUDGET_MS = 33;
-const STAGES = ['decode', 'convert', 'track', 'plugin', 'audio_wait', 'encode'] as const;
+const STAGES = ['decode', 'convert', 'track', 'track_wait', 'plugin', 'audio_wait', 'encode'] as const;
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
@@ -276,12 +276,12 @@ async function capacityStep(engine: RunningEngine, clip: EncodedClip, n: number)
       hitsPerLoop: hits / n / (seconds / 4),
       hitP99: 1000 * histogramQuantile(hitLatency, 0.99),
       audioPacketsPerS: audio / n / seconds,
-      stageP99: (['decode', 'convert', 'track', 'plugin'] as const)
+      stageP99: (['decode', 'convert', 'track', 'trackWait', 'plugin'] as const)
         .map(
           (stage) =>
             `${stage} ${fmt(
               percentile(
-                telemetry.map((m) => m.timings[stage]),
+                telemetry.map((m) => m.timings[stage] ?? 0),
                 99,
               ),
             )}`,

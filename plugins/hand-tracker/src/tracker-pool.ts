@@ -51,6 +51,8 @@ export interface TrackOptions {
 export interface TrackResult {
   readonly frame: Frame;
   readonly timings: FrameTimings;
+  /** How long the frame waited for a free worker, ms. */
+  readonly waitMs: number;
 }
 
 export interface HandTrackerStats {
@@ -97,7 +99,7 @@ type Job = FrameJob | SearchJob;
 interface PoolWorker {
   readonly worker: Worker;
   /** The job it runs and the id its answer carries. */
-  running: { readonly job: Job; readonly id: number } | undefined;
+  running: { readonly job: Job; readonly id: number; readonly sentAt: number } | undefined;
 }
 
 function startWorker(options: WorkerOptions): Promise<Worker> {
@@ -191,12 +193,16 @@ export class HandTrackerPool {
 
   #onMessage(slot: PoolWorker, message: FromWorker): void {
     if (!slot.running || !('job' in message) || message.job !== slot.running.id) return;
-    const { job } = slot.running;
+    const { job, sentAt } = slot.running;
     slot.running = undefined;
     if (job.kind === 'frame') {
       if (message.type === 'frame-done') {
         job.stream._frameDone(job, message.state, message.data, message.searchDue);
-        job.resolve({ frame: message.result.frame, timings: message.result.timings });
+        job.resolve({
+          frame: message.result.frame,
+          timings: message.result.timings,
+          waitMs: sentAt - job.queuedAt,
+        });
       } else if (message.type === 'failed') {
         job.stream._frameFailed(job);
         job.reject(new Error(`hand tracking failed: ${message.message}`));
@@ -263,7 +269,7 @@ export class HandTrackerPool {
 
   #send(slot: PoolWorker, job: Job): void {
     const id = ++this.#jobIds;
-    slot.running = { job, id };
+    slot.running = { job, id, sentAt: performance.now() };
     const { data, width, height } = job.image;
     const message: ToWorker =
       job.kind === 'frame'

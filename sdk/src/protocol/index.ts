@@ -175,6 +175,8 @@ export interface StageTimings {
   readonly convert: number;
   /** Waiting for and running the hand tracker (worker). */
   readonly track: number;
+  /** The part of `track` spent waiting for a free tracker worker (the pool is shared by sessions). */
+  readonly trackWait?: number;
   /** The plugin's `onFrame` round trip through the sandbox. */
   readonly plugin: number;
   /** Frame received → hit queued to the audio clock (sum of the above plus waits). */

@@ -4,7 +4,8 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-export type Stage = 'decode' | 'convert' | 'track' | 'plugin' | 'audio_wait' | 'encode';
+/** `track_wait` is the part of `track` a frame waited for a free tracker worker. */
+export type Stage = 'decode' | 'convert' | 'track' | 'track_wait' | 'plugin' | 'audio_wait' | 'encode';
 
 /** Fine buckets: the interesting range is 0.1–50 ms. */
 const STAGE_BUCKETS = [
@@ -24,7 +25,7 @@ export class EngineMetrics {
   readonly registry = new Registry();
   readonly stageSeconds = new Histogram({
     name: 'bambam_stage_seconds',
-    help: 'Per-stage latency of the media pipeline (decode, convert, track, plugin, audio_wait, encode)',
+    help: 'Per-stage latency of the media pipeline (decode, convert, track, track_wait, plugin, audio_wait, encode)',
     labelNames: ['stage'] as const,
     buckets: STAGE_BUCKETS,
     registers: [this.registry],

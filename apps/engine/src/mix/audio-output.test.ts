@@ -54,7 +54,7 @@ test('continuous 20 ms frames on absolute deadlines: no drift over a second, con
 test('a hit is sent at once in the next frame (early), and the clock does not send that frame twice', async () => {
   const { audio, sent, hits, encoder } = output();
   audio.start();
-  await sleep(55);
+  await sleep(44); // frame 2 went at 40 ms; frame 3 is due at 60
   const arrivalMs = performance.now() - 3;
   audio.trigger(click(), { velocity: 1, pan: 0 }, { arrivalMs });
   audio.flush();
@@ -65,6 +65,12 @@ test('a hit is sent at once in the next frame (early), and the clock does not se
   await sleep(100);
   audio.dispose();
   encoder.dispose();
+  // The timeline moved earlier with the early frame: the next one follows 20 ms after it, not
+  // at its old deadline (which would leave a gap a receiver reads as network delay).
+  const next = sent[sent.indexOf(early) + 1]!;
+  const gap = next.at - early.at;
+  assert.ok(gap >= 19 && gap < 27, `next frame ${gap.toFixed(1)} ms after the early one`);
+  assert.equal(audio.clockStats.pulled, 1);
   const indexes = sent.map((s) => s.index);
   assert.deepEqual(indexes, [...new Set(indexes)], 'no frame index sent twice');
   assert.deepEqual(

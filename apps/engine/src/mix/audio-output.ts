@@ -6,10 +6,11 @@
  *
  * Hit timing (documented choice): a hit is triggered at sample offset 0 of the next frame not
  * yet sent, and with `sendEarly` that frame is rendered, encoded and sent immediately instead
- * of waiting up to 20 ms for its deadline. Its RTP timestamp is unchanged (the browser plays it
- * on the stream's timeline: a packet arriving early only sits in its jitter buffer), so the
- * stream stays continuous and drift-free while the engine-internal hit latency becomes the
- * processing time alone. At most one frame is ever sent ahead of the clock.
+ * of waiting up to 20 ms for its deadline, and the clock's timeline moves earlier with it
+ * ({@link AudioClock.pullNext}): the frames after it follow 20 ms apart from it. So the stream
+ * stays continuous and evenly spaced (a receiver sees it arrive earlier once, never a packet
+ * early then a gap, which its jitter buffer would take for network delay), and the
+ * engine-internal hit latency becomes the processing time alone.
  */
 import { AudioClock, FRAME_LENGTH, Mixer, type RenderedSound } from '@bambam/sdk/runtime';
 
@@ -46,7 +47,8 @@ export class AudioOutput {
   private readonly now: () => number;
   private pending: PendingHit[] = [];
   private lastClockIndex = -1;
-  private sentThrough = -1;
+  /** True while the clock emits a frame pulled ahead of its deadline. */
+  private pulling = false;
   private disposed = false;
   framesSent = 0;
   framesSentEarly = 0;
@@ -84,10 +86,11 @@ export class AudioOutput {
   flush(): void {
     if (this.disposed || this.pending.length === 0 || this.options.sendEarly === false) return;
     if (this.lastClockIndex < 0) return; // clock not running yet
-    const next = this.lastClockIndex + 1;
-    if (next > this.sentThrough) {
-      this.framesSentEarly++;
-      this.sendFrame(next, true);
+    this.pulling = true;
+    try {
+      this.clock.pullNext();
+    } finally {
+      this.pulling = false;
     }
   }
 
@@ -106,8 +109,8 @@ export class AudioOutput {
 
   private onClockFrame(index: number): void {
     this.lastClockIndex = index;
-    if (index <= this.sentThrough) return; // already sent early
-    this.sendFrame(index, false);
+    if (this.pulling) this.framesSentEarly++;
+    this.sendFrame(index, this.pulling);
   }
 
   private sendFrame(index: number, early: boolean): void {
@@ -116,7 +119,6 @@ export class AudioOutput {
     const opus = this.options.encode(this.frame);
     const t1 = this.now();
     this.options.send(opus, index, early);
-    this.sentThrough = index;
     this.framesSent++;
     this.options.onFrameEncoded?.(t1 - t0);
     if (this.pending.length > 0) {

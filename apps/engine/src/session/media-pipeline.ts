@@ -269,6 +269,7 @@ export class MediaPipeline {
     const { metrics, instrument } = this.options;
     const trackedAt = performance.now();
     metrics.observeStage('track', trackedAt - submittedAt);
+    metrics.observeStage('track_wait', result.waitMs);
     const { frame } = result;
     const timing = this.timings.get(frame.t);
     this.timings.delete(frame.t);
@@ -292,6 +293,7 @@ export class MediaPipeline {
         track: trackedAt - submittedAt,
         plugin: pluginDone - trackedAt,
         total: pluginDone - arrivalMs,
+        trackWait: result.waitMs,
       },
       dropped: this.counted.trackerDropped + this.counted.pluginDropped + this.counted.decoderDropped,
       rtpTimestamp: timing?.rtpTimestamp ?? 0,

@@ -43,7 +43,45 @@ test('frames come on absolute deadlines without drift', () => {
     assert.equal(i, k);
     assert.equal(d, 1000 + k * 20);
   });
-  assert.deepEqual(clock.stats, { frames: 51, late: 0, maxLateMs: 0, skipped: 0, errors: 0 });
+  assert.deepEqual(clock.stats, {
+    frames: 51,
+    late: 0,
+    maxLateMs: 0,
+    skipped: 0,
+    errors: 0,
+    pulled: 0,
+    pulledMs: 0,
+  });
+  clock.dispose();
+});
+
+test('pullNext emits the next frame now and moves the timeline earlier, with no gap after it', () => {
+  const m = manual();
+  const seen: [number, number, number][] = [];
+  const clock = new AudioClock({
+    onFrame: (i, d) => seen.push([i, d, m.now()]),
+    now: m.now,
+    timer: m.timer,
+  });
+  clock.start(); // frame 0 at 1000
+  m.advance(27); // frame 1 at 1020; now 1027, frame 2 due at 1040
+  clock.pullNext(); // frame 2 now, 13 ms early
+  assert.deepEqual(seen.at(-1), [2, 1027, 1027]);
+  m.advance(60); // frames 3, 4, 5 every 20 ms from the pulled one
+  assert.deepEqual(
+    seen.slice(3).map(([i, d, at]) => [i, d, at]),
+    [
+      [3, 1047, 1047],
+      [4, 1067, 1067],
+      [5, 1087, 1087],
+    ],
+  );
+  assert.equal(clock.stats.pulled, 1);
+  assert.equal(clock.stats.pulledMs, 13);
+  assert.equal(clock.stats.late, 0);
+  clock.stop();
+  clock.pullNext(); // not running: nothing
+  assert.equal(seen.length, 6);
   clock.dispose();
 });
 

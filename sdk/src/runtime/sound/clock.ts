@@ -43,6 +43,10 @@ export interface AudioClockStats {
   skipped: number;
   /** `onFrame` calls that threw. */
   errors: number;
+  /** Frames emitted ahead of their deadline by {@link AudioClock.pullNext}. */
+  pulled: number;
+  /** Total ms the timeline moved earlier by those pulls. */
+  pulledMs: number;
 }
 
 /** Paces frames on absolute deadlines. */
@@ -54,7 +58,15 @@ export class AudioClock {
   readonly #lateThreshold: number;
   readonly #timer: NonNullable<AudioClockOptions['timer']>;
   readonly #onError: (error: unknown) => void;
-  readonly #stats: AudioClockStats = { frames: 0, late: 0, maxLateMs: 0, skipped: 0, errors: 0 };
+  readonly #stats: AudioClockStats = {
+    frames: 0,
+    late: 0,
+    maxLateMs: 0,
+    skipped: 0,
+    errors: 0,
+    pulled: 0,
+    pulledMs: 0,
+  };
   #startedAt = 0;
   #next = 0;
   #handle: unknown;
@@ -109,6 +121,25 @@ export class AudioClock {
     this.#running = true;
     this.#startedAt = this.#now();
     this.#next = 0;
+    this.#tick();
+  }
+
+  /**
+   * Emits the next frame now, ahead of its deadline, and moves the whole timeline earlier by as
+   * much: the frames after it stay `frameMs` apart from it. (Sending one frame early and keeping
+   * the old deadlines would leave a gap after it, which a receiver's jitter buffer reads as
+   * network delay and grows for; a timeline that got earlier once only fills its buffer a little,
+   * which it plays out by time-compressing silence.) Does nothing when not running.
+   */
+  pullNext(): void {
+    if (!this.#running) return;
+    const leadMs = this.#deadline(this.#next) - this.#now();
+    if (leadMs > 0) {
+      this.#startedAt -= leadMs;
+      this.#stats.pulled++;
+      this.#stats.pulledMs += leadMs;
+    }
+    if (this.#handle !== undefined) this.#timer.clear(this.#handle);
     this.#tick();
   }
 

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { Frame } from 'node-av';
 import { AV_PIX_FMT_YUV420P } from 'node-av/constants';
+import { VideoDecoder } from '../decode/video-decoder.ts';
+import { encodeVp8, testPicture } from '../testing/vp8.ts';
 import { RgbConverter } from './rgb-converter.ts';
 
 /** BT.601 limited-range YUV → RGB, the reference the converter must match. */
@@ -100,4 +103,54 @@ test('convert after dispose is a clear error', () => {
   const converter = new RgbConverter();
   converter.dispose();
   assert.throws(() => converter.convert(new Frame()), /after dispose/);
+});
+
+test('decoded frames convert without full garbage collections (no per-frame external buffers)', async () => {
+  // Reading a decoded frame's `data` wrapped each frame's planes in new external Buffers, and
+  // V8 answered with a mark-compact every ~130 frames at 640x480. Converting frame to frame
+  // natively must not cause any.
+  const width = 640;
+  const height = 480;
+  const pictures = Array.from({ length: 30 }, (_, i) => testPicture(width, height, i));
+  const encoded = await encodeVp8(pictures, { width, height, gop: 30 });
+  const converter = new RgbConverter();
+  let sum = 0;
+  const decoder = new VideoDecoder({
+    codec: 'VP8',
+    onPicture: (picture) => {
+      const image = converter.convert(picture);
+      sum += image.data[(image.width * image.height * 3) >> 1]!;
+    },
+  });
+  const fullGcs: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if ((entry.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)
+        fullGcs.push(entry.duration);
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const rounds = 20; // 600 frames: the old path made ~4 full collections here
+  for (let round = 0; round < rounds; round++) {
+    for (const frame of encoded) {
+      decoder.decode({
+        data: frame.data,
+        keyframe: frame.keyframe,
+        rtpTimestamp: 0,
+        lastPacketArrivalMs: 0,
+        packets: 1,
+      });
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  observer.disconnect();
+  decoder.dispose();
+  converter.dispose();
+  assert.equal(decoder.stats.decoded, rounds * encoded.length);
+  assert.ok(sum > 0);
+  assert.ok(
+    fullGcs.length <= 1,
+    `${fullGcs.length} full GCs while converting ${rounds * encoded.length} frames`,
+  );
 });

@@ -125,8 +125,8 @@ test('decoded frames convert without full garbage collections (no per-frame exte
   const fullGcs: number[] = [];
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      if ((entry.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)
-        fullGcs.push(entry.duration);
+      const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
+      if (detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) fullGcs.push(entry.duration);
     }
   });
   observer.observe({ entryTypes: ['gc'] });

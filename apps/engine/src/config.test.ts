@@ -36,4 +36,10 @@ test('bad values are clear errors naming the variable', () => {
     () => configFromEnv({ BAMBAM_TRACKER_MODEL: 'huge' }),
     /BAMBAM_TRACKER_MODEL must be one of full, lite, full-int8, lite-int8, got 'huge'/,
   );
+  assert.throws(() => configFromEnv({ BAMBAM_PALM_SEARCH_INTERVAL: '0' }), /BAMBAM_PALM_SEARCH_INTERVAL/);
+});
+
+test('palm search interval: 10 frames by default, BAMBAM_PALM_SEARCH_INTERVAL sets it', () => {
+  assert.equal(configFromEnv({}).palmSearchInterval, 10);
+  assert.equal(configFromEnv({ BAMBAM_PALM_SEARCH_INTERVAL: '3' }).palmSearchInterval, 3);
 });

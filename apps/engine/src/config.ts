@@ -46,15 +46,22 @@ export interface EngineConfig {
    */
   readonly trackerNiceness: number;
   readonly maxHands: number;
+  /**
+   * While fewer than `maxHands` hands are followed, look for another one every this many
+   * frames (a palm detection over the whole frame, the tracker's dearest job). 10 at 30 fps:
+   * a second hand is found within a third of a second, at half the cost of every 5th frame.
+   */
+  readonly palmSearchInterval: number;
   /** Largest number of concurrent sessions; more connections get an error and are closed. */
   readonly maxSessions: number;
   /** Bitrate hints for the browser's video encoder (kbps), put into the answer's fmtp. */
   readonly videoBitrateKbps: { readonly min: number; readonly start: number; readonly max: number };
   /**
-   * Send the audio frame carrying a new hit right away instead of at its deadline. Off by
-   * default: the browser plays the frame at its RTP timestamp either way, and the early packet
-   * looks like jitter to its jitter buffer, which then grows (bench: capture-to-heard 98–107 ms
-   * with it, 72–80 ms without; jitter buffer 57–61 vs 34–35 ms).
+   * Send the audio frame carrying a new hit right away instead of at its deadline (the audio
+   * timeline moves earlier with it). Off by default: the browser plays the frame at its RTP
+   * timestamp either way, after the audio already sent, so nothing is heard sooner, and the
+   * extra audio in its jitter buffer made capture-to-heard worse (bench: 103–123 ms p50 with
+   * it, 74–96 ms without). See the README's "Hit timing".
    */
   readonly sendHitsEarly: boolean;
 }
@@ -75,6 +82,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   trackerWorkers: availableParallelism(),
   trackerNiceness: 0,
   maxHands: 2,
+  palmSearchInterval: 10,
   maxSessions: 16,
   videoBitrateKbps: { min: 300, start: 800, max: 2000 },
   sendHitsEarly: false,
@@ -153,6 +161,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
     trackerWorkers: intFrom(env, 'BAMBAM_TRACKER_WORKERS', DEFAULT_CONFIG.trackerWorkers, 1, 64),
     trackerNiceness: intFrom(env, 'BAMBAM_TRACKER_NICE', DEFAULT_CONFIG.trackerNiceness, 0, 19),
     maxHands: intFrom(env, 'BAMBAM_MAX_HANDS', DEFAULT_CONFIG.maxHands, 1, 4),
+    palmSearchInterval: intFrom(
+      env,
+      'BAMBAM_PALM_SEARCH_INTERVAL',
+      DEFAULT_CONFIG.palmSearchInterval,
+      1,
+      1000,
+    ),
     maxSessions: intFrom(env, 'BAMBAM_MAX_SESSIONS', DEFAULT_CONFIG.maxSessions, 1, 1000),
     sendHitsEarly: env.BAMBAM_SEND_HITS_EARLY
       ? env.BAMBAM_SEND_HITS_EARLY !== '0'

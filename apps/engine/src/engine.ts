@@ -60,6 +60,7 @@ export async function createEngine(
   const tracking = new SharedTracking({
     model: full.trackerModel,
     maxHands: full.maxHands,
+    palmSearchInterval: full.palmSearchInterval,
     workers: full.trackerWorkers,
     niceness: full.trackerNiceness,
   });

@@ -19,6 +19,8 @@ import type { RgbImage } from '../convert/rgb-converter.ts';
 export interface SharedTrackingOptions {
   readonly model: ModelVariant;
   readonly maxHands: number;
+  /** Frames between palm searches for another hand while fewer than `maxHands` are followed. */
+  readonly palmSearchInterval?: number;
   /** Worker threads (default: the machine's available parallelism). */
   readonly workers?: number;
   /** Niceness of the worker threads (Linux): lets the event loop and the audio clock go first. */

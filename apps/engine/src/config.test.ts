@@ -39,6 +39,15 @@ test('bad values are clear errors naming the variable', () => {
   assert.throws(() => configFromEnv({ BAMBAM_PALM_SEARCH_INTERVAL: '0' }), /BAMBAM_PALM_SEARCH_INTERVAL/);
 });
 
+test('audio frames: 20 ms by default, BAMBAM_AUDIO_FRAME_MS picks 5, 10 or 20', () => {
+  assert.equal(configFromEnv({}).audioFrameMs, 20);
+  assert.equal(configFromEnv({ BAMBAM_AUDIO_FRAME_MS: '10' }).audioFrameMs, 10);
+  assert.throws(
+    () => configFromEnv({ BAMBAM_AUDIO_FRAME_MS: '15' }),
+    /BAMBAM_AUDIO_FRAME_MS must be one of 5, 10, 20, got '15'/,
+  );
+});
+
 test('palm search interval: 10 frames by default, BAMBAM_PALM_SEARCH_INTERVAL sets it', () => {
   assert.equal(configFromEnv({}).palmSearchInterval, 10);
   assert.equal(configFromEnv({ BAMBAM_PALM_SEARCH_INTERVAL: '3' }).palmSearchInterval, 3);

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MODEL_VARIANTS, type ModelVariant, recommendedModel } from '@bambam/hand-tracker';
+import { OPUS_FRAME_MS } from './encode/opus-encoder.ts';
 
 export interface IceServerConfig {
   readonly urls: string | string[];
@@ -64,6 +65,11 @@ export interface EngineConfig {
    * it, 74–96 ms without). See the README's "Hit timing".
    */
   readonly sendHitsEarly: boolean;
+  /**
+   * Audio frame length, ms: one Opus packet, one tick of the audio clock (5, 10 or 20). A hit
+   * waits for the next frame boundary, half a frame on average.
+   */
+  readonly audioFrameMs: number;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -86,6 +92,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   maxSessions: 16,
   videoBitrateKbps: { min: 300, start: 800, max: 2000 },
   sendHitsEarly: false,
+  audioFrameMs: 20,
 };
 
 /** Thrown for a bad environment value, naming the variable. */
@@ -122,6 +129,15 @@ function parseIceServers(raw: string): IceServerConfig[] {
       ...(typeof server.credential === 'string' ? { credential: server.credential } : {}),
     };
   });
+}
+
+function audioFrameMsFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env.BAMBAM_AUDIO_FRAME_MS;
+  if (raw === undefined || raw === '') return DEFAULT_CONFIG.audioFrameMs;
+  const ms = Number(raw);
+  if (!OPUS_FRAME_MS.includes(ms as never))
+    throw new ConfigError(`BAMBAM_AUDIO_FRAME_MS must be one of ${OPUS_FRAME_MS.join(', ')}, got '${raw}'`);
+  return ms;
 }
 
 /** Reads the configuration from the environment on top of {@link DEFAULT_CONFIG}. */
@@ -172,5 +188,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
     sendHitsEarly: env.BAMBAM_SEND_HITS_EARLY
       ? env.BAMBAM_SEND_HITS_EARLY !== '0'
       : DEFAULT_CONFIG.sendHitsEarly,
+    audioFrameMs: audioFrameMsFrom(env),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Opus packets → RTP on the peer connection's audio track. The RTP timestamp comes from the
- * audio clock's frame index (frame k ↔ k × 960 samples), so a frame sent early or a gap after
+ * audio clock's frame index (frame k ↔ k × samples per frame), so a frame sent early or a gap after
  * a stall keeps the browser's playout timeline exact; sequence numbers count packets sent.
  */
 
@@ -13,11 +13,14 @@ export class AudioRtpSender {
   private readonly timestampBase = Math.floor(Math.random() * 2 ** 31);
   private started = false;
   private disposed = false;
+  private readonly frameSamples: number;
   packetsSent = 0;
   bytesSent = 0;
 
-  constructor() {
+  /** `frameSamples`: samples per channel in one frame (960 = 20 ms at 48 kHz). */
+  constructor(frameSamples: number = FRAME_SAMPLES) {
     this.track = new MediaStreamTrack({ kind: 'audio' });
+    this.frameSamples = frameSamples;
   }
 
   /** Sends one Opus packet for clock frame `frameIndex`. */
@@ -26,7 +29,7 @@ export class AudioRtpSender {
     const header = new RtpHeader({
       payloadType: 111, // rewritten by werift to the negotiated Opus payload type
       sequenceNumber: this.sequence,
-      timestamp: (this.timestampBase + frameIndex * FRAME_SAMPLES) >>> 0,
+      timestamp: (this.timestampBase + frameIndex * this.frameSamples) >>> 0,
       marker: !this.started,
     });
     this.sequence = (this.sequence + 1) & 0xffff;

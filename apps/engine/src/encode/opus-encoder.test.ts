@@ -39,3 +39,19 @@ test('silence encodes to small packets; wrong frame sizes are a clear error', ()
   encoder.dispose();
   assert.throws(() => encoder.encode(new Float32Array(FRAME_LENGTH)), /after dispose/);
 });
+
+test('10 and 5 ms frames: one packet each, decoded back to as many samples; other lengths refused', () => {
+  const decoder = new Decoder({ channels: 2, sample_rate: 48000 });
+  for (const frameSamples of [480, 240]) {
+    const encoder = new OpusFrameEncoder({ frameSamples });
+    const frame = new Float32Array(frameSamples * 2).map((_, i) => 0.3 * Math.sin(i / 7));
+    const pcm = new Int16Array(Uint8Array.from(decoder.decode(encoder.encode(frame))).buffer);
+    assert.equal(pcm.length, frameSamples * 2);
+    assert.throws(
+      () => encoder.encode(new Float32Array(FRAME_LENGTH)),
+      new RegExp(`${frameSamples * 2} samples`),
+    );
+    encoder.dispose();
+  }
+  assert.throws(() => new OpusFrameEncoder({ frameSamples: 1000 }), /240, 480 or 960/);
+});

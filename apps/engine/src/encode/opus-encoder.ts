@@ -1,5 +1,6 @@
 /**
- * Opus encoder for the session's audio: 48 kHz stereo, one 20 ms frame in, one packet out.
+ * Opus encoder for the session's audio: 48 kHz stereo, one frame in (20 ms by default; Opus
+ * also takes 5 and 10), one packet out.
  * Audio never drops: every frame the clock emits is encoded (0.05–0.07 ms each, notes).
  */
 
@@ -11,19 +12,28 @@ export interface OpusEncoderOptions {
   readonly bitrate?: number;
   /** 0..10; default 5 (enough for drums, cheap on 2 cores). */
   readonly complexity?: number;
+  /** Samples per channel in one frame: 240, 480 or 960 (5, 10, 20 ms). Default 960. */
+  readonly frameSamples?: number;
 }
+
+/** Frame lengths the engine sends, ms (Opus also has 2.5, 40 and 60). */
+export const OPUS_FRAME_MS = [5, 10, 20] as const;
 
 export class OpusFrameEncoder {
   private encoder: Encoder | undefined;
-  private readonly pcm = new Int16Array(FRAME_SAMPLES * CHANNELS);
+  private readonly pcm: Int16Array;
 
   constructor(options: OpusEncoderOptions = {}) {
+    const frameSamples = options.frameSamples ?? FRAME_SAMPLES;
+    if (!OPUS_FRAME_MS.some((ms) => (ms * SAMPLE_RATE) / 1000 === frameSamples))
+      throw new RangeError(`OpusFrameEncoder: frameSamples must be 240, 480 or 960, got ${frameSamples}`);
+    this.pcm = new Int16Array(frameSamples * CHANNELS);
     this.encoder = new Encoder({ channels: CHANNELS, sample_rate: SAMPLE_RATE, application: 'audio' });
     this.encoder.bitrate = options.bitrate ?? 96_000;
     this.encoder.complexity = (options.complexity ?? 5) as 5;
   }
 
-  /** Encodes one interleaved float frame (`FRAME_SAMPLES * 2` values in [-1, 1]). */
+  /** Encodes one interleaved float frame (`frameSamples * 2` values in [-1, 1]). */
   encode(interleaved: Float32Array): Uint8Array {
     if (!this.encoder) throw new Error('OpusFrameEncoder: encode after dispose()');
     if (interleaved.length !== this.pcm.length) {

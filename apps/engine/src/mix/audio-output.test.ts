@@ -20,11 +20,13 @@ interface Sent {
   opus: Uint8Array;
 }
 
-function output(options: { sendEarly?: boolean } = {}) {
+function output(options: { sendEarly?: boolean; frameMs?: number } = {}) {
   const sent: Sent[] = [];
   const hits: { latencyMs: number; waitMs: number }[] = [];
-  const encoder = new OpusFrameEncoder();
+  const frameMs = options.frameMs ?? 20;
+  const encoder = new OpusFrameEncoder({ frameSamples: frameMs * 48 });
   const audio = new AudioOutput({
+    frameMs,
     sendEarly: options.sendEarly,
     encode: (frame) => encoder.encode(frame),
     send: (opus, index, early) => sent.push({ index, at: performance.now(), early, opus }),
@@ -34,6 +36,23 @@ function output(options: { sendEarly?: boolean } = {}) {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('10 ms frames: twice as many packets, each decoding to 10 ms, and hits wait for a 10 ms boundary', async () => {
+  const { audio, sent, hits, encoder } = output({ frameMs: 10, sendEarly: false });
+  audio.start();
+  await sleep(43);
+  audio.trigger(click(), { velocity: 1, pan: 0 }, { arrivalMs: performance.now() });
+  await sleep(460);
+  audio.dispose();
+  encoder.dispose();
+  assert.ok(sent.length >= 48 && sent.length <= 52, `${sent.length} frames in ~0.5 s`);
+  const decoder = new Decoder({ channels: 2, sample_rate: 48000 });
+  const pcm = new Int16Array(Uint8Array.from(decoder.decode(sent[0]!.opus)).buffer);
+  assert.equal(pcm.length, 480 * 2);
+  assert.equal(hits.length, 1);
+  // ≤ 10 ms plus timer lateness on a busy machine.
+  assert.ok(hits[0]!.waitMs <= 20, `waited ${hits[0]!.waitMs.toFixed(1)} ms for a 10 ms frame`);
+});
 
 test('continuous 20 ms frames on absolute deadlines: no drift over a second, consecutive indexes', async () => {
   const { audio, sent, encoder } = output();

@@ -12,7 +12,7 @@
  * early then a gap, which its jitter buffer would take for network delay), and the
  * engine-internal hit latency becomes the processing time alone.
  */
-import { AudioClock, FRAME_LENGTH, Mixer, type RenderedSound } from '@bambam/sdk/runtime';
+import { AudioClock, FRAME_LENGTH, FRAME_MS, Mixer, type RenderedSound } from '@bambam/sdk/runtime';
 
 /** Where a hit came from: the arrival of the last RTP packet of its video frame. */
 export interface HitOrigin {
@@ -31,6 +31,8 @@ export interface AudioOutputOptions {
   readonly onHitSent?: (latencyMs: number, waitMs: number) => void;
   /** Called per frame with the time spent mixing + encoding. */
   readonly onFrameEncoded?: (encodeMs: number) => void;
+  /** Frame length, ms (one Opus packet). Default 20. */
+  readonly frameMs?: number;
   readonly now?: () => number;
 }
 
@@ -42,7 +44,7 @@ interface PendingHit {
 export class AudioOutput {
   private readonly mixer = new Mixer();
   private readonly clock: AudioClock;
-  private readonly frame = new Float32Array(FRAME_LENGTH);
+  private readonly frame: Float32Array;
   private readonly options: AudioOutputOptions;
   private readonly now: () => number;
   private pending: PendingHit[] = [];
@@ -56,7 +58,10 @@ export class AudioOutput {
   constructor(options: AudioOutputOptions) {
     this.options = options;
     this.now = options.now ?? (() => performance.now());
+    const frameMs = options.frameMs ?? FRAME_MS;
+    this.frame = new Float32Array((FRAME_LENGTH * frameMs) / FRAME_MS);
     this.clock = new AudioClock({
+      frameMs,
       onFrame: (index) => this.onClockFrame(index),
       now: this.now,
       onError: (error) => console.error('[engine] audio frame failed', error),

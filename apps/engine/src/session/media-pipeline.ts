@@ -8,6 +8,7 @@
  * releases the peer connection, decoder, tracker worker and audio clock.
  */
 import type { Telemetry } from '@bambam/sdk/protocol';
+import { SAMPLE_RATE } from '@bambam/sdk/runtime';
 import type { EngineConfig } from '../config.ts';
 import { RgbConverter } from '../convert/rgb-converter.ts';
 import { VideoDecoder } from '../decode/video-decoder.ts';
@@ -55,8 +56,8 @@ const MAX_TIMINGS = 16;
 
 export class MediaPipeline {
   private readonly options: MediaPipelineOptions;
-  private readonly sender = new AudioRtpSender();
-  private readonly encoder = new OpusFrameEncoder();
+  private readonly sender: AudioRtpSender;
+  private readonly encoder: OpusFrameEncoder;
   private readonly audio: AudioOutput;
   private readonly converter: RgbConverter;
   private peer: MediaPeer | undefined;
@@ -86,7 +87,12 @@ export class MediaPipeline {
     this.options = options;
     const { metrics } = options;
     this.converter = new RgbConverter({ maxWidth: options.config.trackerMaxWidth });
+    const frameMs = options.config.audioFrameMs;
+    const frameSamples = (SAMPLE_RATE * frameMs) / 1000;
+    this.sender = new AudioRtpSender(frameSamples);
+    this.encoder = new OpusFrameEncoder({ frameSamples });
     this.audio = new AudioOutput({
+      frameMs,
       sendEarly: options.config.sendHitsEarly,
       encode: (frame) => this.encoder.encode(frame),
       send: (opus, index, early) => {

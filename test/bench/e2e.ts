@@ -146,12 +146,14 @@ async function chromiumSession(engine: RunningEngine, clip: string): Promise<voi
     // Warm-up: first frames, tracker start, the encoder's early bitrate ramp.
     await delay(3000);
     const m0 = parseMetrics(await engine.metrics());
+    const cpu0 = cpuTimes();
     const s0 = await client.stats();
     const from = (await client.telemetry()).length;
     const wall0 = Date.now();
     await delay(SECONDS * 1000);
     const s1 = await client.stats();
     const m1 = parseMetrics(await engine.metrics());
+    console.log(`  cpu steal during the run: ${fmt(stealPercent(cpu0, cpuTimes()), 0)}%`);
     await delay(700); // the last hits' sound
     const telemetry = (await client.telemetry()).slice(from);
     printStages(m0, m1, telemetry);

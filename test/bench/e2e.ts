@@ -247,7 +247,9 @@ function printAudio(s0: PageStats | undefined, s1: PageStats | undefined): void 
       2,
     )}%, jitter buffer ${fmt(jitterMs)} ms on average (browser's target ${fmt(targetMs)}, minimum ${fmt(
       minimumMs,
-    )}; asked for ${JITTER_TARGET_MS} via jitterBufferTarget), RTT ${fmt(s1.rttMs ?? Number.NaN)} ms`,
+    )}; asked for ${JITTER_TARGET_MS} via jitterBufferTarget), packet arrival jitter ${fmt(
+      1000 * a1.jitter,
+    )} ms (RFC 3550 estimate: how evenly the engine's packets arrive), RTT ${fmt(s1.rttMs ?? Number.NaN)} ms`,
   );
   const v = s1.video;
   if (v) {

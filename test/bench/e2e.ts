@@ -150,7 +150,10 @@ async function chromiumSession(engine: RunningEngine, clip: string): Promise<voi
     const s0 = await client.stats();
     const from = (await client.telemetry()).length;
     const wall0 = Date.now();
-    await delay(SECONDS * 1000);
+    // A sample in the middle too: the browser's jitter buffer target moves over a session.
+    await delay((SECONDS * 1000) / 2);
+    const sMid = await client.stats();
+    await delay((SECONDS * 1000) / 2);
     const s1 = await client.stats();
     const m1 = parseMetrics(await engine.metrics());
     console.log(`  cpu steal during the run: ${fmt(stealPercent(cpu0, cpuTimes()), 0)}%`);
@@ -215,11 +218,27 @@ async function chromiumSession(engine: RunningEngine, clip: string): Promise<voi
       );
     }
     printAudio(s0, s1);
+    console.log(
+      `  jitter buffer, first / second half of the run: ${jitterBufferLine(s0, sMid)} / ${jitterBufferLine(sMid, s1)}`,
+    );
     await client.stop();
   } finally {
     await chromium.close();
     await server.dispose();
   }
+}
+
+/** Mean jitter buffer delay and target between two stats samples, ms. */
+function jitterBufferLine(s0: PageStats | undefined, s1: PageStats | undefined): string {
+  const a0 = s0?.audio;
+  const a1 = s1?.audio;
+  const emitted = (a1?.jitterBufferEmittedCount ?? 0) - (a0?.jitterBufferEmittedCount ?? 0);
+  if (!a0 || !a1 || emitted <= 0) return '–';
+  const perSample = (total1 = 0, total0 = 0) => fmt((1000 * (total1 - total0)) / emitted);
+  return `${perSample(a1.jitterBufferDelay, a0.jitterBufferDelay)} ms (target ${perSample(
+    a1.jitterBufferTargetDelay,
+    a0.jitterBufferTargetDelay,
+  )})`;
 }
 
 function printAudio(s0: PageStats | undefined, s1: PageStats | undefined): void {

@@ -47,8 +47,10 @@ before(async () => {
     { port: 0, iceTimeoutMs: 1500, trackerModel: 'lite' },
     { processMetrics: false },
   );
-  // The tracker pool's workers belong to the engine, not to a session: started before any baseline.
+  // The tracker pool's workers and the warmed default instrument (its sound renderer) belong to
+  // the engine, not to a session: started before any baseline.
   await engine.tracking.pool();
+  await engine.warmed;
   frames = await encodeVp8(
     Array.from({ length: 30 }, (_, i) => testPicture(320, 240, i)),
     { width: 320, height: 240, gop: 10 },

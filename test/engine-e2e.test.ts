@@ -28,8 +28,13 @@ const CONNECT_TIMEOUT_MS = 30_000;
 const COLLECT_TIMEOUT_MS = 60_000;
 /** Session warm-up left out of the measured loop (the slow start is a known issue, see the README). */
 const WARMUP_MS = 3_000;
-/** An audio onset must follow the telemetry that reported its hit within this (brief: ~150 ms). */
-const ONSET_AFTER_REPORT_MS = { lo: -60, hi: 150 };
+/**
+ * An audio onset must follow the departure of the first packet carrying its hit (engine wall
+ * clock) within this: the browser's jitter buffer and playout, ~50–80 ms, more under load;
+ * below 0 only by the recording's clock error. (Not the telemetry's arrival at the page: a
+ * socket message delayed ~100 ms by a busy machine once made a heard hit look early.)
+ */
+const ONSET_AFTER_SEND_MS = { lo: -40, hi: 250 };
 /** A hit must be played on a frame near the middle of its down-stroke (engine frame time). */
 const HIT_AFTER_STROKE_MS = { lo: -150, hi: 300 };
 
@@ -185,19 +190,21 @@ describe('engine end-to-end in Chromium (fixture clip: 4 down-strokes per loop)'
         `audio onsets in the loop: ${onsets.map((o) => (o.at - wallStart).toFixed(0)).join(', ')} ms ` +
           `(floor ${analysis.floorDb.toFixed(1)} dBFS, threshold ${analysis.thresholdDb.toFixed(1)})`,
       );
+      for (const hit of loopHits)
+        assert.ok(hit.sentAt !== undefined, 'telemetry reports when each hit was sent');
       const heard = pairWithin(
         loopHits,
         onsets,
-        (h) => h.reportedAt,
+        (h) => h.sentAt!,
         (o) => o.at,
-        ONSET_AFTER_REPORT_MS.lo,
-        ONSET_AFTER_REPORT_MS.hi,
+        ONSET_AFTER_SEND_MS.lo,
+        ONSET_AFTER_SEND_MS.hi,
       );
       for (const p of heard) {
         assert.ok(
           p.b,
-          `hit at t=${p.a.t.toFixed(0)} (reported at ${p.a.reportedAt}) has no audio onset within ` +
-            `${JSON.stringify(ONSET_AFTER_REPORT_MS)} ms; onsets at ${onsets.map((o) => o.at.toFixed(0)).join(', ')}`,
+          `hit at t=${p.a.t.toFixed(0)} (sent at ${p.a.sentAt?.toFixed(0)}, reported at ${p.a.reportedAt}) has no audio ` +
+            `onset within ${JSON.stringify(ONSET_AFTER_SEND_MS)} ms; onsets at ${onsets.map((o) => o.at.toFixed(0)).join(', ')}`,
         );
       }
 

@@ -86,6 +86,8 @@ describe('hit analysis', () => {
     const hits = reportedHits(messages).filter((h) => h.t >= window.start && h.t < window.end);
     assert.equal(hits.length, 4);
     assert.equal(hits[0].engineLatencyMs, 6);
+    // Sent = the frame's arrival at the engine + the engine-internal latency (engine wall clock).
+    assert.equal(hits[0].sentAt, 10_000 + hits[0].t + 6);
     assert.equal(loopWindow(strokes, messages.slice(0, 60), { durationMs: 4000, periodMs: 1000 }), undefined);
   });
 

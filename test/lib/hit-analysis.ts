@@ -89,6 +89,12 @@ export interface ReportedHit {
   readonly rtpTimestamp?: number;
   /** Engine-internal latency (last RTP in → first Opus out), ms, if reported. */
   readonly engineLatencyMs?: number;
+  /**
+   * Engine wall clock when the first audio packet carrying it left (`frameReceivedAt +
+   * engineLatencyMs`), if reported: what its onset in the received audio follows. Unlike
+   * `reportedAt`, it does not move with the telemetry's own delivery (a busy page or socket).
+   */
+  readonly sentAt?: number;
 }
 
 export function reportedHits(telemetry: readonly ReceivedTelemetry[]): ReportedHit[] {
@@ -100,6 +106,10 @@ export function reportedHits(telemetry: readonly ReceivedTelemetry[]): ReportedH
       reportedAt: m.pageReceivedAt,
       rtpTimestamp: m.rtpTimestamp,
       engineLatencyMs: m.hitLatencyMs?.[i],
+      sentAt:
+        m.receivedAt !== undefined && m.hitLatencyMs?.[i] !== undefined
+          ? m.receivedAt + m.hitLatencyMs[i]
+          : undefined,
     })),
   );
 }

@@ -45,7 +45,8 @@ test('10 ms frames: twice as many packets, each decoding to 10 ms, and hits wait
   await sleep(460);
   audio.dispose();
   encoder.dispose();
-  assert.ok(sent.length >= 48 && sent.length <= 52, `${sent.length} frames in ~0.5 s`);
+  // ~50; a little less if a stall past the clock's 30 ms catch-up made it skip frames.
+  assert.ok(sent.length >= 44 && sent.length <= 52, `${sent.length} frames in ~0.5 s`);
   const decoder = new Decoder({ channels: 2, sample_rate: 48000 });
   const pcm = new Int16Array(Uint8Array.from(decoder.decode(sent[0]!.opus)).buffer);
   assert.equal(pcm.length, 480 * 2);

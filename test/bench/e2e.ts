@@ -228,17 +228,25 @@ async function chromiumSession(engine: RunningEngine, clip: string): Promise<voi
   }
 }
 
-/** Mean jitter buffer delay and target between two stats samples, ms. */
-function jitterBufferLine(s0: PageStats | undefined, s1: PageStats | undefined): string {
+/** Mean jitter buffer delay, target and minimum per emitted sample between two stats samples, ms. */
+function jitterBufferMeans(s0: PageStats | undefined, s1: PageStats | undefined) {
   const a0 = s0?.audio;
   const a1 = s1?.audio;
   const emitted = (a1?.jitterBufferEmittedCount ?? 0) - (a0?.jitterBufferEmittedCount ?? 0);
-  if (!a0 || !a1 || emitted <= 0) return '–';
-  const perSample = (total1 = 0, total0 = 0) => fmt((1000 * (total1 - total0)) / emitted);
-  return `${perSample(a1.jitterBufferDelay, a0.jitterBufferDelay)} ms (target ${perSample(
-    a1.jitterBufferTargetDelay,
-    a0.jitterBufferTargetDelay,
-  )})`;
+  const perSample = (total1: number | undefined, total0: number | undefined) =>
+    emitted > 0 && total1 !== undefined && total0 !== undefined
+      ? (1000 * (total1 - total0)) / emitted
+      : Number.NaN;
+  return {
+    delay: perSample(a1?.jitterBufferDelay, a0?.jitterBufferDelay),
+    target: perSample(a1?.jitterBufferTargetDelay, a0?.jitterBufferTargetDelay),
+    minimum: perSample(a1?.jitterBufferMinimumDelay, a0?.jitterBufferMinimumDelay),
+  };
+}
+
+function jitterBufferLine(s0: PageStats | undefined, s1: PageStats | undefined): string {
+  const { delay, target } = jitterBufferMeans(s0, s1);
+  return `${fmt(delay)} ms (target ${fmt(target)})`;
 }
 
 function printAudio(s0: PageStats | undefined, s1: PageStats | undefined): void {
@@ -250,22 +258,15 @@ function printAudio(s0: PageStats | undefined, s1: PageStats | undefined): void 
   }
   const seconds = (s1.at - s0.at) / 1000;
   const samples = a1.totalSamplesReceived - a0.totalSamplesReceived;
-  const emitted = a1.jitterBufferEmittedCount - a0.jitterBufferEmittedCount;
-  const perSample = (total1: number | undefined, total0: number | undefined) =>
-    emitted > 0 && total1 !== undefined && total0 !== undefined
-      ? (1000 * (total1 - total0)) / emitted
-      : Number.NaN;
-  const jitterMs = perSample(a1.jitterBufferDelay, a0.jitterBufferDelay);
-  const targetMs = perSample(a1.jitterBufferTargetDelay, a0.jitterBufferTargetDelay);
-  const minimumMs = perSample(a1.jitterBufferMinimumDelay, a0.jitterBufferMinimumDelay);
+  const buffer = jitterBufferMeans(s0, s1);
   console.log(
     `  audio in the browser: ${fmt(samples / seconds, 0)} samples/s, ${fmt(
       (a1.packetsReceived - a0.packetsReceived) / seconds,
     )} packets/s, ${a1.packetsLost - a0.packetsLost} lost, concealed ${fmt(
       (100 * (a1.concealedSamples - a0.concealedSamples)) / Math.max(1, samples),
       2,
-    )}%, jitter buffer ${fmt(jitterMs)} ms on average (browser's target ${fmt(targetMs)}, minimum ${fmt(
-      minimumMs,
+    )}%, jitter buffer ${fmt(buffer.delay)} ms on average (browser's target ${fmt(buffer.target)}, minimum ${fmt(
+      buffer.minimum,
     )}; asked for ${JITTER_TARGET_MS} via jitterBufferTarget), packet arrival jitter ${fmt(
       1000 * a1.jitter,
     )} ms (RFC 3550 estimate: how evenly the engine's packets arrive), RTT ${fmt(s1.rttMs ?? Number.NaN)} ms`,

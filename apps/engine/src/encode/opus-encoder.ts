@@ -4,7 +4,7 @@
  * Audio never drops: every frame the clock emits is encoded (0.05–0.07 ms each, notes).
  */
 
-import { CHANNELS, FRAME_SAMPLES, SAMPLE_RATE } from '@bambam/sdk/runtime';
+import { CHANNELS, FRAME_SAMPLES, SAMPLE_RATE, samplesPerFrame } from '@bambam/sdk/runtime';
 import { Encoder } from '@evan/opus';
 
 export interface OpusEncoderOptions {
@@ -25,8 +25,11 @@ export class OpusFrameEncoder {
 
   constructor(options: OpusEncoderOptions = {}) {
     const frameSamples = options.frameSamples ?? FRAME_SAMPLES;
-    if (!OPUS_FRAME_MS.some((ms) => (ms * SAMPLE_RATE) / 1000 === frameSamples))
-      throw new RangeError(`OpusFrameEncoder: frameSamples must be 240, 480 or 960, got ${frameSamples}`);
+    const allowed = OPUS_FRAME_MS.map(samplesPerFrame);
+    if (!allowed.includes(frameSamples))
+      throw new RangeError(
+        `OpusFrameEncoder: frameSamples must be one of ${allowed.join(', ')}, got ${frameSamples}`,
+      );
     this.pcm = new Int16Array(frameSamples * CHANNELS);
     this.encoder = new Encoder({ channels: CHANNELS, sample_rate: SAMPLE_RATE, application: 'audio' });
     this.encoder.bitrate = options.bitrate ?? 96_000;

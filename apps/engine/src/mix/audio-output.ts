@@ -12,7 +12,14 @@
  * early then a gap, which its jitter buffer would take for network delay), and the
  * engine-internal hit latency becomes the processing time alone.
  */
-import { AudioClock, FRAME_LENGTH, FRAME_MS, Mixer, type RenderedSound } from '@bambam/sdk/runtime';
+import {
+  AudioClock,
+  CHANNELS,
+  FRAME_MS,
+  Mixer,
+  type RenderedSound,
+  samplesPerFrame,
+} from '@bambam/sdk/runtime';
 
 /** Where a hit came from: the arrival of the last RTP packet of its video frame. */
 export interface HitOrigin {
@@ -59,7 +66,7 @@ export class AudioOutput {
     this.options = options;
     this.now = options.now ?? (() => performance.now());
     const frameMs = options.frameMs ?? FRAME_MS;
-    this.frame = new Float32Array((FRAME_LENGTH * frameMs) / FRAME_MS);
+    this.frame = new Float32Array(samplesPerFrame(frameMs) * CHANNELS);
     this.clock = new AudioClock({
       frameMs,
       onFrame: (index) => this.onClockFrame(index),

@@ -8,7 +8,7 @@
  * releases the peer connection, decoder, tracker worker and audio clock.
  */
 import type { Telemetry } from '@bambam/sdk/protocol';
-import { SAMPLE_RATE } from '@bambam/sdk/runtime';
+import { samplesPerFrame } from '@bambam/sdk/runtime';
 import type { EngineConfig } from '../config.ts';
 import { RgbConverter } from '../convert/rgb-converter.ts';
 import { VideoDecoder } from '../decode/video-decoder.ts';
@@ -88,7 +88,7 @@ export class MediaPipeline {
     const { metrics } = options;
     this.converter = new RgbConverter({ maxWidth: options.config.trackerMaxWidth });
     const frameMs = options.config.audioFrameMs;
-    const frameSamples = (SAMPLE_RATE * frameMs) / 1000;
+    const frameSamples = samplesPerFrame(frameMs);
     this.sender = new AudioRtpSender(frameSamples);
     this.encoder = new OpusFrameEncoder({ frameSamples });
     this.audio = new AudioOutput({

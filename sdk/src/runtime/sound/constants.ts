@@ -8,3 +8,8 @@ export const CHANNELS = 2;
 export const FRAME_MS = 20;
 /** Samples per channel in one frame (`SAMPLE_RATE * FRAME_MS / 1000`). */
 export const FRAME_SAMPLES = 960;
+
+/** Samples per channel in a frame of `frameMs` milliseconds (960 for the default 20 ms). */
+export function samplesPerFrame(frameMs: number): number {
+  return (SAMPLE_RATE * frameMs) / 1000;
+}

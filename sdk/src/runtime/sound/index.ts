@@ -7,7 +7,7 @@
 
 export { SoundBank } from './bank.ts';
 export { AudioClock, type AudioClockOptions, type AudioClockStats } from './clock.ts';
-export { CHANNELS, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE } from './constants.ts';
+export { CHANNELS, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, samplesPerFrame } from './constants.ts';
 export { SoundError } from './errors.ts';
 export { FRAME_LENGTH, Mixer, type MixerOptions, type TriggerOptions } from './mixer.ts';
 export { renderEventsToWav } from './offline.ts';

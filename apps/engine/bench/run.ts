@@ -2,6 +2,7 @@
  * Engine benchmark (`npm run bench -w @bambam/engine`). Prints:
  *  1. per-stage micro timings: VP8 decode (sync/async), I420→RGB (640x480 and 320x240), Opus
  *     encode of a 20 ms frame, frame assembly;
+ *  3. (printed before 2) decode at the video size cap and the event-loop stall it causes: bench/decode.ts;
  *  2. a live pipeline run: an in-process engine and werift peer(s) streaming the fixture clip
  *     (real VP8 at 30 fps) — per-stage medians/p99 from telemetry, engine-internal hit latency
  *     p50/p99, tracker drops, audio clock lateness, event-loop delay.
@@ -24,6 +25,7 @@ import { type EncodedFrame, FrameAssembler } from '../src/ingest/frame-assembler
 import { Vp8PayloadReader } from '../src/ingest/payload.ts';
 import { encodeVp8, packetizeVp8, type Vp8Frame } from '../src/testing/vp8.ts';
 import { TestClient } from '../src/testing/werift-client.ts';
+import { decodeBench } from './decode.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -212,4 +214,5 @@ console.log(
   `engine bench — ${cpus} CPUs, load average ${load} at start (other work on the machine skews these figures)`,
 );
 await micro(frames);
+await decodeBench();
 if (!args['micro-only']) await live(frames);

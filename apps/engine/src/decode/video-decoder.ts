@@ -2,6 +2,13 @@
  * Encoded frames → decoded pictures, in-process with FFmpeg (node-av). Measured here for
  * 640x480 VP8: 0.7 ms sync, 0.9 ms async per frame; see `sync` for which one runs.
  *
+ * Untrusted input: every frame's header is read first ({@link FrameGuard}); a keyframe
+ * declaring more than the cap (default 1920x1080, either orientation), an unreadable header or
+ * an H.264 size change outside an IDR frame is refused before FFmpeg sees it: counted
+ * (`stats.refused`, `onRefused`), a keyframe requested, and decoding resumes at the next
+ * keyframe that passes. Frames large in pixels or bytes are decoded on libuv's pool, never on
+ * the event loop (a 1080p keyframe of noise takes ~480 ms: `decode-limits.ts`).
+ *
  * Falling behind: decoding cannot skip frames (later frames reference earlier ones), so every
  * frame is decoded in order. If more than `maxQueued` frames wait, the queue is dropped
  * (counted), a keyframe is requested and decoding resumes at the next keyframe. A frame FFmpeg
@@ -11,6 +18,8 @@ import { Codec, CodecContext, Frame, Packet } from 'node-av';
 import { AV_CODEC_ID_H264, AV_CODEC_ID_VP8 } from 'node-av/constants';
 import type { EncodedFrame } from '../ingest/frame-assembler.ts';
 import type { VideoCodecName } from '../ingest/sdp.ts';
+import { type DecodeLimits, decodeLimitsFromEnv } from './decode-limits.ts';
+import { FrameGuard, type RefusalReason } from './frame-guard.ts';
 
 export interface VideoDecoderOptions {
   readonly codec: VideoCodecName;
@@ -20,13 +29,18 @@ export interface VideoDecoderOptions {
    */
   readonly onPicture: (picture: Frame, source: EncodedFrame, decodeMs: number) => void;
   readonly onKeyframeNeeded?: () => void;
+  /** Called for each refused frame (the engine counts them by reason). */
+  readonly onRefused?: (reason: RefusalReason, detail: string) => void;
   readonly maxQueued?: number;
+  /** Size cap and sync thresholds. Default: {@link DEFAULT_DECODE_LIMITS}, cap from `BAMBAM_MAX_VIDEO_SIZE`. */
+  readonly limits?: DecodeLimits;
   /**
-   * Decode on the calling thread (`sendPacketSync`) instead of libuv's pool. Default true:
-   * 0.7 ms per 640x480 frame is cheaper than the hop to the pool, and on a busy 2-core machine
-   * the pool's queue added tens of ms (measured: see bench).
+   * Decode on the calling thread (`sendPacketSync`) or on libuv's pool. Default 'auto': frames
+   * of a stream up to `limits.syncMaxPixels` and up to `limits.syncMaxBytes` on the calling
+   * thread (0.7 ms per 640x480 frame is cheaper than the hop to the pool, and on a busy 2-core
+   * machine the pool's queue added tens of ms), larger ones on the pool. true / false: always.
    */
-  readonly sync?: boolean;
+  readonly sync?: boolean | 'auto';
 }
 
 export interface DecoderStats {
@@ -34,15 +48,21 @@ export interface DecoderStats {
   errors: number;
   /** Frames dropped because the decoder fell behind or was waiting for a keyframe. */
   dropped: number;
+  /** Frames refused from their header before decoding (oversized, malformed, resized). */
+  refused: number;
+  /** Frames decoded on libuv's pool (large ones) rather than the calling thread. */
+  offloaded: number;
 }
 
 export class VideoDecoder {
-  readonly stats: DecoderStats = { decoded: 0, errors: 0, dropped: 0 };
+  readonly stats: DecoderStats = { decoded: 0, errors: 0, dropped: 0, refused: 0, offloaded: 0 };
   private readonly ctx = new CodecContext();
   private readonly packet = new Packet();
   private readonly picture = new Frame();
   private readonly options: VideoDecoderOptions;
   private readonly maxQueued: number;
+  private readonly limits: DecodeLimits;
+  private readonly guard: FrameGuard;
   private queue: EncodedFrame[] = [];
   private running = false;
   private waitForKeyframe = true;
@@ -51,6 +71,8 @@ export class VideoDecoder {
   constructor(options: VideoDecoderOptions) {
     this.options = options;
     this.maxQueued = options.maxQueued ?? 4;
+    this.limits = options.limits ?? envLimits();
+    this.guard = new FrameGuard(options.codec, this.limits);
     const codec = Codec.findDecoder(options.codec === 'VP8' ? AV_CODEC_ID_VP8 : AV_CODEC_ID_H264);
     if (!codec) throw new Error(`FFmpeg has no ${options.codec} decoder`);
     this.ctx.allocContext3(codec);
@@ -64,7 +86,13 @@ export class VideoDecoder {
   /** Queues a frame for decoding (in arrival order). */
   decode(frame: EncodedFrame): void {
     if (this.disposed) return;
-    if (this.waitForKeyframe && !frame.keyframe) {
+    // The keyframe flag comes from the bitstream (VP8 tag, H.264 IDR), checked with its size.
+    const verdict = this.guard.inspect(frame.data);
+    if (!verdict.ok) {
+      this.refuse(verdict.reason, verdict.detail);
+      return;
+    }
+    if (this.waitForKeyframe && !verdict.keyframe) {
       this.stats.dropped++;
       this.options.onKeyframeNeeded?.();
       return;
@@ -76,12 +104,28 @@ export class VideoDecoder {
       this.needKeyframe();
       return;
     }
-    if (this.options.sync !== false) {
+    if (!this.running && this.queue.length === 0 && this.decodesInline(frame)) {
       this.decodeSync(frame);
       return;
     }
+    this.stats.offloaded++;
     this.queue.push(frame);
     if (!this.running) void this.run();
+  }
+
+  private refuse(reason: RefusalReason, detail: string): void {
+    this.stats.refused++;
+    this.options.onRefused?.(reason, detail);
+    this.needKeyframe();
+  }
+
+  /** Small frames of a small stream decode on the calling thread; the rest on libuv's pool. */
+  private decodesInline(frame: EncodedFrame): boolean {
+    const { sync } = this.options;
+    if (sync === true || sync === false) return sync;
+    const size = this.guard.size;
+    if (!size || size.width * size.height > this.limits.syncMaxPixels) return false;
+    return frame.data.byteLength <= this.limits.syncMaxBytes;
   }
 
   /** Decoding continues only from the next keyframe (the assembler lost data). */
@@ -121,6 +165,7 @@ export class VideoDecoder {
   }
 
   private decodeSync(frame: EncodedFrame): void {
+    if (this.disposed) return;
     const t0 = performance.now();
     this.packet.data = Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
     const sent = this.ctx.sendPacketSync(this.packet);
@@ -163,4 +208,11 @@ export class VideoDecoder {
       }
     }
   }
+}
+
+let cachedEnvLimits: DecodeLimits | undefined;
+/** Read once: a bad `BAMBAM_MAX_VIDEO_SIZE` throws at the first decoder (better: in config.ts). */
+function envLimits(): DecodeLimits {
+  cachedEnvLimits ??= decodeLimitsFromEnv();
+  return cachedEnvLimits;
 }

@@ -47,6 +47,12 @@ export class EngineMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly framesRefused = new Counter({
+    name: 'bambam_video_frames_refused_total',
+    help: 'Video frames refused from their header before decoding, by reason (oversized, malformed, resized)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly rtpPackets = new Counter({
     name: 'bambam_rtp_packets_total',
     help: 'Video RTP packets received, by kind (media, padding, late, corrupt)',

@@ -65,6 +65,9 @@ async function warmDefaultInstrument(catalog: PluginCatalog): Promise<void> {
   }
 }
 
+/** How long `close()` waits for a background warm-up still running before it goes on. */
+const WARM_UP_CLOSE_WAIT_MS = 1500;
+
 const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 export async function createEngine(
@@ -122,7 +125,9 @@ export async function createEngine(
     close() {
       closed ??= (async () => {
         await sig.close();
-        await warmed;
+        // A warm-up still under way on a loaded machine must not hold shutdown past its deadline:
+        // its sandbox process and render worker end with the engine's process.
+        await Promise.race([warmed, new Promise((resolve) => setTimeout(resolve, WARM_UP_CLOSE_WAIT_MS).unref())]);
         await tracking.dispose();
         httpServer.closeAllConnections();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));

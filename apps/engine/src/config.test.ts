@@ -56,7 +56,8 @@ test('palm search interval: 10 frames by default, BAMBAM_PALM_SEARCH_INTERVAL se
 
 test('allowed origins: BAMBAM_ALLOWED_ORIGINS, or its former name BAMBAM_CORS_ORIGINS, normalized as browsers send Origin', () => {
   assert.deepEqual(
-    configFromEnv({ BAMBAM_ALLOWED_ORIGINS: 'HTTPS://Studio.Example.org:443/, http://10.0.0.5:3000' }).allowedOrigins,
+    configFromEnv({ BAMBAM_ALLOWED_ORIGINS: 'HTTPS://Studio.Example.org:443/, http://10.0.0.5:3000' })
+      .allowedOrigins,
     ['https://studio.example.org', 'http://10.0.0.5:3000'],
   );
   assert.deepEqual(configFromEnv({ BAMBAM_CORS_ORIGINS: 'http://a.example:3000' }).allowedOrigins, [
@@ -69,7 +70,13 @@ test('allowed origins: BAMBAM_ALLOWED_ORIGINS, or its former name BAMBAM_CORS_OR
     'the new name wins',
   );
   assert.equal(configFromEnv({ BAMBAM_ALLOWED_ORIGINS: '*' }).allowedOrigins, '*');
-  for (const bad of ['null', 'localhost:3000', 'http://x.example/studio', 'ftp://x.example', 'http://x.example?a=1']) {
+  for (const bad of [
+    'null',
+    'localhost:3000',
+    'http://x.example/studio',
+    'ftp://x.example',
+    'http://x.example?a=1',
+  ]) {
     assert.throws(
       () => configFromEnv({ BAMBAM_ALLOWED_ORIGINS: bad }),
       (e: unknown) => e instanceof ConfigError && /BAMBAM_ALLOWED_ORIGINS/.test(e.message),
@@ -79,11 +86,10 @@ test('allowed origins: BAMBAM_ALLOWED_ORIGINS, or its former name BAMBAM_CORS_OR
 });
 
 test('allowed hosts: BAMBAM_ALLOWED_HOSTS adds names (no ports), * turns the check off', () => {
-  assert.deepEqual(configFromEnv({ BAMBAM_ALLOWED_HOSTS: 'Studio.Example.org, 10.0.0.5, ::1' }).allowedHosts, [
-    'studio.example.org',
-    '10.0.0.5',
-    '[::1]',
-  ]);
+  assert.deepEqual(
+    configFromEnv({ BAMBAM_ALLOWED_HOSTS: 'Studio.Example.org, 10.0.0.5, ::1' }).allowedHosts,
+    ['studio.example.org', '10.0.0.5', '[::1]'],
+  );
   assert.equal(configFromEnv({ BAMBAM_ALLOWED_HOSTS: '*' }).allowedHosts, '*');
   for (const bad of ['engine.example:3001', 'http://engine.example', 'a b']) {
     assert.throws(

@@ -25,7 +25,13 @@ const FOREIGN_ORIGINS = [
   '',
 ];
 /** Names an attacker's DNS can point at 127.0.0.1 (DNS rebinding). */
-const FOREIGN_HOSTS = ['evil.example', 'localhost.evil.example', '127.0.0.1.nip.io', 'evil.example:3001', 'localhost:3001@evil.example'];
+const FOREIGN_HOSTS = [
+  'evil.example',
+  'localhost.evil.example',
+  '127.0.0.1.nip.io',
+  'evil.example:3001',
+  'localhost:3001@evil.example',
+];
 const STUDIO = 'http://localhost:3000';
 const ORIGINAL = '// the saved source, untouched\n';
 
@@ -59,7 +65,11 @@ function send(
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }),
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString(),
+          }),
         );
       },
     );
@@ -221,7 +231,10 @@ describe('writes under /api/ are JSON only (parsed media type)', () => {
   });
 
   test('curl, the CLI and Node clients (no Origin) are served', async () => {
-    const put = await send('PUT', '/api/sources/cli', { headers: json, body: JSON.stringify({ source: '// cli\n' }) });
+    const put = await send('PUT', '/api/sources/cli', {
+      headers: json,
+      body: JSON.stringify({ source: '// cli\n' }),
+    });
     assert.equal(put.status, 200);
     const get = await send('GET', '/api/sources/cli');
     assert.equal(JSON.parse(get.text).source, '// cli\n');
@@ -265,10 +278,15 @@ describe('the policy pieces', () => {
     const any = new OriginPolicy({ allowedOrigins: [], allowedHosts: [], bindHost: '0.0.0.0' });
     assert.equal(any.hostAllowed('0.0.0.0:3001'), false);
     assert.equal(any.hostAllowed('localhost:3001'), true);
-    const v6 = new OriginPolicy({ allowedOrigins: [], allowedHosts: ['studio.example.org'], bindHost: 'fd00::5' });
+    const v6 = new OriginPolicy({
+      allowedOrigins: [],
+      allowedHosts: ['studio.example.org'],
+      bindHost: 'fd00::5',
+    });
     assert.equal(v6.hostAllowed('[fd00::5]:3001'), true);
     assert.equal(v6.hostAllowed('studio.example.org'), true);
     assert.equal(v6.hostAllowed('studio.example.org.evil.example'), false);
+    assert.equal(any.check({})?.status, 421, 'no Host header');
     const unchecked = new OriginPolicy({ allowedOrigins: '*', allowedHosts: '*' });
     assert.equal(unchecked.hostAllowed('evil.example'), true);
     assert.equal(unchecked.originAllowed('null'), true);
@@ -277,7 +295,13 @@ describe('the policy pieces', () => {
   test('JSON content type: the essence must be application/json', () => {
     assert.equal(isJsonContentType('application/json'), true);
     assert.equal(isJsonContentType('application/json; charset=utf-8'), true);
-    for (const type of [undefined, '', 'text/plain; x=application/json', 'application/json, text/plain', 'application/jsonx'])
+    for (const type of [
+      undefined,
+      '',
+      'text/plain; x=application/json',
+      'application/json, text/plain',
+      'application/jsonx',
+    ])
       assert.equal(isJsonContentType(type), false, String(type));
   });
 });

@@ -50,7 +50,9 @@ export function normalizeHostName(entry: string): string {
   if (isIP(name) === 6) return `[${name}]`;
   if (/^\[[0-9a-f:.]+\]$/.test(name) && isIP(name.slice(1, -1)) === 6) return name;
   if (!/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/.test(name))
-    throw new OriginPolicyError(`'${entry}' must be a host name or address without a port (e.g. studio.example.org)`);
+    throw new OriginPolicyError(
+      `'${entry}' must be a host name or address without a port (e.g. studio.example.org)`,
+    );
   return name;
 }
 
@@ -88,7 +90,8 @@ export class OriginPolicy {
   private readonly hosts: ReadonlySet<string> | '*';
 
   constructor(options: OriginPolicyOptions) {
-    this.origins = options.allowedOrigins === '*' ? '*' : new Set(options.allowedOrigins.map(normalizeOrigin));
+    this.origins =
+      options.allowedOrigins === '*' ? '*' : new Set(options.allowedOrigins.map(normalizeOrigin));
     if (options.allowedHosts === '*') {
       this.hosts = '*';
     } else {

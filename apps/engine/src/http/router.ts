@@ -76,7 +76,12 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
     const contentType = req.headers['content-type'];
     // A body-less DELETE (the studio's) carries no type; a DELETE is preflighted cross-site anyway.
     const bodyless = method === 'DELETE' && contentType === undefined;
-    if (path.startsWith('/api/') && STATE_CHANGING.has(method) && !bodyless && !isJsonContentType(contentType)) {
+    if (
+      path.startsWith('/api/') &&
+      STATE_CHANGING.has(method) &&
+      !bodyless &&
+      !isJsonContentType(contentType)
+    ) {
       req.resume();
       sendError(
         res,

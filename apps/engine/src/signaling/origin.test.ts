@@ -38,10 +38,7 @@ after(async () => {
 type Outcome = { ready: SessionReady } | { refused: string };
 
 /** Connects a socket.io client with these headers; settles on `session:ready` or `connect_error`. */
-function connect(
-  headers: Record<string, string>,
-  transport: 'websocket' | 'polling',
-): Promise<Outcome> {
+function connect(headers: Record<string, string>, transport: 'websocket' | 'polling'): Promise<Outcome> {
   const socket = io(engine.url, {
     transports: [transport],
     extraHeaders: headers,
@@ -157,14 +154,22 @@ describe('a page of another origin, or for another host name', () => {
 
 describe('allowed clients', () => {
   test('the studio origin and clients without Origin get a session, over WebSocket and polling', async () => {
-    for (const headers of [{ origin: STUDIO }, { origin: 'http://127.0.0.1:3000' }, {}, { host: `localhost:${engine.port}` }]) {
+    const allowed: Record<string, string>[] = [
+      { origin: STUDIO },
+      { origin: 'http://127.0.0.1:3000' },
+      {},
+      { host: `localhost:${engine.port}` },
+    ];
+    for (const headers of allowed) {
       for (const transport of ['websocket', 'polling'] as const) {
         const outcome = await connect(headers, transport);
         assert.ok('ready' in outcome, `${transport} ${JSON.stringify(headers)}: ${JSON.stringify(outcome)}`);
         assert.equal(outcome.ready.plugin.name, 'bam-drum');
       }
     }
-    const poll = await fetch(`${engine.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: STUDIO } });
+    const poll = await fetch(`${engine.url}/socket.io/?EIO=4&transport=polling`, {
+      headers: { origin: STUDIO },
+    });
     assert.equal(poll.headers.get('access-control-allow-origin'), STUDIO);
   });
 });
@@ -182,7 +187,10 @@ describe('a client that leaves while its default plugin loads', () => {
     const init = session.init();
     await new Promise((resolve) => setImmediate(resolve));
     await session.dispose();
-    await assert.rejects(init, (error: unknown) => error instanceof RequestError && /closed/.test(error.message));
+    await assert.rejects(
+      init,
+      (error: unknown) => error instanceof RequestError && /closed/.test(error.message),
+    );
     assert.equal(session.closed, true);
   });
 

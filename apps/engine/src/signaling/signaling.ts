@@ -13,7 +13,7 @@
  * polling session) skip `allowRequest`, so a middleware checks those too.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import {
   type Ack,
   ClientEvent,

@@ -4,6 +4,10 @@
  * on a free port with a throwaway data dir. Ready when `/api/health` answers. Its output is
  * kept so a failing test can print it ({@link RunningEngine.output}).
  *
+ * The engine refuses browser pages of origins it does not list (`BAMBAM_ALLOWED_ORIGINS`):
+ * it allows the test client page's origin (the page server is opened now, see
+ * client/server.ts) besides any origins in `env` (e.g. a studio's, `studioEngineEnv`).
+ *
  * ```ts
  * const engine = await startEngine();
  * after(() => engine.dispose());
@@ -15,6 +19,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { clientPageOrigins } from './client/server.ts';
 import { REPO_ROOT } from './fixtures.ts';
 
 export const ENGINE_MAIN = path.join(REPO_ROOT, 'apps', 'engine', 'src', 'main.ts');
@@ -67,6 +72,17 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * The page's origins plus those `env` already allows (`BAMBAM_ALLOWED_ORIGINS`, or its former
+ * name `BAMBAM_CORS_ORIGINS`); `*` stays `*`.
+ */
+function allowedOrigins(pageOrigins: readonly string[], env: Record<string, string | undefined>): string {
+  const given = env.BAMBAM_ALLOWED_ORIGINS || env.BAMBAM_CORS_ORIGINS;
+  if (given?.trim() === '*') return '*';
+  const listed = given ? given.split(',').map((s) => s.trim()) : [];
+  return [...new Set([...pageOrigins, ...listed.filter(Boolean)])].join(',');
+}
+
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startEngine(options: EngineOptions = {}): Promise<RunningEngine> {
@@ -82,6 +98,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<RunningE
     if (echo) process.stderr.write(`[engine] ${text}`);
   };
 
+  const page = await clientPageOrigins();
   const child = spawn(process.execPath, ['--no-node-snapshot', ENGINE_MAIN], {
     cwd: path.dirname(path.dirname(ENGINE_MAIN)),
     env: {
@@ -90,6 +107,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<RunningE
       ENGINE_HOST: '127.0.0.1',
       BAMBAM_DATA_DIR: dataDir,
       ...options.env,
+      BAMBAM_ALLOWED_ORIGINS: allowedOrigins(page.origins, { ...process.env, ...options.env }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -125,6 +143,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<RunningE
           clearTimeout(timer);
         }
         await rm(dataDir, { recursive: true, force: true });
+        await page.release();
       })();
       return disposed;
     },

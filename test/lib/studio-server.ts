@@ -36,9 +36,9 @@ export interface RunningStudio {
   dispose(graceMs?: number): Promise<void>;
 }
 
-/** Engine env that lets a studio on `studioPort` talk to it (CORS for socket.io and /api). */
+/** Engine env that lets a studio on `studioPort` talk to it (allowed origins for socket.io and /api). */
 export function studioEngineEnv(studioPort: number): Record<string, string> {
-  return { BAMBAM_CORS_ORIGINS: `http://127.0.0.1:${studioPort},http://localhost:${studioPort}` };
+  return { BAMBAM_ALLOWED_ORIGINS: `http://127.0.0.1:${studioPort},http://localhost:${studioPort}` };
 }
 
 /** True when `next build` has run for the studio. */

@@ -8,7 +8,8 @@ test('embedded defaults: port 3001 on 127.0.0.1, loopback-only ICE, the studio o
   assert.equal(config.host, '127.0.0.1');
   assert.equal(config.loopbackOnly, true);
   assert.deepEqual(config.iceServers, []);
-  assert.ok(Array.isArray(config.corsOrigins) && config.corsOrigins.includes('http://localhost:3000'));
+  assert.deepEqual(config.allowedOrigins, ['http://localhost:3000', 'http://127.0.0.1:3000']);
+  assert.deepEqual(config.allowedHosts, []);
   assert.match(config.dataDir, /\.data$/);
   assert.equal(config.iceTimeoutMs, DEFAULT_CONFIG.iceTimeoutMs);
 });
@@ -51,4 +52,50 @@ test('audio frames: 20 ms by default, BAMBAM_AUDIO_FRAME_MS picks 5, 10 or 20', 
 test('palm search interval: 10 frames by default, BAMBAM_PALM_SEARCH_INTERVAL sets it', () => {
   assert.equal(configFromEnv({}).palmSearchInterval, 10);
   assert.equal(configFromEnv({ BAMBAM_PALM_SEARCH_INTERVAL: '3' }).palmSearchInterval, 3);
+});
+
+test('allowed origins: BAMBAM_ALLOWED_ORIGINS, or its former name BAMBAM_CORS_ORIGINS, normalized as browsers send Origin', () => {
+  assert.deepEqual(
+    configFromEnv({ BAMBAM_ALLOWED_ORIGINS: 'HTTPS://Studio.Example.org:443/, http://10.0.0.5:3000' })
+      .allowedOrigins,
+    ['https://studio.example.org', 'http://10.0.0.5:3000'],
+  );
+  assert.deepEqual(configFromEnv({ BAMBAM_CORS_ORIGINS: 'http://a.example:3000' }).allowedOrigins, [
+    'http://a.example:3000',
+  ]);
+  assert.deepEqual(
+    configFromEnv({ BAMBAM_ALLOWED_ORIGINS: 'http://new.example', BAMBAM_CORS_ORIGINS: 'http://old.example' })
+      .allowedOrigins,
+    ['http://new.example'],
+    'the new name wins',
+  );
+  assert.equal(configFromEnv({ BAMBAM_ALLOWED_ORIGINS: '*' }).allowedOrigins, '*');
+  for (const bad of [
+    'null',
+    'localhost:3000',
+    'http://x.example/studio',
+    'ftp://x.example',
+    'http://x.example?a=1',
+  ]) {
+    assert.throws(
+      () => configFromEnv({ BAMBAM_ALLOWED_ORIGINS: bad }),
+      (e: unknown) => e instanceof ConfigError && /BAMBAM_ALLOWED_ORIGINS/.test(e.message),
+      bad,
+    );
+  }
+});
+
+test('allowed hosts: BAMBAM_ALLOWED_HOSTS adds names (no ports), * turns the check off', () => {
+  assert.deepEqual(
+    configFromEnv({ BAMBAM_ALLOWED_HOSTS: 'Studio.Example.org, 10.0.0.5, ::1' }).allowedHosts,
+    ['studio.example.org', '10.0.0.5', '[::1]'],
+  );
+  assert.equal(configFromEnv({ BAMBAM_ALLOWED_HOSTS: '*' }).allowedHosts, '*');
+  for (const bad of ['engine.example:3001', 'http://engine.example', 'a b']) {
+    assert.throws(
+      () => configFromEnv({ BAMBAM_ALLOWED_HOSTS: bad }),
+      (e: unknown) => e instanceof ConfigError && /BAMBAM_ALLOWED_HOSTS/.test(e.message),
+      bad,
+    );
+  }
 });

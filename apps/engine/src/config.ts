@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MODEL_VARIANTS, type ModelVariant, recommendedModel } from '@bambam/hand-tracker';
 import { OPUS_FRAME_MS } from './encode/opus-encoder.ts';
+import { normalizeHostName, normalizeOrigin, OriginPolicyError } from './http/origin-policy.ts';
 
 export interface IceServerConfig {
   readonly urls: string | string[];
@@ -25,8 +26,17 @@ export interface EngineConfig {
   readonly iceAdditionalHostAddresses: readonly string[];
   /** UDP port range for ICE, `[min, max]`, or undefined for any. */
   readonly icePortRange?: readonly [number, number];
-  /** Origins allowed to connect (CORS for socket.io and HTTP); `'*'` allows any. */
-  readonly corsOrigins: readonly string[] | '*';
+  /**
+   * Origins whose pages may connect (socket.io, any transport) and call the HTTP API; a browser
+   * request from any other Origin is refused, one without an Origin (curl, CLI) is not. `'*'`
+   * allows any page on the web to use the engine (logged as a warning at start).
+   */
+  readonly allowedOrigins: readonly string[] | '*';
+  /**
+   * Host names (any port) the engine answers to besides localhost, 127.0.0.1, [::1] and its
+   * own listen address; other `Host` headers are refused (DNS rebinding). `'*'`: no check.
+   */
+  readonly allowedHosts: readonly string[] | '*';
   /** Where saved sources and the registry keep their files. */
   readonly dataDir: string;
   /** A peer that has not connected this long after the answer is dropped. */
@@ -80,7 +90,8 @@ export const DEFAULT_CONFIG: EngineConfig = {
   iceServers: [],
   loopbackOnly: true,
   iceAdditionalHostAddresses: [],
-  corsOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+  allowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+  allowedHosts: [],
   dataDir: `${REPO_ROOT}.data`,
   iceTimeoutMs: 15_000,
   trackerMaxWidth: 640,
@@ -131,6 +142,27 @@ function parseIceServers(raw: string): IceServerConfig[] {
   });
 }
 
+/** A comma list from the environment, `'*'`, or undefined when unset. */
+function listFrom(
+  env: NodeJS.ProcessEnv,
+  key: string,
+  normalize: (entry: string) => string,
+): readonly string[] | '*' | undefined {
+  const raw = env[key]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === '*') return '*';
+  try {
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map(normalize);
+  } catch (error) {
+    if (error instanceof OriginPolicyError) throw new ConfigError(`${key}: ${error.message}`);
+    throw error;
+  }
+}
+
 function audioFrameMsFrom(env: NodeJS.ProcessEnv): number {
   const raw = env.BAMBAM_AUDIO_FRAME_MS;
   if (raw === undefined || raw === '') return DEFAULT_CONFIG.audioFrameMs;
@@ -145,7 +177,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
   const iceServers = env.BAMBAM_ICE_SERVERS
     ? parseIceServers(env.BAMBAM_ICE_SERVERS)
     : DEFAULT_CONFIG.iceServers;
-  const cors = env.BAMBAM_CORS_ORIGINS;
+  // BAMBAM_CORS_ORIGINS is the former name, still read when the new one is unset.
+  const origins =
+    listFrom(env, 'BAMBAM_ALLOWED_ORIGINS', normalizeOrigin) ??
+    listFrom(env, 'BAMBAM_CORS_ORIGINS', normalizeOrigin);
   const model = env.BAMBAM_TRACKER_MODEL ?? DEFAULT_CONFIG.trackerModel;
   if (!MODEL_VARIANTS.includes(model as ModelVariant))
     throw new ConfigError(`BAMBAM_TRACKER_MODEL must be one of ${MODEL_VARIANTS.join(', ')}, got '${model}'`);
@@ -169,8 +204,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
             intFrom(env, 'BAMBAM_ICE_PORT_MAX', 0, 1024, 65535),
           ]
         : undefined,
-    corsOrigins:
-      cors === '*' ? '*' : cors ? cors.split(',').map((s) => s.trim()) : DEFAULT_CONFIG.corsOrigins,
+    allowedOrigins: origins ?? DEFAULT_CONFIG.allowedOrigins,
+    allowedHosts: listFrom(env, 'BAMBAM_ALLOWED_HOSTS', normalizeHostName) ?? DEFAULT_CONFIG.allowedHosts,
     dataDir: env.BAMBAM_DATA_DIR || DEFAULT_CONFIG.dataDir,
     iceTimeoutMs: intFrom(env, 'BAMBAM_ICE_TIMEOUT_MS', DEFAULT_CONFIG.iceTimeoutMs, 100, 600_000),
     trackerModel: model as ModelVariant,

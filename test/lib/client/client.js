@@ -143,10 +143,20 @@ async function start(options) {
   if (!opts.engineUrl) throw new Error('start: engineUrl is required');
   state.phase = 'connecting';
   await loadScript(`${opts.engineUrl}/socket.io/socket.io.js`, opts.iceTimeoutMs);
-  // WebSocket only: the engine's CORS list does not know this page's origin, and a WebSocket needs none.
+  // WebSocket only, as the studio. The engine refuses pages of origins it does not list: an
+  // engine from test/lib/engine.ts lists this page's (test/lib/client/server.ts).
   socket = window.io(opts.engineUrl, { transports: ['websocket'], reconnection: false });
   const ready = withTimeout(
-    new Promise((resolve) => socket.once('session:ready', resolve)),
+    new Promise((resolve, reject) => {
+      socket.once('session:ready', resolve);
+      socket.once('connect_error', (e) =>
+        reject(
+          new Error(
+            `the engine refused or dropped the connection (${e.message}); is ${location.origin} in its BAMBAM_ALLOWED_ORIGINS?`,
+          ),
+        ),
+      );
+    }),
     opts.iceTimeoutMs,
     'session:ready',
   );

@@ -3,6 +3,7 @@
  * one error type that carries its status. Every error answer is `{ error: { code, message } }`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isJsonContentType } from '../http/content-type.ts';
 
 /** A failure with the HTTP status and stable code it is answered with. */
 export class HttpError extends Error {
@@ -50,6 +51,17 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * Refuses (415) a body that is not declared `application/json` as a parsed media type: a
+ * cross-site page can send text/plain or a form without a CORS preflight, never JSON.
+ */
+export function requireJson(req: IncomingMessage, message: string): void {
+  if (!isJsonContentType(req.headers['content-type'])) {
+    req.resume();
+    throw new HttpError(415, 'unsupported-media-type', message);
+  }
 }
 
 /** Reads a JSON body; 400 with the parser's message when it is not JSON. */

@@ -3,13 +3,29 @@
  * Reading is open; publishing needs `Authorization: Bearer <token>`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answer, HttpError, readJson, segmentsUnder, sendJson } from './http.ts';
+import { answer, HttpError, readJson, requireJson, segmentsUnder, sendJson } from './http.ts';
 import type { Registry } from './registry.ts';
 import type { RegistryLogger, RouteModule } from './types.ts';
 
 export const PLUGINS_PREFIX = '/api/plugins';
 
 const notFound = (message: string) => new HttpError(404, 'not-found', message);
+
+/** Search results per page: `limit` when absent, and the most a `limit` gets (larger ones are clamped). */
+export const SEARCH_LIMITS = { default: 50, max: 200 } as const;
+
+/** `?limit=`: a whole number of at least 1 in digits (400 otherwise), clamped to {@link SEARCH_LIMITS}.max. */
+function searchLimit(raw: string | null): number {
+  if (raw === null) return SEARCH_LIMITS.default;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+    throw new HttpError(
+      400,
+      'bad-request',
+      `limit must be a whole number from 1 (values above ${SEARCH_LIMITS.max} give ${SEARCH_LIMITS.max}); got '${raw.slice(0, 40)}'.`,
+    );
+  }
+  return Math.min(Number(raw), SEARCH_LIMITS.max);
+}
 
 export function createPluginRoutes(registry: Registry, logger: RegistryLogger): RouteModule {
   async function route(
@@ -22,15 +38,11 @@ export function createPluginRoutes(registry: Registry, logger: RegistryLogger): 
     const [name, second, third, ...extra] = segments;
     if (name === undefined) {
       if (method === 'GET') {
-        const limit = Number(query.get('limit') ?? 50);
-        const plugins = await registry.search(query.get('q') ?? '', Number.isFinite(limit) ? limit : 50);
+        const plugins = await registry.search(query.get('q') ?? '', searchLimit(query.get('limit')));
         return sendJson(res, 200, { plugins });
       }
       if (method === 'POST') {
-        const type = String(req.headers['content-type'] ?? '');
-        if (!type.includes('application/json')) {
-          throw new HttpError(415, 'unsupported-media-type', 'Publish with Content-Type: application/json.');
-        }
+        requireJson(req, 'Publish with Content-Type: application/json.');
         const body = await readJson(req, registry.maxPublishBodyBytes);
         const published = await registry.publish(req.headers.authorization, body);
         return sendJson(res, 201, published);

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_PLUGIN_SOURCE_CHARS } from '@bambam/sdk/protocol';
-import { answer, HttpError, readBody, segmentsUnder, sendJson } from './http.ts';
+import { answer, HttpError, readBody, requireJson, segmentsUnder, sendJson } from './http.ts';
 import type { SavedSources } from './sources.ts';
 import type { RegistryLogger, RouteModule } from './types.ts';
 
@@ -14,15 +14,9 @@ export const SOURCES_PREFIX = '/api/sources';
 const MAX_BODY_BYTES = MAX_PLUGIN_SOURCE_CHARS * 4 + 1024;
 
 async function readSource(req: IncomingMessage): Promise<unknown> {
-  // JSON only: a cross-origin JSON PUT needs a CORS preflight, which the engine's router
-  // grants only to the studio's origins (a text/plain PUT would not, inviting CSRF).
-  if (!String(req.headers['content-type'] ?? '').includes('application/json')) {
-    throw new HttpError(
-      415,
-      'unsupported-media-type',
-      'Save with Content-Type: application/json and a { source } body.',
-    );
-  }
+  // JSON only: a cross-origin JSON PUT needs a CORS preflight, which the engine grants only to
+  // the allowed origins (a text/plain PUT would not, inviting CSRF).
+  requireJson(req, 'Save with Content-Type: application/json and a { source } body.');
   const body = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
   let parsed: unknown;
   try {

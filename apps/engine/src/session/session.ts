@@ -51,6 +51,11 @@ export class Session {
     });
   }
 
+  /** True once {@link dispose} ran: a request failing after it failed because of it. */
+  get closed(): boolean {
+    return this.disposed;
+  }
+
   get media(): MediaPipeline | undefined {
     return this.pipeline;
   }
@@ -155,9 +160,15 @@ export class Session {
 
   private serialize<T>(queue: 'media' | 'plugin', task: () => Promise<T>): Promise<T> {
     const key = queue === 'media' ? 'mediaQueue' : 'pluginQueue';
-    const run = this[key].then(() => {
-      if (this.disposed) throw new RequestError({ code: 'internal', message: 'The session is closed.' });
-      return task();
+    const closedError = () => new RequestError({ code: 'internal', message: 'The session is closed.' });
+    const run = this[key].then(async () => {
+      if (this.disposed) throw closedError();
+      try {
+        return await task();
+      } catch (error) {
+        // Disposed while it ran (e.g. the instrument 'disposed while loading'): not its own failure.
+        throw this.disposed ? closedError() : error;
+      }
     });
     this[key] = run.catch(() => {});
     return run;

@@ -150,10 +150,11 @@ test('session:stop without media is fine; /api/health and /metrics answer', asyn
   assert.equal(missing.status, 404);
 });
 
-test('CORS: the studio origin is allowed on HTTP and socket.io', async () => {
+test('CORS: the studio origin is allowed on HTTP and socket.io; another origin is refused (see origin.test.ts)', async () => {
   const res = await fetch(`${engine.url}/api/health`, { headers: { Origin: 'http://localhost:3000' } });
   assert.equal(res.headers.get('access-control-allow-origin'), 'http://localhost:3000');
   const other = await fetch(`${engine.url}/api/health`, { headers: { Origin: 'http://evil.example' } });
+  assert.equal(other.status, 403);
   assert.equal(other.headers.get('access-control-allow-origin'), null);
   const poll = await fetch(`${engine.url}/socket.io/?EIO=4&transport=polling`, {
     headers: { Origin: 'http://localhost:3000' },

@@ -4,9 +4,16 @@
  * malformed one gets `{ ok: false, error }` in its ack and changes nothing. A message over
  * MAX_MESSAGE_BYTES gets a `too-large` reply; only one over MAX_TRANSPORT_BYTES makes socket.io
  * itself close the connection (`maxHttpBufferSize`).
+ *
+ * Only pages of allowed origins, addressing an allowed host name, get a session: socket.io's
+ * `cors` option governs only HTTP long-polling responses, so the engine's {@link OriginPolicy}
+ * runs in engine.io's `allowRequest`, which sees every handshake (polling or WebSocket
+ * upgrade) before any socket exists; a refused one gets 403 (polling) or 400 (upgrade) and the
+ * client a `connect_error`. Requests that carry a session id (later polls, the upgrade of a
+ * polling session) skip `allowRequest`, so a middleware checks those too.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import {
   type Ack,
   ClientEvent,
@@ -25,6 +32,8 @@ import {
 import { Server, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { EngineConfig } from '../config.ts';
+import { OriginPolicy } from '../http/origin-policy.ts';
+import { RefusalLog } from '../http/refusal-log.ts';
 import type { PluginCatalog } from '../instrument/catalog.ts';
 import type { EngineMetrics } from '../metrics/engine-metrics.ts';
 import { toErrorInfo } from '../session/errors.ts';
@@ -55,23 +64,50 @@ export class Signaling {
   readonly io: Server;
   readonly sessions = new Map<string, Session>();
   private readonly options: SignalingOptions;
+  /** Connection setups in flight (loading the default plugin), for {@link settled}. */
+  private readonly setups = new Set<Promise<void>>();
   private closing = false;
 
   constructor(httpServer: HttpServer, options: SignalingOptions) {
     this.options = options;
-    const { corsOrigins } = options.config;
+    const policy = OriginPolicy.fromConfig(options.config);
+    const refusals = new RefusalLog('socket.io');
+    /** The refusal message for a request, or undefined when it may go on. */
+    const refuse = (req: IncomingMessage): string | undefined => {
+      const refusal = policy.check(req.headers);
+      if (refusal) refusals.note(refusal, req);
+      return refusal?.message;
+    };
     this.io = new Server(httpServer, {
       maxHttpBufferSize: MAX_TRANSPORT_BYTES,
-      cors: { origin: corsOrigins === '*' ? true : [...corsOrigins], credentials: true },
+      // Response headers for polling only; the decision is allowRequest's.
+      cors: { origin: (origin, done) => done(null, origin !== undefined && policy.originAllowed(origin)) },
+      allowRequest: (req, done) => {
+        const refused = refuse(req);
+        done(refused ?? null, refused === undefined);
+      },
       serveClient: true,
     });
+    this.io.engine.use((req: IncomingMessage, _res: unknown, next: (error?: Error) => void) => {
+      const refused = new URL(req.url ?? '/', 'http://engine.invalid').searchParams.has('sid')
+        ? refuse(req)
+        : undefined;
+      next(refused === undefined ? undefined : new Error(refused));
+    });
     this.io.on('connection', (socket) => {
-      this.onConnection(socket).catch((error: unknown) => {
+      const setup = this.onConnection(socket).catch((error: unknown) => {
         options.metrics.errors.inc({ kind: 'internal' });
         console.error('[engine] session setup failed:', error);
         socket.disconnect(true);
       });
+      this.setups.add(setup);
+      void setup.finally(() => this.setups.delete(setup));
     });
+  }
+
+  /** Resolves once every connection setup in flight (default plugin loading) has finished. */
+  async settled(): Promise<void> {
+    while (this.setups.size > 0) await Promise.all(this.setups);
   }
 
   async close(): Promise<void> {
@@ -80,6 +116,7 @@ export class Signaling {
     this.sessions.clear();
     this.io.disconnectSockets(true);
     await Promise.all(sessions.map((s) => s.dispose()));
+    await this.settled();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
   }
 
@@ -150,6 +187,8 @@ export class Signaling {
     try {
       plugin = await session.init();
     } catch (error) {
+      // The client left while its plugin loaded: nothing failed, nobody is waiting.
+      if (gone || session.closed) return;
       const { info } = toErrorInfo(error);
       metrics.errors.inc({ kind: 'plugin' });
       console.error('[engine] default plugin failed to load:', info.message);

@@ -182,6 +182,9 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   async search(query: string, limit: number) {
+    // SQLite refuses a non-integer LIMIT ("datatype mismatch"): whole rows only.
+    if (!(limit >= 1)) throw new RangeError(`search limit must be at least 1, got ${limit}`);
+    const rows = Math.floor(limit);
     const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     return this.#db
       .prepare(
@@ -193,7 +196,7 @@ export class SqliteRegistryStore implements RegistryStore {
          ORDER BY last_published DESC, p.name
          LIMIT ?2`,
       )
-      .all(pattern, limit)
+      .all(pattern, rows)
       .map(packageFrom);
   }
 

@@ -6,7 +6,7 @@ import { HitChannel } from './hit-channel.ts';
 
 /** Two real werift peers on loopback; `browser` opens a data channel with `label`, `engine` answers. */
 async function connectPair(label: string) {
-  const loopback = { iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false } as const;
+  const loopback = { iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false };
   const browser = new RTCPeerConnection(loopback);
   const engine = new RTCPeerConnection(loopback);
   const remote = new Promise<RTCDataChannel>((resolve) => engine.onDataChannel.subscribe(resolve));

@@ -3,8 +3,10 @@
  * The play view: camera + hand overlay, connection state, start/stop, camera choice, the
  * instrument's params and sounds, and the latency readout. `compact` is the editor's side panel.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { DirectMonitor } from '../lib/direct-monitor.ts';
 import { CameraPicker } from './CameraPicker.tsx';
+import { DirectMonitorToggle } from './DirectMonitorToggle.tsx';
 import { useEngine, useEngineSnapshot } from './EngineProvider.tsx';
 import { LatencyReadout } from './LatencyReadout.tsx';
 import { ParamControls } from './ParamControls.tsx';
@@ -12,6 +14,13 @@ import { ProblemBanner } from './ProblemBanner.tsx';
 import { SoundList } from './SoundList.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 import { VideoStage } from './VideoStage.tsx';
+
+declare global {
+  interface Window {
+    /** The page's direct monitor, for debugging and the end-to-end tests. */
+    __bambamDirectMonitor?: DirectMonitor;
+  }
+}
 
 export function PlayPanel({
   autostart = false,
@@ -24,10 +33,23 @@ export function PlayPanel({
   const snapshot = useEngineSnapshot(client);
   const audioRef = useRef<HTMLAudioElement>(null);
   const autostarted = useRef(false);
+  const [monitor, setMonitor] = useState<DirectMonitor | null>(null);
 
   useEffect(() => {
     client?.attachAudio(audioRef.current);
     return () => client?.attachAudio(null);
+  }, [client]);
+
+  useEffect(() => {
+    if (!client) return;
+    const created = new DirectMonitor(client);
+    created.attachElement(audioRef.current);
+    window.__bambamDirectMonitor = created;
+    setMonitor(created);
+    return () => {
+      created.dispose();
+      if (window.__bambamDirectMonitor === created) delete window.__bambamDirectMonitor;
+    };
   }, [client]);
 
   useEffect(() => {
@@ -53,6 +75,7 @@ export function PlayPanel({
             {playing ? '■ Stop' : '▶ Start'}
           </button>
           {client && <CameraPicker client={client} selected={snapshot?.cameraId ?? null} />}
+          <DirectMonitorToggle monitor={monitor} />
           <span className="spacer" />
           <StatusBadge snapshot={snapshot} />
         </div>

@@ -15,6 +15,8 @@ import {
   ClientEvent,
   type ConsoleEntry,
   type ErrorInfo,
+  HIT_CHANNEL_LABEL,
+  type HitMessage,
   type PluginInfo,
   ServerEvent,
   type SessionReady,
@@ -22,6 +24,7 @@ import {
 } from '@bambam/sdk/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { Emitter } from './emitter.ts';
+import { parseHitMessage } from './hit-message.ts';
 import {
   cameraProblem,
   connectionLostProblem,
@@ -72,6 +75,17 @@ export interface EngineClientEvents extends Record<string, unknown> {
   audio: MediaStream;
   /** The local camera stream, whenever it changes (null when stopped). */
   camera: MediaStream | null;
+  /** The hit channel opened (true) or closed / went away (false). */
+  hitChannel: boolean;
+  /** A hit from the hit channel, with `performance.now()` at its arrival. */
+  hit: ReceivedHit;
+}
+
+/** A {@link HitMessage} as it reached the page. */
+export interface ReceivedHit {
+  readonly message: HitMessage;
+  /** `performance.now()` when it arrived, ms. */
+  readonly receivedAt: number;
 }
 
 export interface EngineClientOptions {
@@ -108,6 +122,7 @@ export class EngineClient {
   #pc: RTCPeerConnection | null = null;
   #camera: MediaStream | null = null;
   #remote: MediaStream | null = null;
+  #hitChannel: RTCDataChannel | null = null;
   #audioElement: HTMLAudioElement | null = null;
   #negotiation = 0;
   #recoveryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -161,6 +176,16 @@ export class EngineClient {
 
   get remoteAudio(): MediaStream | null {
     return this.#remote;
+  }
+
+  /** Whether the hit channel (direct monitoring) is open. */
+  get hitChannelOpen(): boolean {
+    return this.#hitChannel?.readyState === 'open';
+  }
+
+  /** The hit channel while media is negotiated or live (tests close it to check the fallback). */
+  get hitChannel(): RTCDataChannel | null {
+    return this.#hitChannel;
   }
 
   get lastTelemetry(): Telemetry | null {
@@ -479,6 +504,8 @@ export class EngineClient {
       this.#events.emit('audio', stream);
     });
     pc.addEventListener('connectionstatechange', () => this.#onPeerState(pc));
+    // Before the offer, so that it negotiates SCTP (m=application).
+    this.#openHitChannel(pc);
 
     try {
       await pc.setLocalDescription(await pc.createOffer());
@@ -542,7 +569,39 @@ export class EngineClient {
     clearTimeout(this.#recoveryTimer);
     const pc = this.#pc;
     this.#pc = null;
+    const channel = this.#hitChannel;
+    this.#hitChannel = null;
     if (pc) pc.close();
+    if (channel?.readyState === 'open') this.#events.emit('hitChannel', false);
+  }
+
+  /**
+   * The hit channel: reliable and ordered, so a hit is late (an SCTP retransmission) rather than
+   * lost; the direct monitor plays a hit from the telemetry when its message is that late. A
+   * browser without data channels simply keeps hearing the stream.
+   */
+  #openHitChannel(pc: RTCPeerConnection): void {
+    let channel: RTCDataChannel;
+    try {
+      channel = pc.createDataChannel(HIT_CHANNEL_LABEL, { ordered: true });
+    } catch {
+      return;
+    }
+    this.#hitChannel = channel;
+    channel.addEventListener('open', () => {
+      if (this.#hitChannel === channel) this.#events.emit('hitChannel', true);
+    });
+    channel.addEventListener('close', () => {
+      if (this.#hitChannel !== channel) return;
+      this.#hitChannel = null;
+      this.#events.emit('hitChannel', false);
+    });
+    channel.addEventListener('message', (event: MessageEvent) => {
+      const receivedAt = performance.now();
+      if (this.#hitChannel !== channel) return;
+      const message = parseHitMessage(event.data);
+      if (message) this.#events.emit('hit', { message, receivedAt });
+    });
   }
 
   /** Asks the browser for a small jitter buffer: latency is the product. */

@@ -243,3 +243,34 @@ export function parseMessage<T>(
     error: { code: 'bad-request', message: `Malformed message${where}: ${issue?.message ?? 'invalid'}` },
   };
 }
+
+// ---------------------------------------------------------------------------------------
+// Direct monitoring: hits on a WebRTC data channel beside the Opus track
+// ---------------------------------------------------------------------------------------
+
+/**
+ * Label of the data channel the studio creates before its offer; the engine sends a
+ * {@link HitMessage} on it for every hit, as soon as the plugin played it, so the page can play
+ * the sound itself without waiting for the Opus stream's jitter buffer.
+ */
+export const HIT_CHANNEL_LABEL = 'bambam-hits';
+
+/** One hit on the hit channel (JSON text message). The Opus stream carries the same hit. */
+export interface HitMessage {
+  readonly v: 1;
+  /** Increasing per media connection, from 1; a gap means the engine dropped messages. */
+  readonly seq: number;
+  /** Frame time of the triggering frame (telemetry `t`), ms. */
+  readonly frameT: number;
+  /** Position among the frame's hits (telemetry `hits[index]`). */
+  readonly index: number;
+  readonly sound: string;
+  readonly velocity: number;
+  readonly pan: number;
+  /** When the plugin placed the hit, in frame time (ms); absent means "now" (= frameT). */
+  readonly at?: number;
+  /** Engine wall clock (ms since epoch) when the message was sent. */
+  readonly engineSentAt: number;
+  /** Engine clock: send time − arrival of the triggering frame's last RTP packet, ms. */
+  readonly lagMs: number;
+}

@@ -8,9 +8,12 @@
  * - transport-cc is never negotiated (stripped from the offer and answer: notes), and the
  *   answer carries x-google-*-bitrate hints.
  * - A peer that does not reach `connected` within `iceTimeoutMs` fails (`onFailed`).
+ * - Data channels the browser opens (the studio's hit channel, negotiated in its offer's
+ *   `m=application` section) are handed to `onDataChannel`; without it they are closed.
  */
 import {
   type MediaStreamTrack,
+  type RTCDataChannel,
   RTCPeerConnection,
   type RtpPacket,
   useH264,
@@ -41,6 +44,8 @@ export interface MediaPeerOptions {
   /** ICE/DTLS failed, closed by the remote, or never connected within the timeout. */
   readonly onFailed: (reason: string) => void;
   readonly onConnected?: () => void;
+  /** A data channel the browser opened (e.g. the hit channel for direct monitoring). */
+  readonly onDataChannel?: (channel: RTCDataChannel) => void;
   readonly keyframeIntervalMs?: number;
 }
 
@@ -149,6 +154,10 @@ export class MediaPeer {
           arrivalMs: performance.now(),
         });
       });
+    });
+    pc.onDataChannel.subscribe((channel) => {
+      if (this.closed || !this.options.onDataChannel) channel.close();
+      else this.options.onDataChannel(channel);
     });
     pc.connectionStateChange.subscribe((state) => {
       if (this.closed) return;

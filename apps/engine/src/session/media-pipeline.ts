@@ -7,6 +7,7 @@
  * Video is latest-wins from the tracker on (drops counted); audio never drops. `dispose()`
  * releases the peer connection, decoder, tracker worker and audio clock.
  */
+import type { PlayEvent } from '@bambam/sdk';
 import type { Telemetry } from '@bambam/sdk/protocol';
 import { samplesPerFrame } from '@bambam/sdk/runtime';
 import type { EngineConfig } from '../config.ts';
@@ -15,7 +16,7 @@ import { VideoDecoder } from '../decode/video-decoder.ts';
 import { AudioRtpSender } from '../egress/audio-rtp-sender.ts';
 import { OpusFrameEncoder } from '../encode/opus-encoder.ts';
 import { type EncodedFrame, FrameAssembler } from '../ingest/frame-assembler.ts';
-import { MediaPeer } from '../ingest/media-peer.ts';
+import { MediaPeer, type MediaPeerOptions } from '../ingest/media-peer.ts';
 import { H264PayloadReader, Vp8PayloadReader } from '../ingest/payload.ts';
 import { inspectOffer } from '../ingest/sdp.ts';
 import type { Instrument } from '../instrument/instrument.ts';
@@ -42,6 +43,10 @@ export interface MediaPipelineOptions {
   readonly onTelemetry: (telemetry: EngineTelemetry) => void;
   /** The connection failed or timed out; the session should dispose this pipeline. */
   readonly onFailed: (reason: string) => void;
+  /** A frame's plays, right as they are triggered (direct monitoring's hit channel). */
+  readonly onHits?: (hits: readonly PlayEvent[], frame: { t: number; arrivalMs: number }) => void;
+  /** A data channel the browser opened (the hit channel). */
+  readonly onDataChannel?: MediaPeerOptions['onDataChannel'];
 }
 
 interface FrameTiming {
@@ -198,6 +203,7 @@ export class MediaPipeline {
         }
       },
       onConnected: () => this.audio.start(),
+      onDataChannel: this.options.onDataChannel,
       onFailed: (reason) => {
         metrics.errors.inc({ kind: 'webrtc' });
         this.options.onFailed(reason);
@@ -306,6 +312,7 @@ export class MediaPipeline {
       receivedAt: timing?.receivedAt ?? Date.now(),
       hitLatencyMs,
     } satisfies EngineTelemetry;
+    if (plays.length > 0) this.options.onHits?.(plays, { t: frame.t, arrivalMs });
     let triggered = 0;
     const origin = {
       arrivalMs,

@@ -6,6 +6,7 @@
 import type { ConsoleEntry, ErrorInfo, PluginInfo } from '@bambam/sdk/protocol';
 import { compilePlugin } from '@bambam/sdk/runtime';
 import type { EngineConfig } from '../config.ts';
+import { HitChannel } from '../egress/hit-channel.ts';
 import { DEFAULT_PLUGIN, type PluginCatalog } from '../instrument/catalog.ts';
 import { Instrument } from '../instrument/instrument.ts';
 import type { EngineMetrics } from '../metrics/engine-metrics.ts';
@@ -69,12 +70,15 @@ export class Session {
   offer(sdp: string): Promise<string> {
     return this.serialize('media', async () => {
       await this.closeMedia();
+      const hitChannel = new HitChannel(); // closes with the peer connection
       const { pipeline, sdp: answer } = await MediaPipeline.start(sdp, {
         config: this.options.config,
         tracking: this.options.tracking,
         metrics: this.options.metrics,
         instrument: this.instrument,
         onTelemetry: (telemetry) => this.options.events.telemetry(telemetry),
+        onDataChannel: (channel) => hitChannel.attach(channel),
+        onHits: (hits, frame) => hitChannel.send(hits, frame),
         onFailed: (reason) => {
           if (this.pipeline !== pipeline) return;
           this.options.events.error({

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as esbuild from 'esbuild';
 import { type CompileInput, compilePlugin } from './compile.ts';
+import { compileGuard } from './compile-guard.ts';
 import { type CompileLimits, DEFAULT_COMPILE_LIMITS } from './compile-limits.ts';
 import { PluginError } from './errors.ts';
 import { pluginSource } from './testing.ts';
@@ -198,6 +199,26 @@ describe('a hostile plugin cannot read the host through the compile', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('files esbuild globs on its own are still refused by the load guard', async () => {
+    // Through stdin the computed-path check does not run here: esbuild expands the glob itself.
+    const contents = `const x = globalThis.n;\nexport default require(\`../secret/\${x}\`);`;
+    await assert.rejects(
+      esbuild.build({
+        stdin: { contents, resolveDir: pluginDir, loader: 'js' },
+        bundle: true,
+        write: false,
+        logLevel: 'silent',
+        plugins: [compileGuard({ pluginRoots: [pluginDir], limits: DEFAULT_COMPILE_LIMITS })],
+      }),
+      (error: esbuild.BuildFailure) => {
+        const text = JSON.stringify(error.errors);
+        assert.match(text, /is outside the plugin/);
+        assert.ok(!text.includes(MARKER), text);
+        return true;
+      },
+    );
   });
 
   test('a FIFO in the plugin is refused at once, not waited on', async () => {

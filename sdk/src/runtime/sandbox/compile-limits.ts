@@ -17,8 +17,10 @@ export interface CompileLimits {
 /** The limits `compilePlugin` uses unless told otherwise. */
 export const DEFAULT_COMPILE_LIMITS: CompileLimits = Object.freeze({
   timeoutMs: 10_000,
-  maxFileBytes: 8 * 1024 * 1024,
-  maxTotalBytes: 32 * 1024 * 1024,
+  // A plugin is a few source files and some samples. esbuild's service peaked at ~270 MB RSS
+  // on 24 MB of TypeScript; these keep it well under that.
+  maxFileBytes: 4 * 1024 * 1024,
+  maxTotalBytes: 16 * 1024 * 1024,
   maxFiles: 2000,
 });
 

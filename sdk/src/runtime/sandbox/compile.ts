@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { builtinModules } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { ComputedImportError, compileGuard, refuseComputedImports, scriptLoader } from './compile-guard.ts';
+import { type CompileLimits, resolveCompileLimits } from './compile-limits.ts';
+import { withEsbuild } from './compile-service.ts';
 import { PluginError } from './errors.ts';
 
 /** One self-contained classic script (an IIFE that sets {@link BUNDLE_GLOBAL}) and its source map. */
@@ -20,41 +21,53 @@ export type CompileInput = { entry: string } | { source: string; filename?: stri
 /** The global the bundle assigns its module exports to. */
 export const BUNDLE_GLOBAL = '__bambamPlugin';
 
-/** The SDK's pure contract entry, bundled into plugins in place of `@bambam/sdk`. */
-const SDK_ENTRY = fileURLToPath(new URL('../../index.ts', import.meta.url));
-const SDK_SRC = path.dirname(SDK_ENTRY);
-const NODE_BUILTINS = new Set(builtinModules);
-
 /**
  * Bundles a plugin with esbuild into one script for the sandbox. `@bambam/sdk` is bundled
  * in from the SDK's sources (its other entry points are refused: they are host code), Node
- * built-ins are refused, `.wav` imports become `Uint8Array`s. Any problem is a PluginError
- * with code `'compile'` and the position in the author's source.
+ * built-ins are refused, `.wav` imports become `Uint8Array`s. The compile reads only the
+ * plugin's own files (see {@link compileGuard}): source text without a `resolveDir` (from the
+ * network) may import '@bambam/sdk' and no file at all. It runs within `limits` (time, file
+ * sizes). Any problem is a PluginError with code `'compile'` and the position in the
+ * author's source.
  */
-export async function compilePlugin(input: CompileInput): Promise<CompiledPlugin> {
+export async function compilePlugin(
+  input: CompileInput,
+  limits: Partial<CompileLimits> = {},
+): Promise<CompiledPlugin> {
+  const resolvedLimits = resolveCompileLimits(limits);
   const target = resolveTarget(input);
   let result: esbuild.BuildResult<{ write: false }>;
   try {
-    result = await esbuild.build({
-      ...target.options,
-      bundle: true,
-      write: false,
-      format: 'iife',
-      globalName: BUNDLE_GLOBAL,
-      platform: 'neutral',
-      mainFields: ['module', 'main'],
-      conditions: ['import', 'default'],
-      target: 'es2024',
-      sourcemap: 'external',
-      sourcesContent: false,
-      outfile: path.join(target.rootDir, 'plugin.bundle.js'),
-      absWorkingDir: target.rootDir,
-      loader: { '.wav': 'binary' },
-      logLevel: 'silent',
-      plugins: [sandboxImports(target.importRoots)],
-    });
+    result = await withEsbuild(async () => {
+      // esbuild parses stdin itself (no onLoad): the same check as every file gets, first.
+      const stdin = target.options.stdin;
+      if (stdin?.contents !== undefined) {
+        await refuseComputedImports(stdin.contents, stdin.loader ?? 'ts', target.filename);
+      }
+      return await esbuild.build({
+        ...target.options,
+        bundle: true,
+        write: false,
+        format: 'iife',
+        globalName: BUNDLE_GLOBAL,
+        platform: 'neutral',
+        mainFields: ['module', 'main'],
+        conditions: ['import', 'default'],
+        target: 'es2024',
+        sourcemap: 'external',
+        sourcesContent: false,
+        outfile: path.join(target.rootDir, 'plugin.bundle.js'),
+        absWorkingDir: target.rootDir,
+        // No tsconfig.json is looked for: one in the plugin (or above it) could point esbuild
+        // at host files through "extends" or "paths".
+        tsconfigRaw: {},
+        loader: { '.wav': 'binary' },
+        logLevel: 'silent',
+        plugins: [compileGuard({ pluginRoots: target.pluginRoots, limits: resolvedLimits })],
+      });
+    }, resolvedLimits.timeoutMs);
   } catch (error) {
-    throw compileError(error);
+    throw compileError(error, target.rootDir);
   }
   const js = result.outputFiles.find((file) => file.path.endsWith('.js'));
   const map = result.outputFiles.find((file) => file.path.endsWith('.js.map'));
@@ -66,8 +79,8 @@ interface Target {
   options: esbuild.BuildOptions;
   /** Directory that source paths in errors and maps are relative to. */
   rootDir: string;
-  /** Directories whose files the plugin may import (besides the SDK and node_modules packages). */
-  importRoots: string[];
+  /** Directories of the plugin's own files (and its node_modules); none for source from the network. */
+  pluginRoots: string[];
   filename: string;
 }
 
@@ -78,17 +91,18 @@ function resolveTarget(input: CompileInput): Target {
     if (typeof input.source !== 'string') throw new TypeError('compilePlugin: source must be a string');
     const filename = input.filename ?? 'plugin.ts';
     const rootDir = path.resolve(input.resolveDir ?? process.cwd());
+    // Source from the network (the studio) has no directory of its own: it may not read the host's files.
+    const own = input.resolveDir !== undefined;
     return {
       rootDir,
-      // Source from the network (the studio) has no directory of its own: it may not read the host's files.
-      importRoots: input.resolveDir === undefined ? [] : [rootDir],
+      pluginRoots: own ? [rootDir] : [],
       filename,
       options: {
         stdin: {
           contents: input.source,
           sourcefile: filename,
-          resolveDir: rootDir,
-          loader: loaderFor(filename),
+          ...(own ? { resolveDir: rootDir } : {}),
+          loader: scriptLoader(filename),
         },
       },
     };
@@ -100,7 +114,7 @@ function resolveTarget(input: CompileInput): Target {
     const file = directoryEntry(entry);
     return {
       rootDir: entry,
-      importRoots: [entry],
+      pluginRoots: [entry],
       filename: path.relative(entry, file),
       options: { entryPoints: [file] },
     };
@@ -108,7 +122,7 @@ function resolveTarget(input: CompileInput): Target {
   const dir = path.dirname(entry);
   return {
     rootDir: dir,
-    importRoots: [dir],
+    pluginRoots: [dir],
     filename: path.basename(entry),
     options: { entryPoints: [entry] },
   };
@@ -135,85 +149,27 @@ function directoryEntry(dir: string): string {
   );
 }
 
-function loaderFor(filename: string): esbuild.Loader {
-  const ext = path.extname(filename).toLowerCase();
-  if (ext === '.js' || ext === '.mjs' || ext === '.cjs') return 'js';
-  return 'ts';
-}
-
-/** Marks esbuild's own resolution of a path, so that the guard below does not recurse. */
-const RESOLVING = Symbol('bambam-resolving');
-
-/**
- * Resolves `@bambam/sdk` to its sources and refuses what cannot or must not run in the
- * sandbox: Node built-ins, the SDK's host entry points, and files outside the plugin's own
- * directory (a plugin must not bundle the host's files and print them), except packages in
- * node_modules and the SDK.
- */
-function sandboxImports(importRoots: string[]): esbuild.Plugin {
-  const allowed = (file: string) =>
-    [...importRoots, SDK_SRC].some((root) => isInside(root, file)) ||
-    file.split(path.sep).includes('node_modules');
-  return {
-    name: 'bambam-sandbox-imports',
-    setup(build) {
-      build.onResolve({ filter: /^@bambam\/sdk(\/.*)?$/ }, (args) => {
-        if (args.path === '@bambam/sdk') return { path: SDK_ENTRY };
-        return {
-          errors: [
-            {
-              text: `'${args.path}' is host code and cannot run in a plugin; import from '@bambam/sdk' only`,
-            },
-          ],
-        };
-      });
-      build.onResolve({ filter: /^[^./]/ }, (args) => {
-        const name = args.path.startsWith('node:') ? args.path.slice(5) : args.path.split('/')[0]!;
-        if (!args.path.startsWith('node:') && !NODE_BUILTINS.has(name)) return undefined;
-        return {
-          errors: [
-            {
-              text: `'${args.path}' is a Node module; plugins run in a sandbox without Node APIs (no filesystem, network, timers or process)`,
-            },
-          ],
-        };
-      });
-      build.onResolve({ filter: /.*/ }, async (args) => {
-        if (args.kind === 'entry-point' || args.pluginData === RESOLVING) return undefined;
-        const resolved = await build.resolve(args.path, {
-          kind: args.kind,
-          importer: args.importer,
-          resolveDir: args.resolveDir,
-          namespace: args.namespace,
-          pluginData: RESOLVING,
-        });
-        if (resolved.errors.length > 0 || resolved.external || resolved.namespace !== 'file') return resolved;
-        if (allowed(resolved.path)) return resolved;
-        return {
-          errors: [
-            {
-              text: `'${args.path}' is outside the plugin; a plugin may import its own files, '@bambam/sdk' and packages from node_modules`,
-            },
-          ],
-        };
-      });
-    },
-  };
-}
-
-function isInside(root: string, file: string): boolean {
-  const relative = path.relative(root, file);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
-
-function compileError(error: unknown): PluginError {
+function compileError(error: unknown, rootDir: string): PluginError {
+  if (error instanceof PluginError) return error;
+  if (error instanceof ComputedImportError) {
+    return compileError({ errors: [{ text: error.message, location: error.location }] }, rootDir);
+  }
   const failure = error as Partial<esbuild.BuildFailure>;
   const first = failure.errors?.[0];
   if (!first)
     return new PluginError('compile', `Could not bundle: ${(error as Error)?.message ?? String(error)}`);
   const more = failure.errors!.length > 1 ? ` (and ${failure.errors!.length - 1} more errors)` : '';
   const location = first.location
-    ? { file: first.location.file, line: first.location.line, column: first.location.column + 1 }
+    ? {
+        file: authorPath(first.location.file, rootDir),
+        line: first.location.line,
+        column: first.location.column + 1,
+      }
     : undefined;
   return new PluginError('compile', `${first.text}${more}`, { location, cause: error });
+}
+
+/** A file as the author knows it: relative to the plugin's directory, like esbuild's own messages. */
+function authorPath(file: string, rootDir: string): string {
+  return path.isAbsolute(file) ? path.relative(rootDir, file) : file;
 }

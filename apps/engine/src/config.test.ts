@@ -99,3 +99,14 @@ test('allowed hosts: BAMBAM_ALLOWED_HOSTS adds names (no ports), * turns the che
     );
   }
 });
+
+test('BAMBAM_MAX_VIDEO_SIZE sets the decode cap in either orientation; a bad value is a config error', () => {
+  const config = configFromEnv({ BAMBAM_MAX_VIDEO_SIZE: '720x1280' });
+  assert.equal(config.decodeLimits.maxWidth, 1280);
+  assert.equal(config.decodeLimits.maxHeight, 720);
+  assert.equal(configFromEnv({}).decodeLimits.maxWidth, 1920);
+  assert.throws(
+    () => configFromEnv({ BAMBAM_MAX_VIDEO_SIZE: 'huge' }),
+    /BAMBAM_MAX_VIDEO_SIZE must be WIDTHxHEIGHT/,
+  );
+});

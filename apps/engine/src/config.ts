@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MODEL_VARIANTS, type ModelVariant, recommendedModel } from '@bambam/hand-tracker';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits, decodeLimitsFromEnv } from './decode/decode-limits.ts';
 import { OPUS_FRAME_MS } from './encode/opus-encoder.ts';
 import { normalizeHostName, normalizeOrigin, OriginPolicyError } from './http/origin-policy.ts';
 
@@ -80,6 +81,12 @@ export interface EngineConfig {
    * waits for the next frame boundary, half a frame on average.
    */
   readonly audioFrameMs: number;
+  /**
+   * Largest video stream decoded (either orientation; larger keyframes are refused from their
+   * header before FFmpeg sees them) and which frames decode on the event loop.
+   * `BAMBAM_MAX_VIDEO_SIZE=WIDTHxHEIGHT`, default 1920x1080.
+   */
+  readonly decodeLimits: DecodeLimits;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -104,6 +111,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   videoBitrateKbps: { min: 300, start: 800, max: 2000 },
   sendHitsEarly: false,
   audioFrameMs: 20,
+  decodeLimits: DEFAULT_DECODE_LIMITS,
 };
 
 /** Thrown for a bad environment value, naming the variable. */
@@ -172,6 +180,14 @@ function audioFrameMsFrom(env: NodeJS.ProcessEnv): number {
   return ms;
 }
 
+function decodeLimitsFrom(env: NodeJS.ProcessEnv): DecodeLimits {
+  try {
+    return decodeLimitsFromEnv(env);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+}
+
 /** Reads the configuration from the environment on top of {@link DEFAULT_CONFIG}. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   const iceServers = env.BAMBAM_ICE_SERVERS
@@ -224,5 +240,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
       ? env.BAMBAM_SEND_HITS_EARLY !== '0'
       : DEFAULT_CONFIG.sendHitsEarly,
     audioFrameMs: audioFrameMsFrom(env),
+    decodeLimits: decodeLimitsFrom(env),
   };
 }

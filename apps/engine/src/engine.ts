@@ -127,7 +127,10 @@ export async function createEngine(
         await sig.close();
         // A warm-up still under way on a loaded machine must not hold shutdown past its deadline:
         // its sandbox process and render worker end with the engine's process.
-        await Promise.race([warmed, new Promise((resolve) => setTimeout(resolve, WARM_UP_CLOSE_WAIT_MS).unref())]);
+        await Promise.race([
+          warmed,
+          new Promise((resolve) => setTimeout(resolve, WARM_UP_CLOSE_WAIT_MS).unref()),
+        ]);
         await tracking.dispose();
         httpServer.closeAllConnections();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));

@@ -78,7 +78,9 @@ export function engineUnreachableProblem(url: string, reason?: string): Problem 
     title: 'Can’t reach the engine',
     detail:
       `Nothing answers at ${url}${reason ? ` (${reason})` : ''}. Start it with \`npm start\` ` +
-      '(studio and engine together) or `npm start -w @bambam/engine`, or point the studio at it with BAMBAM_ENGINE_URL. Retrying…',
+      '(studio and engine together) or `npm start -w @bambam/engine`, or point the studio at it with BAMBAM_ENGINE_URL. ' +
+      'If it runs, it may not allow this page: add this page’s origin to the engine’s BAMBAM_ALLOWED_ORIGINS ' +
+      '(and its host name to BAMBAM_ALLOWED_HOSTS). Retrying…',
     retrying: true,
   };
 }

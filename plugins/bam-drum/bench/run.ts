@@ -29,7 +29,9 @@ const params = Object.fromEntries(
 );
 const recordings = patterns.flatMap((pattern) => SEEDS.map((seed) => corpusRecording(pattern, seed)));
 const frames = recordings.reduce((n, r) => n + r.frames.length, 0);
-console.log(`corpus: ${patterns.length} patterns x ${SEEDS.length} players, ${frames} frames at 30 fps, ${recordings.reduce((n, r) => n + r.labels.length, 0)} labelled strokes`);
+console.log(
+  `corpus: ${patterns.length} patterns x ${SEEDS.length} players, ${frames} frames at 30 fps, ${recordings.reduce((n, r) => n + r.labels.length, 0)} labelled strokes`,
+);
 
 const byPattern = () => new Map<string, Score>(patterns.map((p) => [p, emptyScore()]));
 
@@ -40,15 +42,21 @@ if (!values.detector) {
   const scores = byPattern();
   const started = performance.now();
   try {
-    for (const recording of recordings) scoreRecording(recording, await sandboxHits(sandbox, recording.frames), scores.get(recording.pattern)!);
+    for (const recording of recordings)
+      scoreRecording(recording, await sandboxHits(sandbox, recording.frames), scores.get(recording.pattern)!);
   } finally {
     sandbox.dispose();
   }
-  console.log(`\n${formatTable(`bam-drum in the sandbox (${Math.round(performance.now() - started)} ms), params ${JSON.stringify(params)}; matched per hand, timing = landing - labelled bottom (ms), lead = landing - fire frame`, scores)}`);
+  console.log(
+    `\n${formatTable(`bam-drum in the sandbox (${Math.round(performance.now() - started)} ms), params ${JSON.stringify(params)}; matched per hand, timing = landing - labelled bottom (ms), lead = landing - fire frame`, scores)}`,
+  );
 }
 
 const scores = byPattern();
 const started = performance.now();
-for (const recording of recordings) scoreRecording(recording, detectorHits(recording), scores.get(recording.pattern)!);
-console.log(`\n${formatTable(`bare StrokeDetector, default options (${Math.round(performance.now() - started)} ms)`, scores)}`);
+for (const recording of recordings)
+  scoreRecording(recording, detectorHits(recording), scores.get(recording.pattern)!);
+console.log(
+  `\n${formatTable(`bare StrokeDetector, default options (${Math.round(performance.now() - started)} ms)`, scores)}`,
+);
 process.exitCode = 0;

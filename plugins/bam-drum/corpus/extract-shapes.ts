@@ -80,7 +80,10 @@ function jitterOf(frames: Frame[]): { perLandmark: number[]; stillFrames: number
     }
     n++;
   }
-  return { perLandmark: sums.map((s) => Math.round(Math.sqrt(s / Math.max(1, n)) * 1e5) / 1e5), stillFrames: n };
+  return {
+    perLandmark: sums.map((s) => Math.round(Math.sqrt(s / Math.max(1, n)) * 1e5) / 1e5),
+    stillFrames: n,
+  };
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'bam-drum-shapes-'));
@@ -111,7 +114,9 @@ try {
     shapes,
   };
   await writeFile(join(HERE, 'shapes.json'), `${JSON.stringify(out)}\n`);
-  console.log(`${shapes.length} hand shapes from ${files.length} photos; jitter from ${jitter.stillFrames} still frames`);
+  console.log(
+    `${shapes.length} hand shapes from ${files.length} photos; jitter from ${jitter.stillFrames} still frames`,
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

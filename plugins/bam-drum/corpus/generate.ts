@@ -136,7 +136,12 @@ function gaussian(random: () => number): number {
 }
 
 /** The 21 landmarks of a hand whose knuckles' centre is at `palm`. */
-function place(spec: HandSpec, palm: { x: number; y: number }, random: () => number, angle: number): Landmark[] {
+function place(
+  spec: HandSpec,
+  palm: { x: number; y: number },
+  random: () => number,
+  angle: number,
+): Landmark[] {
   const shape = SHAPES[spec.shape % SHAPES.length]!.landmarks;
   const mirror = spec.handedness === 'Left' ? -1 : 1;
   const cos = Math.cos(angle);
@@ -158,12 +163,7 @@ function place(spec: HandSpec, palm: { x: number; y: number }, random: () => num
   }));
 }
 
-function render(
-  hands: HandSpec[],
-  durationMs: number,
-  random: () => number,
-  fps = 30,
-): Frame[] {
+function render(hands: HandSpec[], durationMs: number, random: () => number, fps = 30): Frame[] {
   const frames: Frame[] = [];
   const angles = hands.map(() => (random() - 0.5) * 0.5);
   for (let i = 0; i * (1000 / fps) <= durationMs; i++) {
@@ -240,14 +240,23 @@ export const PATTERNS: Record<string, PatternBuilder> = {
     one(striking(r, { top: 0.45, depth: [0.03, 0.07], downMs: [60, 140], period: [220, 450] })),
   gentle: (r) =>
     one(striking(r, { depth: [0.05, 0.12], downMs: [180, 300], period: [650, 1100], snap: [0, 0.5] })),
-  'fast-roll': (r) =>
-    one(striking(r, { depth: [0.04, 0.1], downMs: [40, 70], period: [100, 200] })),
+  'fast-roll': (r) => one(striking(r, { depth: [0.04, 0.1], downMs: [40, 70], period: [100, 200] })),
   'far-hand': (r) =>
     one(striking(r, { depth: [0.025, 0.06], downMs: [70, 180], period: [350, 800] }, { scale: 0.045 })),
   'near-hand': (r) =>
-    one(striking(r, { top: 0.25, depth: [0.15, 0.35], downMs: [100, 220], period: [600, 1000] }, { scale: 0.2 })),
+    one(
+      striking(
+        r,
+        { top: 0.25, depth: [0.15, 0.35], downMs: [100, 220], period: [600, 1000] },
+        { scale: 0.2 },
+      ),
+    ),
   'two-hands': (r) => {
-    const left = striking(r, { x: 0.7, depth: [0.06, 0.2], downMs: [70, 160], period: [300, 600] }, { handedness: 'Left' });
+    const left = striking(
+      r,
+      { x: 0.7, depth: [0.06, 0.2], downMs: [70, 160], period: [300, 600] },
+      { handedness: 'Left' },
+    );
     const right = striking(r, { x: 0.3, depth: [0.06, 0.2], downMs: [70, 200], period: [500, 1100] });
     return { hands: [left.spec, right.spec], strokes: [left.strokes, right.strokes] };
   },
@@ -288,7 +297,10 @@ export const PATTERNS: Record<string, PatternBuilder> = {
       x: 0.5 + amp * Math.sin((2 * Math.PI * hz * t) / 1000),
       y: 0.35 + 0.02 * Math.sin((4 * Math.PI * hz * t) / 1000),
     });
-    return { hands: [{ path, scale: 0.1, handedness: 'Right', shape: Math.floor(r() * SHAPES.length), jitter: 2 }], strokes: [[]] };
+    return {
+      hands: [{ path, scale: 0.1, handedness: 'Right', shape: Math.floor(r() * SHAPES.length), jitter: 2 }],
+      strokes: [[]],
+    };
   },
   reaching: (r) => {
     // Moves between places: 0.15–0.4 of the frame, sideways or diagonally (at most 35° from
@@ -315,7 +327,10 @@ export const PATTERNS: Record<string, PatternBuilder> = {
       }
       return { x, y };
     };
-    return { hands: [{ path, scale: 0.1, handedness: 'Right', shape: Math.floor(r() * SHAPES.length), jitter: 2 }], strokes: [[]] };
+    return {
+      hands: [{ path, scale: 0.1, handedness: 'Right', shape: Math.floor(r() * SHAPES.length), jitter: 2 }],
+      strokes: [[]],
+    };
   },
   resting: (r) => {
     // Lowers the hand to rest (0.15–0.3 in 0.5–1.2 s), holds, raises it, again.
@@ -331,13 +346,28 @@ export const PATTERNS: Record<string, PatternBuilder> = {
       }
       return { x: 0.45, y };
     };
-    return { hands: [{ path, scale: 0.1, handedness: 'Right', shape: Math.floor(r() * SHAPES.length), jitter: 2 }], strokes: [[]] };
+    return {
+      hands: [{ path, scale: 0.1, handedness: 'Right', shape: Math.floor(r() * SHAPES.length), jitter: 2 }],
+      strokes: [[]],
+    };
   },
   'still-drift': (r) => {
     const dy = 0.05 + 0.1 * r();
     const path: Path = (t) => ({ x: 0.5, y: 0.3 + (dy * t) / 1000 / 2 + 0.003 * Math.sin(t / 400) });
-    const still: HandSpec = { path: () => ({ x: 0.2, y: 0.55 }), scale: 0.06, handedness: 'Left', shape: 3, jitter: 8 };
-    return { hands: [{ path, scale: 0.1, handedness: 'Right', shape: Math.floor(r() * SHAPES.length), jitter: 4 }, still], strokes: [[], []] };
+    const still: HandSpec = {
+      path: () => ({ x: 0.2, y: 0.55 }),
+      scale: 0.06,
+      handedness: 'Left',
+      shape: 3,
+      jitter: 8,
+    };
+    return {
+      hands: [
+        { path, scale: 0.1, handedness: 'Right', shape: Math.floor(r() * SHAPES.length), jitter: 4 },
+        still,
+      ],
+      strokes: [[], []],
+    };
   },
 };
 

@@ -3,7 +3,15 @@
  * sandbox runtime (what `bambam run` does), or a bare {@link StrokeDetector} per hand, in
  * process, for fast iteration on the detector.
  */
-import { centroid, type Frame, HandIdentity, handScale, KNUCKLES, StrokeDetector, type StrokeDetectorOptions } from '@bambam/sdk';
+import {
+  centroid,
+  type Frame,
+  HandIdentity,
+  handScale,
+  KNUCKLES,
+  StrokeDetector,
+  type StrokeDetectorOptions,
+} from '@bambam/sdk';
 import type { CompiledPlugin, PluginSandbox } from '@bambam/sdk/runtime';
 import type { CorpusRecording } from './generate.ts';
 import type { Hit } from './score.ts';
@@ -18,8 +26,14 @@ export function detectorHits(recording: CorpusRecording, options: StrokeDetector
       const knuckles = centroid(hand, KNUCKLES);
       if (!knuckles) continue;
       let detector = detectors.get(hand.id);
-      if (!detector) detectors.set(hand.id, (detector = new StrokeDetector(options)));
-      const stroke = detector.update(frame.t, knuckles.y, { scale: handScale(hand, frame) });
+      if (!detector) {
+        detector = new StrokeDetector(options);
+        detectors.set(hand.id, detector);
+      }
+      const stroke = detector.update(frame.t, knuckles.y, {
+        scale: handScale(hand, frame),
+        x: (knuckles.x * frame.width) / frame.height,
+      });
       if (stroke) hits.push({ t: stroke.t, landingT: stroke.landingT, x: knuckles.x });
     }
   }
@@ -27,11 +41,17 @@ export function detectorHits(recording: CorpusRecording, options: StrokeDetector
 }
 
 /** Loads a compiled plugin once, with full stereo so that a hit's pan says where its hand was. */
-export async function loadSandbox(compiled: CompiledPlugin, params: Record<string, unknown> = {}): Promise<PluginSandbox> {
+export async function loadSandbox(
+  compiled: CompiledPlugin,
+  params: Record<string, unknown> = {},
+): Promise<PluginSandbox> {
   const { PluginSandbox, DEFAULT_SANDBOX_LIMITS } = await import('@bambam/sdk/runtime');
   const limits = {
     frameBudgetMs: 50, // as `bambam run`: a loaded machine must not drop frames
-    cpuBudget: { windowMs: DEFAULT_SANDBOX_LIMITS.cpuBudget.windowMs, maxMs: DEFAULT_SANDBOX_LIMITS.cpuBudget.windowMs },
+    cpuBudget: {
+      windowMs: DEFAULT_SANDBOX_LIMITS.cpuBudget.windowMs,
+      maxMs: DEFAULT_SANDBOX_LIMITS.cpuBudget.windowMs,
+    },
   };
   return PluginSandbox.load(compiled, { limits, params: { stereo: 1, ...params } });
 }

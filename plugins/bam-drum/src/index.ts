@@ -3,11 +3,22 @@
  * stroke, the louder the hit. Each hand is its own drummer.
  *
  * How it decides: it follows each hand's knuckles (steadier than the wrist, which trackers let
- * drift while a hand is still) and fires when they move down fast enough *and* far enough from
- * the top of the motion; then it waits for the hand to stop before the next hit. Slow drift,
- * jitter and hands appearing don't play.
+ * drift while a hand is still) with the SDK's StrokeDetector, measured in the hand's own size
+ * (so a far hand's small strokes count), learning the player's strokes as they play: a short,
+ * sharp down-stroke is a hit, once, re-armed on the upswing (rolls count each stroke). Slow
+ * drift, reaching, lowering a hand to rest, jitter, tracking glitches and hands appearing don't
+ * play. Each stroke also carries `landingT`, when the hand lands (for scheduling the sound).
  */
-import { centroid, definePlugin, HandIdentity, KNUCKLES, StrokeDetector } from '@bambam/sdk';
+import {
+  centroid,
+  DEFAULT_STROKE_OPTIONS,
+  definePlugin,
+  HandIdentity,
+  handScale,
+  KNUCKLES,
+  StrokeDetector,
+  type StrokeDetectorOptions,
+} from '@bambam/sdk';
 
 /** The drum kit, as Tone.js patches (rendered once when the plugin loads). */
 const sounds = {
@@ -87,12 +98,22 @@ const sounds = {
 export const DRUMS = ['bam', 'kick', 'snare', 'tom', 'clap', 'hat'] as const;
 
 /**
- * Stroke thresholds for a sensitivity in 0..1: more sensitive = slower, shorter strokes count.
- * At 0.5 a stroke must reach 1.25 frame-heights per second and travel 7.5% of the frame.
+ * Stroke thresholds for a sensitivity in 0..1: more sensitive = smaller, slower strokes count.
+ * 0.5 is the detector's defaults (right for most players). Towards 1 the smallest travel of a
+ * stroke (in hand sizes) shrinks to ~0.44×, towards 0 it grows to ~2.3×; the smallest speed
+ * moves less (0.76×..1.3×), so that even at 1 a jittery, drifting hand stays silent.
  */
-export function strokeThresholds(sensitivity: number): { onsetSpeed: number; minDistance: number } {
-  const s = Math.min(1, Math.max(0, sensitivity));
-  return { onsetSpeed: 2 - 1.5 * s, minDistance: 0.12 - 0.09 * s };
+export function strokeThresholds(sensitivity: number): StrokeDetectorOptions {
+  const s = Math.min(1, Math.max(0, Number.isFinite(sensitivity) ? sensitivity : 0.5));
+  const travel = 2 ** ((0.5 - s) * 2.4);
+  const speed = 2 ** ((0.5 - s) * 0.8);
+  const d = DEFAULT_STROKE_OPTIONS;
+  return {
+    minTravel: d.minTravel * travel,
+    minSpeed: d.minSpeed * speed,
+    earlySpeed: d.earlySpeed * speed,
+    earlyTravel: d.earlyTravel * travel,
+  };
 }
 
 /** A hand not seen for this long is forgotten. */
@@ -155,7 +176,10 @@ export default definePlugin({
         drummers.set(hand.id, drummer);
       }
       drummer.lastSeen = frame.t;
-      const stroke = drummer.detector.update(frame.t, knuckles.y);
+      const stroke = drummer.detector.update(frame.t, knuckles.y, {
+        scale: handScale(hand, frame),
+        x: (knuckles.x * frame.width) / frame.height,
+      });
       if (stroke) {
         // The player sees a mirrored view: the image's left (x = 0) is their right.
         const pan = Math.min(1, Math.max(-1, (0.5 - knuckles.x) * 2 * stereo));

@@ -60,3 +60,24 @@ export function palmCenter(hand: Hand): Point | undefined {
 export function distance2d(a: Point, b: Point): number {
   return Math.hypot(a.x - b.x, a.y - b.y);
 }
+
+/**
+ * A hand's size in the image: wrist to middle knuckle, as a fraction of the frame's height
+ * (x is scaled by the frame's aspect, so a hand's size doesn't change as it turns). About 0.1
+ * for a hand at arm's length from a laptop camera; a far hand is smaller. Divide distances by
+ * it to get thresholds that hold at any distance from the camera.
+ *
+ * @param frame - the frame's `width` and `height` (for the aspect); square when left out.
+ * @returns the size, or `undefined` when the landmarks are missing.
+ */
+export function handScale(
+  hand: Hand,
+  frame?: { readonly width: number; readonly height: number },
+): number | undefined {
+  const wrist = hand.landmarks?.[LANDMARK.WRIST];
+  const middle = hand.landmarks?.[LANDMARK.MIDDLE_FINGER_MCP];
+  if (!wrist || !middle) return undefined;
+  const aspect = frame && frame.width > 0 && frame.height > 0 ? frame.width / frame.height : 1;
+  const size = Math.hypot((middle.x - wrist.x) * aspect, middle.y - wrist.y);
+  return Number.isFinite(size) && size > 0 ? size : undefined;
+}

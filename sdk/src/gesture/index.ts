@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { centroid, distance2d, KNUCKLES, PALM, type Point, palmCenter } from './geometry.ts';
+export { centroid, distance2d, handScale, KNUCKLES, PALM, type Point, palmCenter } from './geometry.ts';
 export {
   LandmarkHistory,
   type LandmarkHistoryOptions,
@@ -15,4 +15,10 @@ export {
 } from './history.ts';
 export { HandIdentity, type HandIdentityOptions, type IdentifiedHand } from './identity.ts';
 export { OneEuroFilter, type OneEuroOptions, OneEuroPointFilter } from './one-euro.ts';
-export { type Stroke, StrokeDetector, type StrokeDetectorOptions } from './stroke.ts';
+export {
+  DEFAULT_STROKE_OPTIONS,
+  type Stroke,
+  StrokeDetector,
+  type StrokeDetectorOptions,
+  type StrokeSample,
+} from './stroke.ts';

@@ -71,7 +71,7 @@ export interface Placement {
   readonly audioSample: number;
   /** The frame-clock time that position stands for, ms (`at`, or later when it came too late). */
   readonly audioAt: number;
-  /** Its time had already been sent: it played at once. */
+  /** Played at once (and sent like an unscheduled hit): its time had already been sent, or nothing anchored it yet. */
   readonly late: boolean;
 }
 
@@ -79,7 +79,7 @@ export interface Placement {
 export interface ScheduleStats {
   /** Plays placed ahead and queued. */
   queued: number;
-  /** Plays whose time had passed: played at once. */
+  /** Plays whose time had passed (or that came before the first frame or the clock): played at once. */
   late: number;
   /** Plays refused because the queue was full. */
   refused: number;
@@ -153,13 +153,14 @@ export class AudioOutput {
   }
 
   /**
-   * Places a sound at frame-clock time `at` (see the file's comment). Before the clock runs or
-   * a frame was observed, it plays at once like {@link trigger}. Returns where it went, or
+   * Places a sound at frame-clock time `at` (see the file's comment), played during the frame
+   * of time `t`: an `at` before `t` is in the past and plays at once. Before the clock runs or
+   * a frame was observed, it plays at once like {@link trigger} (`late`). Returns where it went, or
    * undefined when the queue is full (refused, counted).
    */
   schedule(
     sound: RenderedSound,
-    options: { velocity: number; pan: number; at: number },
+    options: { velocity: number; pan: number; at: number; t: number },
     origin: HitOrigin,
   ): Placement | undefined {
     if (this.disposed) return undefined;
@@ -167,11 +168,13 @@ export class AudioOutput {
     const nextSample = next * this.frameSamples;
     const engineMs = this.map.toEngineMs(options.at);
     if (engineMs === undefined || !this.clock.running) {
+      this.scheduleStats.late++;
       this.trigger(sound, options, origin);
-      return { audioSample: nextSample, audioAt: options.at, late: false };
+      return { audioSample: nextSample, audioAt: options.at, late: true };
     }
     const sample = nextSample + Math.round(((engineMs - this.clock.deadlineOf(next)) * SAMPLE_RATE) / 1000);
-    if (sample < nextSample) {
+    // Earlier than its own frame is "in the past" by contract, even when the delay left room.
+    if (sample < nextSample || options.at < options.t) {
       this.scheduleStats.late++;
       this.trigger(sound, options, origin);
       return {

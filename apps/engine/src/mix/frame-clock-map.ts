@@ -32,7 +32,9 @@ export function scheduleDelayFromEnv(env: NodeJS.ProcessEnv = process.env): numb
   if (text === undefined || text.trim() === '') return DEFAULT_FRAME_CLOCK_MAP.scheduleDelayMs;
   const value = Number(text);
   if (!Number.isFinite(value) || value < 0 || value > MAX_SCHEDULE_SHIFT_MS) {
-    throw new RangeError(`BAMBAM_SCHEDULE_DELAY_MS must be a number of ms 0..${MAX_SCHEDULE_SHIFT_MS}, got '${text}'`);
+    throw new RangeError(
+      `BAMBAM_SCHEDULE_DELAY_MS must be a number of ms 0..${MAX_SCHEDULE_SHIFT_MS}, got '${text}'`,
+    );
   }
   return value;
 }
@@ -52,7 +54,9 @@ export class FrameClockMap {
   constructor(options: FrameClockMapOptions = {}) {
     const { scheduleDelayMs, riseMsPerSecond } = { ...DEFAULT_FRAME_CLOCK_MAP, ...options };
     if (!Number.isFinite(scheduleDelayMs) || scheduleDelayMs < 0 || scheduleDelayMs > MAX_SCHEDULE_SHIFT_MS) {
-      throw new RangeError(`FrameClockMap: scheduleDelayMs must be 0..${MAX_SCHEDULE_SHIFT_MS}, got ${scheduleDelayMs}`);
+      throw new RangeError(
+        `FrameClockMap: scheduleDelayMs must be 0..${MAX_SCHEDULE_SHIFT_MS}, got ${scheduleDelayMs}`,
+      );
     }
     if (!Number.isFinite(riseMsPerSecond) || riseMsPerSecond < 0) {
       throw new RangeError(`FrameClockMap: riseMsPerSecond must be >= 0, got ${riseMsPerSecond}`);

@@ -79,8 +79,8 @@ test('a play at t + 7.3 ms starts 7.3 ms (350 samples) after one at t, each at i
   audio.start(); // frame 0 at 1000
   m.advance(5); // 1005: frame 1 (samples 960..) is next, due at 1020
   audio.observeFrame(100, 1003); // offset 903 ms
-  const a = audio.schedule(blip(), { velocity: 1, pan: 0, at: 100 }, origin)!;
-  const b = audio.schedule(blip(), { velocity: 1, pan: 0, at: 107.3 }, origin)!;
+  const a = audio.schedule(blip(), { velocity: 1, pan: 0, at: 100, t: 100 }, origin)!;
+  const b = audio.schedule(blip(), { velocity: 1, pan: 0, at: 107.3, t: 100 }, origin)!;
   // at 100 → 100 + 903 + 40 = 1043 ms → 23 ms after frame 1's deadline → sample 960 + 1104.
   assert.deepEqual(a, { audioSample: 2064, audioAt: 100, late: false });
   assert.equal(b.audioSample - a.audioSample, 350);
@@ -100,14 +100,17 @@ test('network jitter does not move a scheduled sound: a late frame leaves the of
   audio.start();
   m.advance(5);
   audio.observeFrame(100, 1003);
-  const first = audio.schedule(blip(), { velocity: 1, pan: 0, at: 140 }, origin)!;
+  const first = audio.schedule(blip(), { velocity: 1, pan: 0, at: 140, t: 100 }, origin)!;
   audio.observeFrame(133, 1003 + 33 + 25); // 25 ms of jitter
-  const second = audio.schedule(blip(), { velocity: 1, pan: 0, at: 140 }, origin)!;
+  const second = audio.schedule(blip(), { velocity: 1, pan: 0, at: 140, t: 133 }, origin)!;
   // Only the slow rise (1 ms/s over 33 ms of frame time: 0.033 ms, 1.6 samples) may move it.
-  assert.ok(Math.abs(second.audioSample - first.audioSample) <= 2, `${second.audioSample - first.audioSample}`);
+  assert.ok(
+    Math.abs(second.audioSample - first.audioSample) <= 2,
+    `${second.audioSample - first.audioSample}`,
+  );
   // An earlier-than-ever frame lowers the offset at once.
   audio.observeFrame(166, 1003 + 66 - 4);
-  const third = audio.schedule(blip(), { velocity: 1, pan: 0, at: 180 }, origin)!;
+  const third = audio.schedule(blip(), { velocity: 1, pan: 0, at: 180, t: 166 }, origin)!;
   assert.ok(Math.abs(third.audioSample - first.audioSample - (40 - 4) * 48) <= 2);
   audio.dispose();
 });
@@ -117,14 +120,17 @@ test('a play in the past plays at once, in the next frame, and is counted', () =
   audio.start();
   m.advance(5);
   audio.observeFrame(100, 1003);
-  const placed = audio.schedule(blip(), { velocity: 1, pan: 0, at: -1e9 }, origin)!;
+  const placed = audio.schedule(blip(), { velocity: 1, pan: 0, at: -1e9, t: 100 }, origin)!;
   assert.equal(placed.late, true);
   assert.equal(placed.audioSample, 960);
-  // Behind the audio already sent, too: 1003 + 40 - 60 is before frame 1's start.
-  const recent = audio.schedule(blip(), { velocity: 1, pan: 0, at: 40 }, origin)!;
+  // A frame of t = 40 whose plays come late: 40 + 903 + 40 = 983 ms, before frame 1's start.
+  const recent = audio.schedule(blip(), { velocity: 1, pan: 0, at: 40, t: 40 }, origin)!;
   assert.equal(recent.late, true);
   assert.ok(Math.abs(recent.audioAt - (40 + (1020 - 983))) < 0.05, `placed as if at ${recent.audioAt}`);
-  assert.equal(audio.scheduleStats.late, 2);
+  // Before its own frame's t, though the delay would leave room: in the past by contract.
+  const early = audio.schedule(blip(), { velocity: 1, pan: 0, at: 95, t: 100 }, origin)!;
+  assert.equal(early.late, true);
+  assert.equal(audio.scheduleStats.late, 3);
   audio.flush(); // late plays are sent early like unscheduled hits
   assert.deepEqual(onsets(), [960]);
   audio.dispose();
@@ -135,7 +141,7 @@ test('a play ahead waits: nothing sounds before its frame', () => {
   audio.start();
   m.advance(5);
   audio.observeFrame(100, 1003);
-  const placed = audio.schedule(blip(), { velocity: 1, pan: 0, at: 350 }, origin)!; // 250 ms ahead
+  const placed = audio.schedule(blip(), { velocity: 1, pan: 0, at: 350, t: 100 }, origin)!; // 250 ms ahead
   assert.equal(placed.audioSample, 960 + (1293 - 1020) * 48);
   m.advance(200);
   assert.deepEqual(onsets(), []);
@@ -150,11 +156,11 @@ test('latencyCompensationMs moves placements earlier (or later); bad values are 
   audio.start();
   m.advance(5);
   audio.observeFrame(100, 1003);
-  const plain = audio.schedule(blip(), { velocity: 1, pan: 0, at: 150 }, origin)!;
+  const plain = audio.schedule(blip(), { velocity: 1, pan: 0, at: 150, t: 100 }, origin)!;
   audio.latencyCompensationMs = 10;
-  const earlier = audio.schedule(blip(), { velocity: 1, pan: 0, at: 150 }, origin)!;
+  const earlier = audio.schedule(blip(), { velocity: 1, pan: 0, at: 150, t: 100 }, origin)!;
   audio.latencyCompensationMs = -5;
-  const later = audio.schedule(blip(), { velocity: 1, pan: 0, at: 150 }, origin)!;
+  const later = audio.schedule(blip(), { velocity: 1, pan: 0, at: 150, t: 100 }, origin)!;
   assert.equal(plain.audioSample - earlier.audioSample, 480);
   assert.equal(later.audioSample - plain.audioSample, 240);
   assert.throws(() => {
@@ -172,7 +178,9 @@ test('the queue of waiting plays is bounded; clear() empties it', () => {
   audio.start();
   m.advance(5);
   audio.observeFrame(100, 1003);
-  const placed = [0, 1, 2, 3].map((i) => audio.schedule(blip(), { velocity: 1, pan: 0, at: 200 + i }, origin));
+  const placed = [0, 1, 2, 3].map((i) =>
+    audio.schedule(blip(), { velocity: 1, pan: 0, at: 200 + i, t: 100 }, origin),
+  );
   assert.equal(placed[3], undefined);
   assert.deepEqual(audio.scheduleStats, { queued: 3, late: 0, refused: 1 });
   audio.clear();
@@ -194,4 +202,15 @@ test('the map: min filter, slow rise, and the delay from the environment', () =>
   assert.equal(scheduleDelayFromEnv({}), DEFAULT_FRAME_CLOCK_MAP.scheduleDelayMs);
   assert.equal(scheduleDelayFromEnv({ BAMBAM_SCHEDULE_DELAY_MS: '25' }), 25);
   assert.throws(() => scheduleDelayFromEnv({ BAMBAM_SCHEDULE_DELAY_MS: 'soon' }), /BAMBAM_SCHEDULE_DELAY_MS/);
+});
+
+test('before any frame anchors the map, a scheduled play plays at once (late)', () => {
+  const { m, audio, onsets } = output();
+  audio.start();
+  m.advance(5);
+  const placed = audio.schedule(blip(), { velocity: 1, pan: 0, at: 150, t: 100 }, origin)!;
+  assert.deepEqual(placed, { audioSample: 960, audioAt: 150, late: true });
+  m.advance(20);
+  assert.deepEqual(onsets(), [960]);
+  audio.dispose();
 });

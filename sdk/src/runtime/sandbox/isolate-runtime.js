@@ -92,7 +92,9 @@
       const a = options.at;
       if (a !== undefined) {
         if (typeof a !== 'number' || !NumberIsFinite(a))
-          return invalid(`ctx.play: at must be a finite number of ms on the frame clock (like frame.t), got ${quote(a)}`);
+          return invalid(
+            `ctx.play: at must be a finite number of ms on the frame clock (like frame.t), got ${quote(a)}`,
+          );
         at = a;
         if (at > frameT + maxAheadMs) {
           if (!clampWarned) {

@@ -52,7 +52,9 @@ describe('ctx.play with at', () => {
         assert.equal(error.code, 'invalid-output');
         assert.equal(error.fatal, false);
         assert.ok(
-          error.message.includes(`at must be a finite number of ms on the frame clock (like frame.t), got ${shown}`),
+          error.message.includes(
+            `at must be a finite number of ms on the frame clock (like frame.t), got ${shown}`,
+          ),
           error.message,
         );
         assert.deepEqual(error.location, { file: 'bad-at.ts', ...locate(source, `play('snare'`) });
@@ -76,7 +78,10 @@ describe('ctx.play with at', () => {
       );
       assert.equal(logs.length, 1, JSON.stringify(logs));
       assert.equal(logs[0]!.level, 'warn');
-      assert.match(logs[0]!.message, /1000000 ms after frame\.t; a play can be scheduled at most 250 ms ahead/);
+      assert.match(
+        logs[0]!.message,
+        /1000000 ms after frame\.t; a play can be scheduled at most 250 ms ahead/,
+      );
       assert.deepEqual(logs[0]!.location, { file: 'far.ts', ...locate(source, `play('kick'`) });
     } finally {
       sandbox.dispose();

@@ -130,7 +130,10 @@ test('delaySamples places a sound at its exact sample, inside a frame or frames 
     const out = new Float32Array(FRAME_LENGTH * 4);
     for (let f = 0; f < 4; f++) mixer.process(out.subarray(f * FRAME_LENGTH, (f + 1) * FRAME_LENGTH));
     const first = out.findIndex((s) => s !== 0) / 2;
-    assert.ok(Math.abs(first - delaySamples) <= 1, `${delayMs} ms: first sample ${first}, expected ${delaySamples}`);
+    assert.ok(
+      Math.abs(first - delaySamples) <= 1,
+      `${delayMs} ms: first sample ${first}, expected ${delaySamples}`,
+    );
     const last = out.findLastIndex((s) => s !== 0) / 2;
     assert.equal(Math.floor(last) - first, 99, 'all 100 samples played, contiguous');
   }

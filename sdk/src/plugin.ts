@@ -5,7 +5,40 @@
  */
 import type { Frame } from './frame.ts';
 import type { ParamSpecs, ParamValues } from './params.ts';
-import type { PlayOptions, Sound } from './sounds.ts';
+import type { Sound } from './sounds.ts';
+
+/**
+ * How far ahead of the current frame a play may be scheduled, in ms: `ctx.play(sound, { at })`
+ * with `at` later than `frame.t + MAX_SCHEDULE_AHEAD_MS` is moved back to that bound (with a
+ * console warning). Enough for a predicted beat, short enough that the engine never holds much.
+ */
+export const MAX_SCHEDULE_AHEAD_MS = 250;
+
+/** Options for {@link PluginContext.play}. */
+export interface PlayOptions {
+  /** Loudness from 0 (silent) to 1 (full). Default `1`. */
+  readonly velocity?: number;
+  /** Stereo position from -1 (left) to 1 (right). Default `0`. */
+  readonly pan?: number;
+  /**
+   * When the sound should start, in ms on the frame timeline (the clock of `frame.t`).
+   * Omitted: now, i.e. the current frame's `t`; the engine then plays it as soon as it can.
+   * With `at`, the engine places the sound at the matching sample of its audio, at a steady
+   * latency, so `at: frame.t + 40` sounds exactly 40 ms after `at: frame.t` (network jitter
+   * does not move it): use it to land a hit on a predicted beat.
+   *
+   * - In the past (earlier than `frame.t`, or than the audio already sent): played at once, and
+   *   counted.
+   * - More than {@link MAX_SCHEDULE_AHEAD_MS} after `frame.t`: moved back to that bound, with a
+   *   console warning at the call.
+   * - Not a finite number (`NaN`, `Infinity`, a string…): the play is refused with a console
+   *   error at the call, like a bad velocity (that frame's sounds are dropped).
+   *
+   * Plays scheduled ahead and still waiting are bounded per session (see the sandbox limits:
+   * 64 by default); more are refused with a console error.
+   */
+  readonly at?: number;
+}
 
 /**
  * What a plugin can do while it runs. The same object is passed to every call, so
@@ -18,10 +51,12 @@ export interface PluginContext<
   State = any,
 > {
   /**
-   * Plays one of the plugin's sounds now. The engine mixes it into the audio that goes back to
+   * Plays one of the plugin's sounds, now or at a time `at` on the frame clock (up to
+   * {@link MAX_SCHEDULE_AHEAD_MS} ahead). The engine mixes it into the audio that goes back to
    * the player; calling it many times in one frame is capped (see the sandbox limits).
    * @param sound - the key of a sound in the plugin's `sounds`.
-   * @param options - velocity (0..1, default 1) and pan (-1..1, default 0).
+   * @param options - velocity (0..1, default 1), pan (-1..1, default 0) and `at` (frame-clock
+   *   ms, default now): see {@link PlayOptions}.
    */
   play(sound: SoundName, options?: PlayOptions): void;
   /** Persistent state for this plugin instance: whatever `state()` returned, kept across frames. */
@@ -102,4 +137,10 @@ export interface PlayEvent {
   readonly velocity: number;
   /** -1..1 */
   readonly pan: number;
+  /**
+   * When it should sound, frame-clock ms, as the plugin asked (`PlayOptions.at`, already
+   * clamped to `t + MAX_SCHEDULE_AHEAD_MS`); absent when it plays now. May be earlier than `t`
+   * (it then plays at once).
+   */
+  readonly at?: number;
 }

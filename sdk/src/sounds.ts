@@ -70,11 +70,3 @@ export interface SampleSound {
 
 /** A sound a plugin can play: a Tone.js patch or a WAV sample. */
 export type Sound = ToneSound | SampleSound;
-
-/** Options for {@link PluginContext.play}. */
-export interface PlayOptions {
-  /** Loudness from 0 (silent) to 1 (full). Default `1`. */
-  readonly velocity?: number;
-  /** Stereo position from -1 (left) to 1 (right). Default `0`. */
-  readonly pan?: number;
-}

@@ -183,13 +183,29 @@ export interface StageTimings {
   readonly total: number;
 }
 
+/**
+ * One play of a frame as the engine placed it: the plugin's {@link PlayEvent} (with its `at`
+ * when scheduled) plus where its sound went in the session's audio.
+ */
+export interface HitInfo extends PlayEvent {
+  /**
+   * Frame-clock ms the sound was placed at: `at` when it was honoured, later when its time had
+   * already been sent (then `late`). Absent for plays without `at` (played at once).
+   */
+  readonly audioAt?: number;
+  /** Where it starts in the session's audio stream: 48 kHz samples from its first frame (RTP timestamp minus the stream's base). */
+  readonly audioSample?: number;
+  /** Its time had passed when it reached the audio (or the audio had not started): played at once. */
+  readonly late?: boolean;
+}
+
 export interface Telemetry {
   /** Frame time, ms (engine clock). */
   readonly t: number;
   readonly width: number;
   readonly height: number;
   readonly hands: readonly Hand[];
-  readonly hits: readonly PlayEvent[];
+  readonly hits: readonly HitInfo[];
   readonly timings: StageTimings;
   /** Video frames dropped (latest wins) since the session started. */
   readonly dropped: number;

@@ -11,15 +11,31 @@
  * stays continuous and evenly spaced (a receiver sees it arrive earlier once, never a packet
  * early then a gap, which its jitter buffer would take for network delay), and the
  * engine-internal hit latency becomes the processing time alone.
+ *
+ * Scheduled plays (`ctx.play(sound, { at })`): a {@link FrameClockMap} turns `at` (frame-clock
+ * ms) into engine-clock ms, and the clock's timeline turns that into a sample of the stream
+ * (frame index × frame samples + offset). A play whose sample is still ahead waits in a bounded
+ * queue and enters the mixer with the frame that contains it, at its exact offset inside that
+ * frame; one whose sample was already sent plays at once, like an unscheduled hit, and is
+ * counted as late.
  */
 import {
   AudioClock,
+  type AudioClockOptions,
   CHANNELS,
   FRAME_MS,
   Mixer,
   type RenderedSound,
+  SAMPLE_RATE,
   samplesPerFrame,
 } from '@bambam/sdk/runtime';
+import { FrameClockMap, type FrameClockMapOptions } from './frame-clock-map.ts';
+
+/** Defaults of {@link AudioOutput}. */
+export const DEFAULT_AUDIO_OUTPUT = Object.freeze({
+  /** Scheduled plays waiting in the engine per session; more are refused (counted). */
+  maxScheduled: 64,
+});
 
 /** Where a hit came from: the arrival of the last RTP packet of its video frame. */
 export interface HitOrigin {
@@ -41,6 +57,39 @@ export interface AudioOutputOptions {
   /** Frame length, ms (one Opus packet). Default 20. */
   readonly frameMs?: number;
   readonly now?: () => number;
+  /** Timer of the audio clock (tests drive it by hand). Default the global timers. */
+  readonly timer?: AudioClockOptions['timer'];
+  /** Frame clock → engine clock mapping of scheduled plays: see {@link FrameClockMap}. */
+  readonly schedule?: FrameClockMapOptions;
+  /** Default {@link DEFAULT_AUDIO_OUTPUT}.maxScheduled. */
+  readonly maxScheduled?: number;
+}
+
+/** Where a scheduled play was placed. */
+export interface Placement {
+  /** Position in the session's audio stream: samples (48 kHz) from its first frame (RTP timestamp - base). */
+  readonly audioSample: number;
+  /** The frame-clock time that position stands for, ms (`at`, or later when it came too late). */
+  readonly audioAt: number;
+  /** Played at once (and sent like an unscheduled hit): its time had already been sent, or nothing anchored it yet. */
+  readonly late: boolean;
+}
+
+/** Counters of scheduled plays. */
+export interface ScheduleStats {
+  /** Plays placed ahead and queued. */
+  queued: number;
+  /** Plays whose time had passed (or that came before the first frame or the clock): played at once. */
+  late: number;
+  /** Plays refused because the queue was full. */
+  refused: number;
+}
+
+interface ScheduledPlay {
+  readonly sound: RenderedSound;
+  readonly velocity: number;
+  readonly pan: number;
+  readonly sample: number;
 }
 
 interface PendingHit {
@@ -54,6 +103,10 @@ export class AudioOutput {
   private readonly frame: Float32Array;
   private readonly options: AudioOutputOptions;
   private readonly now: () => number;
+  private readonly frameSamples: number;
+  private readonly map: FrameClockMap;
+  private readonly maxScheduled: number;
+  private scheduled: ScheduledPlay[] = [];
   private pending: PendingHit[] = [];
   private lastClockIndex = -1;
   /** True while the clock emits a frame pulled ahead of its deadline. */
@@ -61,18 +114,82 @@ export class AudioOutput {
   private disposed = false;
   framesSent = 0;
   framesSentEarly = 0;
+  readonly scheduleStats: ScheduleStats = { queued: 0, late: 0, refused: 0 };
 
   constructor(options: AudioOutputOptions) {
     this.options = options;
     this.now = options.now ?? (() => performance.now());
     const frameMs = options.frameMs ?? FRAME_MS;
-    this.frame = new Float32Array(samplesPerFrame(frameMs) * CHANNELS);
+    this.frameSamples = samplesPerFrame(frameMs);
+    this.frame = new Float32Array(this.frameSamples * CHANNELS);
+    this.map = new FrameClockMap(options.schedule);
+    this.maxScheduled = options.maxScheduled ?? DEFAULT_AUDIO_OUTPUT.maxScheduled;
     this.clock = new AudioClock({
       frameMs,
       onFrame: (index) => this.onClockFrame(index),
       now: this.now,
       onError: (error) => console.error('[engine] audio frame failed', error),
+      ...(options.timer ? { timer: options.timer } : {}),
     });
+  }
+
+  /** Shifts scheduled plays this many ms earlier (negative: later). Default 0; ±1000 at most (RangeError). */
+  get latencyCompensationMs(): number {
+    return this.map.latencyCompensationMs;
+  }
+
+  set latencyCompensationMs(ms: number) {
+    this.map.latencyCompensationMs = ms;
+  }
+
+  /** Scheduled plays waiting for their frame. */
+  get scheduledWaiting(): number {
+    return this.scheduled.length;
+  }
+
+  /** A video frame of time `t` whose last packet arrived at `arrivalMs` (engine clock): anchors scheduling. */
+  observeFrame(t: number, arrivalMs: number): void {
+    this.map.observe(t, arrivalMs);
+  }
+
+  /**
+   * Places a sound at frame-clock time `at` (see the file's comment), played during the frame
+   * of time `t`: an `at` before `t` is in the past and plays at once. Before the clock runs or
+   * a frame was observed, it plays at once like {@link trigger} (`late`). Returns where it went, or
+   * undefined when the queue is full (refused, counted).
+   */
+  schedule(
+    sound: RenderedSound,
+    options: { velocity: number; pan: number; at: number; t: number },
+    origin: HitOrigin,
+  ): Placement | undefined {
+    if (this.disposed) return undefined;
+    const next = this.clock.nextFrameIndex;
+    const nextSample = next * this.frameSamples;
+    const engineMs = this.map.toEngineMs(options.at);
+    if (engineMs === undefined || !this.clock.running) {
+      this.scheduleStats.late++;
+      this.trigger(sound, options, origin);
+      return { audioSample: nextSample, audioAt: options.at, late: true };
+    }
+    const sample = nextSample + Math.round(((engineMs - this.clock.deadlineOf(next)) * SAMPLE_RATE) / 1000);
+    // Earlier than its own frame is "in the past" by contract, even when the delay left room.
+    if (sample < nextSample || options.at < options.t) {
+      this.scheduleStats.late++;
+      this.trigger(sound, options, origin);
+      return {
+        audioSample: nextSample,
+        audioAt: options.at + ((nextSample - sample) * 1000) / SAMPLE_RATE,
+        late: true,
+      };
+    }
+    if (this.scheduled.length >= this.maxScheduled) {
+      this.scheduleStats.refused++;
+      return undefined;
+    }
+    this.scheduleStats.queued++;
+    this.scheduled.push({ sound, velocity: options.velocity, pan: options.pan, sample });
+    return { audioSample: sample, audioAt: options.at, late: false };
   }
 
   get clockStats() {
@@ -106,9 +223,10 @@ export class AudioOutput {
     }
   }
 
-  /** Silences everything playing (plugin switched). */
+  /** Silences everything playing or scheduled (plugin switched). */
   clear(): void {
     this.mixer.clear();
+    this.scheduled = [];
   }
 
   dispose(): void {
@@ -117,6 +235,7 @@ export class AudioOutput {
     this.clock.dispose();
     this.mixer.dispose();
     this.pending = [];
+    this.scheduled = [];
   }
 
   private onClockFrame(index: number): void {
@@ -125,8 +244,27 @@ export class AudioOutput {
     this.sendFrame(index, this.pulling);
   }
 
+  /** Hands the scheduled plays that fall in frame `index` to the mixer, at their offset in it. */
+  private startScheduled(index: number): void {
+    if (this.scheduled.length === 0) return;
+    const start = index * this.frameSamples;
+    const end = start + this.frameSamples;
+    let kept = 0;
+    for (const play of this.scheduled) {
+      if (play.sample >= end) {
+        this.scheduled[kept++] = play;
+        continue;
+      }
+      // Behind `start` only when the clock skipped frames after a stall: at once then.
+      const delaySamples = Math.max(0, play.sample - start);
+      this.mixer.trigger(play.sound, { velocity: play.velocity, pan: play.pan, delaySamples });
+    }
+    this.scheduled.length = kept;
+  }
+
   private sendFrame(index: number, early: boolean): void {
     const t0 = this.now();
+    this.startScheduled(index);
     this.mixer.process(this.frame);
     const opus = this.options.encode(this.frame);
     const t1 = this.now();

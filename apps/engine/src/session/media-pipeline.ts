@@ -8,7 +8,7 @@
  * releases the peer connection, decoder, tracker worker and audio clock.
  */
 import type { PlayEvent } from '@bambam/sdk';
-import type { Telemetry } from '@bambam/sdk/protocol';
+import type { HitInfo, Telemetry } from '@bambam/sdk/protocol';
 import { samplesPerFrame } from '@bambam/sdk/runtime';
 import type { EngineConfig } from '../config.ts';
 import { RgbConverter } from '../convert/rgb-converter.ts';
@@ -22,6 +22,7 @@ import { inspectOffer } from '../ingest/sdp.ts';
 import type { Instrument } from '../instrument/instrument.ts';
 import type { EngineMetrics } from '../metrics/engine-metrics.ts';
 import { AudioOutput } from '../mix/audio-output.ts';
+import { scheduleDelayFromEnv } from '../mix/frame-clock-map.ts';
 import { type SharedTracking, TrackingStage } from '../track/tracking-stage.ts';
 
 /** Telemetry plus engine-side timing the e2e bench uses (extra fields, additive). */
@@ -58,6 +59,8 @@ interface FrameTiming {
 }
 
 const MAX_TIMINGS = 16;
+/** Read once at start-up: a bad BAMBAM_SCHEDULE_DELAY_MS stops the engine with a clear error. */
+const SCHEDULE_DELAY_MS = scheduleDelayFromEnv();
 
 export class MediaPipeline {
   private readonly options: MediaPipelineOptions;
@@ -99,6 +102,7 @@ export class MediaPipeline {
     this.audio = new AudioOutput({
       frameMs,
       sendEarly: options.config.sendHitsEarly,
+      schedule: { scheduleDelayMs: SCHEDULE_DELAY_MS },
       encode: (frame) => this.encoder.encode(frame),
       send: (opus, index, early) => {
         this.sender.send(opus, index);
@@ -137,6 +141,7 @@ export class MediaPipeline {
         framesSent: this.audio.framesSent,
         framesSentEarly: this.audio.framesSentEarly,
         clock: this.audio.clockStats,
+        scheduled: { ...this.audio.scheduleStats, waiting: this.audio.scheduledWaiting },
       },
       videoCodec: this.peer?.videoCodec,
       keyframeRequests: this.peer?.keyframeRequests ?? 0,
@@ -147,6 +152,14 @@ export class MediaPipeline {
   /** UDP ports of the peer connection (for tests). */
   localPorts(): number[] {
     return this.peer?.localPorts() ?? [];
+  }
+
+  /**
+   * Shifts plays scheduled with `at` this many ms earlier (negative: later), e.g. by the
+   * player's measured output latency. Default 0. Throws a RangeError beyond ±1000 ms or NaN.
+   */
+  setLatencyCompensation(ms: number): void {
+    this.audio.latencyCompensationMs = ms;
   }
 
   /** Silences sounds still ringing (after a plugin switch). */
@@ -219,7 +232,9 @@ export class MediaPipeline {
     });
     this.decoder = new VideoDecoder({
       codec: peer.videoCodec,
+      limits: config.decodeLimits,
       onKeyframeNeeded: requestKeyframe,
+      onRefused: (reason) => metrics.framesRefused.inc({ reason }),
       onPicture: (picture, source, decodeMs) => this.onPicture(picture, source, decodeMs),
     });
     this.tracker = await trackerReady;
@@ -252,6 +267,7 @@ export class MediaPipeline {
     const convertMs = performance.now() - decodedAt;
     metrics.observeStage('convert', convertMs);
     const t = this.frameTime(source.rtpTimestamp);
+    this.audio.observeFrame(t, source.lastPacketArrivalMs);
     this.timings.set(t, {
       arrivalMs: source.lastPacketArrivalMs,
       receivedAt: Date.now() - (performance.now() - source.lastPacketArrivalMs),
@@ -293,12 +309,13 @@ export class MediaPipeline {
     metrics.observeStage('plugin', pluginDone - trackedAt);
     const arrivalMs = timing?.arrivalMs ?? submittedAt;
     const hitLatencyMs: number[] = [];
+    const hits: HitInfo[] = [];
     const telemetry = {
       t: frame.t,
       width: frame.width,
       height: frame.height,
       hands: frame.hands,
-      hits: plays,
+      hits,
       timings: {
         decode: timing?.decodeMs ?? 0,
         convert: timing?.convertMs ?? 0,
@@ -326,8 +343,18 @@ export class MediaPipeline {
     for (const play of plays) {
       const sound = instrument.sound(play.sound);
       if (!sound) continue;
-      triggered++;
-      this.audio.trigger(sound, { velocity: play.velocity, pan: play.pan }, origin);
+      const options = { velocity: play.velocity, pan: play.pan };
+      if (play.at === undefined) {
+        triggered++;
+        this.audio.trigger(sound, options, origin);
+        hits.push(play);
+      } else {
+        // Placed on the frame clock; a late one plays at once and is sent like the above.
+        const placed = this.audio.schedule(sound, { ...options, at: play.at, t: play.t }, origin);
+        if (!placed) continue; // the engine's queue is full (counted in stats)
+        if (placed.late) triggered++;
+        hits.push({ ...play, ...placed });
+      }
       metrics.hits.inc();
     }
     if (triggered === 0) this.options.onTelemetry(telemetry);

@@ -77,8 +77,29 @@ export default definePlugin({
 });
 `;
 
+const SCHEDULER = `
+import { definePlugin } from '@bambam/sdk';
+export default definePlugin({
+  name: 'scheduler',
+  version: '1.0.0',
+  description: 'Plays with and without at.',
+  sounds: { click: { kind: 'tone', instrument: 'MembraneSynth', note: 'C3', duration: 0.05, length: 0.1 } },
+  onFrame(frame, ctx) {
+    if (frame.t === 0) ctx.play('click', { at: -50 });
+    if (frame.t === 500) ctx.play('click');
+    if (frame.t === 1000) {
+      ctx.play('click', { at: frame.t + 7.3 });
+      ctx.play('click', { at: frame.t + 1e6 });
+    }
+  },
+});
+`;
+
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bambam-run-'));
+  await writeFile(join(dir, 'scheduler.ts'), SCHEDULER);
+  const ticks = [0, 500, 1000].map((t) => JSON.stringify({ t, width: 640, height: 480, hands: [] }));
+  await writeFile(join(dir, 'ticks.jsonl'), `${ticks.join('\n')}\n`);
   await writeFile(join(dir, 'counter.ts'), COUNTER);
   await writeFile(join(dir, 'thrower.ts'), THROWS);
   await writeFile(join(dir, 'strokes.jsonl'), strokes());
@@ -141,6 +162,48 @@ test('plays bam-drum on a recording: one event per stroke, a WAV with the hits i
   assert.equal(level(0, events[0].t - 1), 0, 'silence before the first hit');
   assert.ok(level(events[0].t, events[0].t + 50) > 0.1, 'the hit is audible');
   assert.ok(left!.length / 48000 >= 2, 'covers the recording');
+});
+
+test('plays with at: "at" in the events, each sound at its sample in the WAV', async () => {
+  const { code, stdout, stderr } = await bambam([
+    'run',
+    'scheduler.ts',
+    '--landmarks',
+    'ticks.jsonl',
+    '--out',
+    'at.wav',
+  ]);
+  assert.equal(code, 0, stderr);
+  const events = stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  assert.deepEqual(events, [
+    { t: 0, sound: 'click', velocity: 1, pan: 0, at: -50 },
+    { t: 500, sound: 'click', velocity: 1, pan: 0 },
+    { t: 1000, sound: 'click', velocity: 1, pan: 0, at: 1007.3 },
+    { t: 1000, sound: 'click', velocity: 1, pan: 0, at: 1250 },
+  ]);
+  assert.match(stderr, /moved|at most 250 ms ahead/);
+  assert.match(stderr, /4 events \(3 scheduled with at, 1 of them in the past\)/);
+  const [left] = decodeWav(new Uint8Array(await readFile(join(dir, 'at.wav')))).channels;
+  /** First sample after ≥ 200 samples of silence, from each silence. */
+  const onsets: number[] = [];
+  let quiet = 200;
+  left!.forEach((s, i) => {
+    if (s !== 0 && quiet >= 200) onsets.push(i);
+    quiet = s === 0 ? quiet + 1 : 0;
+  });
+  assert.equal(onsets.length, 4, `onsets ${onsets}`);
+  // The same sound everywhere: placements relative to the unscheduled play at t = 500 (sample 24000).
+  const reference = onsets[1]! - 24000;
+  const expected = [0, 24000, 1007.3 * 48, 1250 * 48]; // at -50 is in the past: at its frame's t = 0
+  onsets.forEach((onset, i) => {
+    assert.ok(
+      Math.abs(onset - reference - expected[i]!) <= 1,
+      `sound ${i} at ${onset - reference}, expected ${expected[i]}`,
+    );
+  });
 });
 
 test('--events writes a file; --params reach the plugin; "-" reads stdin', async () => {

@@ -46,7 +46,8 @@ Usage: bambam run <plugin dir or file> --landmarks <recording.jsonl | -> [option
 
 Runs an instrument plugin on a landmark recording (JSON lines, one frame per line, as
 \`bambam track\` prints) in the same sandbox the engine uses, and writes every sound it played
-as a JSON line: {"t": ms, "sound": name, "velocity": 0..1, "pan": -1..1}.
+as a JSON line: {"t": ms, "sound": name, "velocity": 0..1, "pan": -1..1}, plus "at": ms for
+a play scheduled with ctx.play(sound, { at }) (frame-clock ms, as the plugin asked).
 
 Arguments:
   <plugin>             a plugin directory (package.json "main", or src/index.ts), a .ts/.js file,
@@ -58,7 +59,9 @@ Options:
   --landmarks <file>   the recording; "-" reads standard input (required)
   --events <file>      write the events there instead of standard output
   --out <file.wav>     also render the audio the engine would play: 48 kHz stereo 16-bit WAV,
-                       starting at the recording's first frame, with the engine's mixer
+                       starting at the recording's first frame, with the engine's mixer;
+                       a play with "at" starts at that sample (one whose "at" is before its
+                       frame's t plays at the frame's t, as the engine plays it at once)
   --params k=v ...     set plugin params (numbers, true/false, or a choice); repeatable
   --frame-budget <ms>  time budget of one onFrame call (default 50: ten times the engine's, so
                        a loaded machine doesn't drop frames; frames over the engine's budget
@@ -301,6 +304,8 @@ const command: Command = {
     );
     const played: PlayEvent[] = [];
     let frames = 0;
+    let scheduled = 0;
+    let past = 0;
     let overBudget = 0;
     let slowestMs = 0;
     let firstT: number | undefined;
@@ -331,7 +336,17 @@ const command: Command = {
         firstT ??= frame.t;
         lastT = Math.max(lastT, frame.t);
         for (const event of events) {
-          const line = { t: event.t, sound: event.sound, velocity: event.velocity, pan: event.pan };
+          const line: PlayEvent = {
+            t: event.t,
+            sound: event.sound,
+            velocity: event.velocity,
+            pan: event.pan,
+          };
+          if (event.at !== undefined) {
+            (line as { at?: number }).at = event.at;
+            scheduled++;
+            if (event.at < event.t) past++;
+          }
           played.push(line);
           await eventsOut.write(JSON.stringify(line));
         }
@@ -349,7 +364,9 @@ const command: Command = {
         throw new CommandError(`the plugin's sounds can't be rendered: ${(error as Error).message}`);
       }
       const { renderEventsToWav } = await import('../../runtime/sound/index.ts');
-      const { wav, seconds } = await renderEventsToWav(played, bank, firstT ?? 0, lastT);
+      // Each sound at its time: `at` when scheduled (never before its frame: "in the past" plays at once).
+      const timed = played.map((e) => (e.at === undefined ? e : { ...e, t: Math.max(e.at, e.t) }));
+      const { wav, seconds } = await renderEventsToWav(timed, bank, firstT ?? 0, lastT);
       await writeFile(resolve(io.cwd, values.out), wav);
       io.stderr.write(`bambam run: wrote ${values.out} (${seconds.toFixed(2)} s)\n`);
     }
@@ -359,7 +376,11 @@ const command: Command = {
           `(slowest ${slowestMs.toFixed(1)} ms): the engine stops calls that run over it\n`,
       );
     }
-    io.stderr.write(`bambam run: ${frames} frames, ${played.length} events\n`);
+    const scheduledNote =
+      scheduled > 0
+        ? ` (${scheduled} scheduled with at${past > 0 ? `, ${past} of them in the past` : ''})`
+        : '';
+    io.stderr.write(`bambam run: ${frames} frames, ${played.length} events${scheduledNote}\n`);
     return exitCode;
   },
 };

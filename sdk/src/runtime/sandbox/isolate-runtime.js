@@ -7,6 +7,7 @@
 ((global) => {
   const JSONparse = JSON.parse;
   const NumberIsNaN = Number.isNaN;
+  const NumberIsFinite = Number.isFinite;
   const MathMin = Math.min;
   const MathMax = Math.max;
   const JSONstringify = JSON.stringify;
@@ -35,6 +36,8 @@
   let maxPlays = 32;
   let maxLogs = 20;
   let maxLogChars = 2000;
+  let maxScheduled = 64;
+  let maxAheadMs = 250;
 
   let plugin;
   let onFrameFn;
@@ -49,6 +52,13 @@
   let playCount = 0;
   let playDropped = 0;
   let invalidPlay = '';
+  /** The current frame's t: `at` is checked against it. */
+  let frameT = 0;
+  /** `at` of plays still ahead of the latest frame (per session), and those of this call. */
+  let scheduled = [];
+  let scheduledNow = [];
+  let clampWarned = false;
+  let scheduleRefused = false;
   let logOut = '';
   let logCount = 0;
   let logDropped = 0;
@@ -64,8 +74,9 @@
     }
     let velocity = 1;
     let pan = 0;
+    let at;
     if (options !== undefined && options !== null) {
-      if (typeof options !== 'object') return invalid(`ctx.play: options must be { velocity?, pan? }`);
+      if (typeof options !== 'object') return invalid(`ctx.play: options must be { velocity?, pan?, at? }`);
       const v = options.velocity;
       if (v !== undefined) {
         if (typeof v !== 'number' || NumberIsNaN(v))
@@ -78,12 +89,45 @@
           return invalid(`ctx.play: pan must be a number -1..1, got ${quote(p)}`);
         pan = MathMax(-1, MathMin(1, p));
       }
+      const a = options.at;
+      if (a !== undefined) {
+        if (typeof a !== 'number' || !NumberIsFinite(a))
+          return invalid(
+            `ctx.play: at must be a finite number of ms on the frame clock (like frame.t), got ${quote(a)}`,
+          );
+        at = a;
+        if (at > frameT + maxAheadMs) {
+          if (!clampWarned) {
+            clampWarned = true;
+            logEntry(
+              'warn',
+              `ctx.play: at = ${at} is ${at - frameT} ms after frame.t; a play can be scheduled at most ${maxAheadMs} ms ahead, so it plays at frame.t + ${maxAheadMs}`,
+              new ErrorCtor().stack,
+            );
+          }
+          at = frameT + maxAheadMs;
+        }
+      }
     }
     if (playCount >= maxPlays) {
       playDropped++;
       return;
     }
-    playOut += `${playCount === 0 ? '' : ','}[${JSONstringify(sound)},${velocity},${pan}]`;
+    if (at !== undefined && at > frameT) {
+      if (scheduled.length + scheduledNow.length >= maxScheduled) {
+        if (!scheduleRefused) {
+          scheduleRefused = true;
+          logEntry(
+            'error',
+            `ctx.play: ${maxScheduled} plays scheduled ahead are already waiting (the most a session may have); this one was refused`,
+            new ErrorCtor().stack,
+          );
+        }
+        return;
+      }
+      scheduledNow[scheduledNow.length] = at;
+    }
+    playOut += `${playCount === 0 ? '' : ','}[${JSONstringify(sound)},${velocity},${pan}${at === undefined ? '' : `,${at}`}]`;
     playCount++;
   }
 
@@ -190,10 +234,28 @@
     playCount = 0;
     playDropped = 0;
     invalidPlay = '';
+    scheduledNow = [];
+    clampWarned = false;
+    scheduleRefused = false;
+  }
+
+  /** A new frame: plays scheduled up to its time are no longer waiting. */
+  function advanceTo(t) {
+    frameT = t;
+    const still = [];
+    for (let i = 0; i < scheduled.length; i++) {
+      if (scheduled[i] > t) still[still.length] = scheduled[i];
+    }
+    scheduled = still;
   }
 
   function end(error) {
     inCall = false;
+    // The host drops a frame's plays when it failed: only a good frame's plays are waiting.
+    if (!error && invalidPlay === '' && playDropped === 0) {
+      for (let i = 0; i < scheduledNow.length; i++) scheduled[scheduled.length] = scheduledNow[i];
+    }
+    scheduledNow = [];
     const out = `{"p":[${playOut}],"pd":${playDropped},"i":${invalidPlay || 'null'},"e":${error || 'null'},"l":[${logOut}],"ld":${logDropped}}`;
     playOut = '';
     logOut = '';
@@ -262,6 +324,8 @@
       maxPlays = limits.maxPlaysPerFrame;
       maxLogs = limits.maxLogsPerFrame;
       maxLogChars = limits.maxLogChars;
+      maxScheduled = limits.maxScheduledPlays;
+      maxAheadMs = limits.maxScheduleAheadMs;
     },
 
     /** Reads the bundle's default export: `{ description }` or `{ error, invalid }`, plus logs of the top level. */
@@ -329,6 +393,7 @@
     /** One frame (a copied object); `paramsJson` only when the params changed since the last call. */
     frame(input, paramsJson) {
       if (paramsJson !== undefined) ctx.params = ObjectFreeze(JSONparse(paramsJson));
+      advanceTo(input.t);
       begin();
       let error = '';
       try {

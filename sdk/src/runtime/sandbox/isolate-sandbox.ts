@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import ivm from 'isolated-vm';
 import type { Frame } from '../../frame.ts';
 import { defaultParams } from '../../params.ts';
-import type { PlayEvent } from '../../plugin.ts';
+import { MAX_SCHEDULE_AHEAD_MS, type PlayEvent } from '../../plugin.ts';
 import type { CompiledPlugin } from './compile.ts';
 import { CpuBudget } from './cpu-budget.ts';
 import {
@@ -58,8 +58,8 @@ interface RawError {
 
 /** What the isolate runtime returns from each call (see isolate-runtime.js). */
 interface CallResult {
-  /** Plays: [sound, velocity, pan]. */
-  p: [string, number, number][];
+  /** Plays: [sound, velocity, pan] or [sound, velocity, pan, at]. */
+  p: [string, number, number, number?][];
   /** Plays dropped over the limit. */
   pd: number;
   /** First invalid play. */
@@ -208,7 +208,11 @@ export class IsolateSandbox implements SandboxBackend {
         ['configure', 'load', 'start', 'frame', 'frameJson', 'reset'].map(ref),
       );
       await context.global.delete('__bambamRuntime');
-      await configure!.apply(undefined, [JSON.stringify(limits)], run);
+      await configure!.apply(
+        undefined,
+        [JSON.stringify({ ...limits, maxScheduleAheadMs: MAX_SCHEDULE_AHEAD_MS })],
+        run,
+      );
 
       const bundle = await step('Evaluating the plugin', 'load', () =>
         isolate.compileScript(compiled.code, { filename: BUNDLE_FILE }),
@@ -288,7 +292,8 @@ export class IsolateSandbox implements SandboxBackend {
 
   /**
    * Runs the plugin's `onFrame` on a copy of `frame` and returns what it played, validated:
-   * known sounds only, velocity in 0..1, pan in -1..1, each stamped with `frame.t`. Rejects
+   * known sounds only, velocity in 0..1, pan in -1..1, `at` (when given) finite and at most
+   * MAX_SCHEDULE_AHEAD_MS after `frame.t`, each stamped with `frame.t`. Rejects
    * with a PluginError when the plugin threw, ran over budget, played too much or played
    * garbage (the frame's plays are dropped then), or a TypeError when `frame` is malformed.
    */
@@ -515,11 +520,12 @@ export class IsolateSandbox implements SandboxBackend {
       );
     }
     const plays: PlayEvent[] = [];
-    for (const [sound, velocity, pan] of result.p) {
+    for (const [sound, velocity, pan, at] of result.p) {
       if (!this.#sounds.has(sound)) {
         throw this.#fail(new PluginError('invalid-output', `played unknown sound '${sound}'`, this.#who()));
       }
-      plays.push({ t, sound, velocity: clamp(velocity, 0, 1), pan: clamp(pan, -1, 1) });
+      const play = { t, sound, velocity: clamp(velocity, 0, 1), pan: clamp(pan, -1, 1) };
+      plays.push(at === undefined ? play : { ...play, at: Math.min(at, t + MAX_SCHEDULE_AHEAD_MS) });
     }
     return plays;
   }
@@ -546,7 +552,8 @@ function parseResult(raw: unknown): CallResult | undefined {
         typeof p[1] === 'number' &&
         Number.isFinite(p[1]) &&
         typeof p[2] === 'number' &&
-        Number.isFinite(p[2]),
+        Number.isFinite(p[2]) &&
+        (p.length === 3 || (p.length === 4 && typeof p[3] === 'number' && Number.isFinite(p[3]))),
     );
   const okLogs =
     Array.isArray(value.l) &&

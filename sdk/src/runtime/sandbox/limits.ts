@@ -12,6 +12,11 @@ export interface SandboxLimits {
   cpuBudget: { windowMs: number; maxMs: number };
   /** `ctx.play` calls kept per frame; a frame with more is dropped and reported. */
   maxPlaysPerFrame: number;
+  /**
+   * Plays scheduled ahead (`ctx.play(sound, { at })` later than the frame) that may wait at once,
+   * per sandbox (one per session); more are refused with a console error.
+   */
+  maxScheduledPlays: number;
   /** Log lines kept per call; the rest are counted and summarised in one warning. */
   maxLogsPerFrame: number;
   /** Longest log line kept, in characters; longer ones are cut. */
@@ -36,6 +41,7 @@ export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = Object.freeze({
   frameBudgetMs: 5,
   cpuBudget: Object.freeze({ windowMs: 1000, maxMs: 250 }),
   maxPlaysPerFrame: 32,
+  maxScheduledPlays: 64,
   maxLogsPerFrame: 20,
   maxLogChars: 2000,
   loadBudgetMs: 1000,
@@ -60,6 +66,7 @@ export function resolveLimits(overrides: Partial<SandboxLimits> = {}): SandboxLi
   positive('cpuBudget.windowMs', limits.cpuBudget.windowMs);
   positive('cpuBudget.maxMs', limits.cpuBudget.maxMs);
   positive('maxPlaysPerFrame', limits.maxPlaysPerFrame, 0);
+  positive('maxScheduledPlays', limits.maxScheduledPlays, 0);
   positive('maxLogsPerFrame', limits.maxLogsPerFrame, 0);
   positive('maxLogChars', limits.maxLogChars, 1);
   positive('loadBudgetMs', limits.loadBudgetMs);

@@ -101,7 +101,8 @@ export class PluginSandbox {
 
   /**
    * Runs the plugin's `onFrame` on a copy of `frame` and returns what it played, validated:
-   * known sounds only, velocity in 0..1, pan in -1..1, each stamped with `frame.t`. Rejects
+   * known sounds only, velocity in 0..1, pan in -1..1, `at` (when given) finite and at most
+   * MAX_SCHEDULE_AHEAD_MS after `frame.t`, each stamped with `frame.t`. Rejects
    * with a PluginError when the plugin threw, ran over budget, played too much or played
    * garbage (the frame's plays are dropped then), or a TypeError when `frame` is malformed.
    * Calls run one at a time, in order.

@@ -148,3 +148,20 @@ test('runs on the real timer: one frame per 20 ms of elapsed time, deadlines on 
     assert.ok(Math.abs(step - Math.round(step)) < 1e-6 && deadlines[i]! > deadlines[i - 1]!);
   }
 });
+
+test('nextFrameIndex and deadlineOf map a time to a stream position, and follow pullNext', () => {
+  const m = manual();
+  const clock = new AudioClock({ onFrame: () => {}, now: m.now, timer: m.timer });
+  clock.start(); // frame 0 at 1000
+  m.advance(45); // frames 1 (1020) and 2 (1040) went out
+  assert.equal(clock.nextFrameIndex, 3);
+  assert.equal(clock.deadlineOf(3), 1060);
+  assert.equal(clock.deadlineOf(10), 1200);
+  clock.pullNext(); // frame 3 goes now (1045): the timeline moves 15 ms earlier
+  assert.equal(clock.nextFrameIndex, 4);
+  assert.equal(clock.deadlineOf(4), 1065);
+  m.advance(100, true); // a stall past the catch-up: frames skipped, the index jumps
+  assert.ok(clock.nextFrameIndex > 4);
+  assert.ok(clock.deadlineOf(clock.nextFrameIndex) > m.now());
+  clock.dispose();
+});

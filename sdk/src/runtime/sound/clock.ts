@@ -114,6 +114,21 @@ export class AudioClock {
     return this.#running;
   }
 
+  /** Index of the next frame to emit (frames already emitted or skipped are below it). */
+  get nextFrameIndex(): number {
+    return this.#next;
+  }
+
+  /**
+   * Deadline of frame `index` on the current timeline, in ms on the `now()` clock (moves earlier
+   * with {@link pullNext}). With {@link nextFrameIndex} it maps a time to a position in the
+   * stream: a sound meant for time `w` belongs `(w - deadlineOf(next)) / frameMs` frames after
+   * the next one.
+   */
+  deadlineOf(index: number): number {
+    return this.#deadline(index);
+  }
+
   /** Starts from frame 0, due now. Restarting after `stop()` starts a new timeline. */
   start(): void {
     if (this.#disposed) throw new Error('AudioClock: start after dispose()');

@@ -120,3 +120,21 @@ test('bad trigger input gets a clear error; dispose silences', () => {
   assert.equal(peak(out), 0);
   assert.throws(() => mixer.trigger(constant(1, 10)), /after dispose/);
 });
+
+test('delaySamples places a sound at its exact sample, inside a frame or frames later', () => {
+  // A sound meant for 7.3 ms into the next frame (350.4 samples), and one 2.5 frames later.
+  for (const delayMs of [7.3, 50, 0]) {
+    const mixer = new Mixer();
+    const delaySamples = (delayMs * 48000) / 1000;
+    mixer.trigger(constant(0.5, 100), { delaySamples });
+    const out = new Float32Array(FRAME_LENGTH * 4);
+    for (let f = 0; f < 4; f++) mixer.process(out.subarray(f * FRAME_LENGTH, (f + 1) * FRAME_LENGTH));
+    const first = out.findIndex((s) => s !== 0) / 2;
+    assert.ok(
+      Math.abs(first - delaySamples) <= 1,
+      `${delayMs} ms: first sample ${first}, expected ${delaySamples}`,
+    );
+    const last = out.findLastIndex((s) => s !== 0) / 2;
+    assert.equal(Math.floor(last) - first, 99, 'all 100 samples played, contiguous');
+  }
+});

@@ -61,6 +61,12 @@ export const ClientEvent = {
   SetParams: 'plugin:params',
   /** `{}` → ack: close the media connection (the socket stays). */
   Stop: 'session:stop',
+  /**
+   * `{ compensationMs }` → ack `{ compensationMs }`: the session's latency compensation from the
+   * studio's calibration. Scheduled plays (`ctx.play(…, { at })`) are placed this much earlier
+   * on the audio timeline (negative: later); kept across media reconnections.
+   */
+  SetLatency: 'session:latency',
 } as const;
 
 export const OfferRequest = z.object({ sdp: z.string().min(10).max(100_000) }).strict();
@@ -88,6 +94,15 @@ export const SetParamsRequest = z.object({ values: z.record(z.string().max(64), 
 export type SetParamsRequest = z.infer<typeof SetParamsRequest>;
 
 export const StopRequest = z.object({}).strict();
+
+/** Largest latency compensation a session accepts, ms (either way). */
+export const MAX_LATENCY_COMPENSATION_MS = 1000;
+export const SetLatencyRequest = z
+  .object({
+    compensationMs: z.number().finite().min(-MAX_LATENCY_COMPENSATION_MS).max(MAX_LATENCY_COMPENSATION_MS),
+  })
+  .strict();
+export type SetLatencyRequest = z.infer<typeof SetLatencyRequest>;
 
 // ---------------------------------------------------------------------------------------
 // Server → client

@@ -35,6 +35,7 @@ export class Session {
   readonly instrument: Instrument;
   private readonly options: SessionOptions;
   private pipeline: MediaPipeline | undefined;
+  private latencyCompensationMs = 0;
   /** Media requests run one after another (a second offer replaces the first connection). */
   private mediaQueue: Promise<unknown> = Promise.resolve();
   private pluginQueue: Promise<unknown> = Promise.resolve();
@@ -93,6 +94,7 @@ export class Session {
         throw new RequestError({ code: 'internal', message: 'The session closed while connecting.' });
       }
       this.pipeline = pipeline;
+      pipeline.setLatencyCompensation(this.latencyCompensationMs);
       return answer;
     });
   }
@@ -123,6 +125,16 @@ export class Session {
         message: `No plugin named '${name}'${version ? ` at version ${version}` : ''}: not an example, saved source or installed plugin.`,
       });
     });
+  }
+
+  /**
+   * Sets the latency compensation (ms, from the studio's calibration): scheduled plays are
+   * placed this much earlier. Kept for later media connections of this session.
+   */
+  setLatencyCompensation(ms: number): number {
+    this.latencyCompensationMs = ms;
+    this.pipeline?.setLatencyCompensation(ms);
+    return ms;
   }
 
   /** Changes param values; an unknown key or bad value is a bad request, nothing changes. */

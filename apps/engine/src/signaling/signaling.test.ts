@@ -39,6 +39,9 @@ test('malformed messages get a clear bad-request ack', async () => {
     [ClientEvent.SetParams, { values: { sensitivity: { nested: 1 } } }],
     [ClientEvent.LoadPlugin, { source: '' }],
     [ClientEvent.Stop, { please: true }],
+    [ClientEvent.SetLatency, { compensationMs: 'soon' }],
+    [ClientEvent.SetLatency, { compensationMs: null }],
+    [ClientEvent.SetLatency, {}],
   ];
   for (const [event, payload] of cases) {
     const ack = await client.request(event, payload);
@@ -126,6 +129,16 @@ test('plugin:load compiles and hot-swaps a valid plugin; plugin:changed follows'
   });
   assert.equal(good.ok, true);
   if (good.ok) assert.equal(good.plugin.paramValues.level, 0.9);
+});
+
+test('session:latency sets the session latency compensation and answers it', async () => {
+  const ack = await client.request<{ compensationMs: number }>(ClientEvent.SetLatency, {
+    compensationMs: -35,
+  });
+  assert.equal(ack.ok, true, JSON.stringify(ack));
+  if (ack.ok) assert.equal(ack.compensationMs, -35);
+  const tooFar = await client.request(ClientEvent.SetLatency, { compensationMs: 5000 });
+  assert.equal(tooFar.ok, false, 'beyond ±1000 ms is refused');
 });
 
 test('plugin:use switches by name; an unknown name is plugin-not-found', async () => {

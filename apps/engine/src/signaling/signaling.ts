@@ -25,6 +25,7 @@ import {
   parseMessage,
   ServerEvent,
   type SessionReady,
+  SetLatencyRequest,
   SetParamsRequest,
   StopRequest,
   UsePluginRequest,
@@ -169,6 +170,9 @@ export class Signaling {
     }));
     this.handle(socket, ClientEvent.SetParams, SetParamsRequest, async ({ values }) => ({
       plugin: session.setParams(values),
+    }));
+    this.handle(socket, ClientEvent.SetLatency, SetLatencyRequest, async ({ compensationMs }) => ({
+      compensationMs: session.setLatencyCompensation(compensationMs),
     }));
     this.handle(socket, ClientEvent.Stop, StopRequest, async () => {
       await session.stop();

@@ -43,3 +43,30 @@ test('canonical JSON ignores key order', () => {
   );
   assert.notEqual(canonicalJson({ a: 1 }), canonicalJson({ a: 2 }));
 });
+
+test('a Tone patch outside the sound limits is refused with the field and the range', () => {
+  const evil = (hit: object) => ({
+    ...valid,
+    sounds: { hit: { kind: 'tone', instrument: 'Synth', ...hit } },
+  });
+  const cases: [unknown, RegExp][] = [
+    [
+      evil({ options: { oscillator: { type: 'fatsawtooth', count: 1000 } } }),
+      /'sounds.hit': option 'oscillator.count' must be an integer in 1..8, got 1000/,
+    ],
+    [
+      evil({ options: { oscillator: { partials: new Array(100_000).fill(1) } } }),
+      /'sounds.hit': option 'oscillator.partials' has 100000 entries; at most 32/,
+    ],
+    [evil({ duration: 1e6 }), /'sounds.hit': 'duration' must be a number of seconds in \(0, 4\]/],
+    [evil({ length: 1e9 }), /'sounds.hit': 'length'/],
+    [evil({ options: { wobble: 1 } }), /'sounds.hit': Synth has no option 'wobble'/],
+    [evil({ instrument: 'PluckSynth' }), /'sounds.hit': PluckSynth can't be rendered/],
+  ];
+  for (const [manifest, pattern] of cases) {
+    const result = parseManifest(manifest);
+    assert.ok(!result.ok, `accepted ${JSON.stringify(manifest).slice(0, 200)}`);
+    assert.match(result.message, pattern);
+  }
+  assert.ok(parseManifest(evil({ options: { oscillator: { type: 'fatsawtooth', count: 8 } } })).ok);
+});

@@ -3,6 +3,7 @@
  * publish carries. Validated with zod on every upload; the registry then checks it against
  * what the bundle really declares when loaded in the sandbox ({@link manifestFacts}).
  */
+import { SoundError, validateSound } from '@bambam/sdk/runtime';
 import semver from 'semver';
 import { z } from 'zod';
 
@@ -22,6 +23,23 @@ const ToneSoundManifest = z
     gain: z.number().finite().optional(),
   })
   .strict();
+
+/**
+ * Tone patches are checked with the engine's own sound validator (the same bounds as at load,
+ * `SOUND_LIMITS`), so a manifest with a patch that could not render is refused on upload, with
+ * the field and the allowed range, before the bundle is looked at.
+ */
+function checkTonePatches(sounds: Record<string, { kind: string }>, ctx: z.RefinementCtx): void {
+  for (const [name, sound] of Object.entries(sounds)) {
+    if (sound.kind !== 'tone') continue;
+    try {
+      validateSound(name, sound);
+    } catch (error) {
+      if (!(error instanceof SoundError)) throw error;
+      ctx.addIssue({ code: 'custom', path: [name], message: error.message.replace(/^sound '[^']*': /, '') });
+    }
+  }
+}
 
 /** A WAV sample is described, not embedded: its size and hash (the bytes are in the bundle). */
 const SampleSoundManifest = z
@@ -68,7 +86,8 @@ export const Manifest = z
     author: TEXT.optional(),
     sounds: z
       .record(KEY, z.discriminatedUnion('kind', [ToneSoundManifest, SampleSoundManifest]))
-      .refine((s) => Object.keys(s).length >= 1, 'must declare at least one sound'),
+      .refine((s) => Object.keys(s).length >= 1, 'must declare at least one sound')
+      .superRefine(checkTonePatches),
     params: z.record(KEY, ParamManifest),
     bundle: FileFacts,
     sourceMap: FileFacts.optional(),

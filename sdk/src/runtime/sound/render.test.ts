@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Sound } from '../../sounds.ts';
 import { SoundBank } from './bank.ts';
 import { SAMPLE_RATE } from './constants.ts';
 import { SoundError } from './errors.ts';
 import { renderSound } from './render.ts';
+import { loadTone } from './tone.ts';
 import { encodeWav } from './wav.ts';
+import { DEFAULT_RENDER_LIMITS } from './worker-client.ts';
 
 function peak(samples: Float32Array): number {
   let p = 0;
@@ -87,4 +90,92 @@ test('the render worker and the calling thread render the same samples', async (
   assert.equal(inWorker.left.length, here.left.length);
   assert.ok(inWorker.left.length > 1000);
   assert.deepEqual(inWorker.left, here.left);
+});
+
+test('trimming a periodic wave of its trailing zeros leaves the samples exactly the same', async () => {
+  await loadTone(); // node-web-audio-api's classes on globalThis
+  const { OfflineAudioContext } = globalThis as unknown as {
+    OfflineAudioContext: typeof globalThis.OfflineAudioContext;
+  };
+  const real = new Float32Array(2048);
+  const imag = new Float32Array(2048);
+  for (let n = 1; n <= 32; n++) imag[n] = ((n & 1 ? 1 : -1) * 2) / (n * Math.PI);
+  const renderWith = async (length: number) => {
+    const context = new OfflineAudioContext(1, 4800, SAMPLE_RATE);
+    const oscillator = context.createOscillator();
+    oscillator.setPeriodicWave(
+      context.createPeriodicWave(real.subarray(0, length), imag.subarray(0, length)),
+    );
+    oscillator.frequency.value = 220;
+    oscillator.connect(context.destination);
+    oscillator.start(0);
+    return (await context.startRendering()).getChannelData(0);
+  };
+  const [full, trimmed] = [await renderWith(2048), await renderWith(33)];
+  assert.ok(peak(full) > 0.5);
+  assert.deepEqual(trimmed, full);
+});
+
+/** The costliest patches SOUND_LIMITS allow: eight full-band fat voices, the longest length, the heaviest filters. */
+function worstPatches(): [string, Sound][] {
+  const phase = (n: number) => 1 + ((n * 7.3 + process.pid) % 300); // not in Tone's wave cache
+  const envelope = { attack: 0.001, decay: 4, sustain: 1, release: 4, attackCurve: new Array(64).fill(0.5) };
+  const voice = (oscillator: object) => ({
+    oscillator,
+    envelope,
+    filter: { rolloff: -96, Q: 100, type: 'peaking', gain: 40, frequency: 20000 },
+    filterEnvelope: { ...envelope, baseFrequency: 20, octaves: 12, exponent: 10 },
+    portamento: 4,
+  });
+  const fat = (type: string, count: number, n: number) => ({ type, count, spread: 1200, phase: phase(n) });
+  const base = { kind: 'tone', duration: 4, length: 4, note: 20000 } as const;
+  return [
+    [
+      'DuoSynth 4+4 fat voices',
+      {
+        ...base,
+        instrument: 'DuoSynth',
+        options: {
+          voice0: voice(fat('fatsawtooth', 4, 1)),
+          voice1: voice(fat('fattriangle', 4, 2)),
+          vibratoAmount: 1,
+          vibratoRate: 1000,
+          harmonicity: 64,
+        },
+      },
+    ],
+    [
+      'FMSynth 7 fat voices + sawtooth',
+      {
+        ...base,
+        instrument: 'FMSynth',
+        options: {
+          oscillator: fat('fatsquare', 7, 3),
+          modulation: { type: 'sawtooth', phase: phase(4) },
+          envelope,
+          modulationEnvelope: envelope,
+          modulationIndex: 256,
+          harmonicity: 64,
+        },
+      },
+    ],
+    [
+      'MonoSynth 8 fat voices',
+      { ...base, instrument: 'MonoSynth', options: voice(fat('fatsawtooth', 8, 5)) },
+    ],
+  ];
+}
+
+test(`the costliest patches allowed render in well under the ${DEFAULT_RENDER_LIMITS.soundTimeoutMs / 1000} s timeout (CPU time)`, async (t) => {
+  await loadTone();
+  for (const [label, patch] of worstPatches()) {
+    const cpu = process.cpuUsage();
+    const wall = performance.now();
+    const rendered = await renderSound(label, patch, { thread: 'here' });
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    t.diagnostic(`${label}: ${cpuMs.toFixed(0)} ms CPU, ${(performance.now() - wall).toFixed(0)} ms wall`);
+    assert.ok(rendered.left.length > SAMPLE_RATE);
+    assert.ok(cpuMs < DEFAULT_RENDER_LIMITS.soundTimeoutMs * 0.8, `${label}: ${cpuMs} ms of CPU`);
+  }
 });

@@ -41,7 +41,7 @@ test('a render past its timeout is stopped: its worker is terminated, the error 
   assert.ok(again.left.length > 1000);
 });
 
-test('a stuck render (fatsawtooth × 1000, past the validator) is killed at its timeout; another caller is not held up', async () => {
+test('a stuck render (fatsawtooth × 1000, past the validator) is killed at its timeout; another caller is not held up', async (t) => {
   const renders = pool({ warmWorkers: 2 });
   await renders.warm();
   const timeoutMs = 4000;
@@ -55,16 +55,19 @@ test('a stuck render (fatsawtooth × 1000, past the validator) is killed at its 
   assert.ok(normal.left.length > 1000);
   assert.equal(stuckSettled, false, 'the stuck render is still running');
   assert.ok(normalMs < timeoutMs, `the other caller's render finished after ${normalMs} ms`);
+  t.diagnostic(`the other caller's render took ${normalMs.toFixed(0)} ms beside the stuck one`);
   await assert.rejects(
     stuckRender,
     /^SoundError: sound 'evil': rendering took longer than 4 s and was stopped$/m,
   );
-  // Terminated, not abandoned: the process stops burning CPU.
+  // Terminated, not abandoned: once its replacement has started, the process is idle (the
+  // stuck render alone would burn a whole core).
+  await renders.warm();
   const cpu = process.cpuUsage();
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const used = process.cpuUsage(cpu);
   const usedMs = (used.user + used.system) / 1000;
-  assert.ok(usedMs < 500, `${usedMs} ms of CPU in the second after the stop`);
+  assert.ok(usedMs < 300, `${usedMs} ms of CPU in the second after the stop`);
   assert.ok((await renders.render('kick', kick)).left.length > 1000, 'the pool still renders');
 });
 

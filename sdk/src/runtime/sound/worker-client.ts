@@ -2,12 +2,12 @@
  * The main thread's side of sound rendering: a small pool of worker threads, each with Tone.js
  * imported and ready, rendering one sound at a time under a timeout.
  *
- * Why a pool and not a worker per render: starting one (node-web-audio-api + Tone import) costs
- * 0.5–1.7 s and ~22 MB of heap on a loaded 2-core machine, ten times a typical render.
+ * Why a pool and not a worker per render: starting one (thread + node-web-audio-api + Tone
+ * import) costs 0.5–0.8 s of CPU and ~22 MB of heap, where a drum renders in 35–110 ms of CPU.
  * Why not one shared worker: renders queued behind each other, and a slow patch held up every
  * other session's plugin load. Here a render that overruns its timeout has its worker
- * terminated (only that render fails), callers are served fairly (the one with the fewest
- * renders running goes first) and each caller uses at most `maxWorkersPerCaller` workers, so
+ * terminated (only that render fails), callers are served in turn (fewest renders running,
+ * then least recently served) and each caller uses at most `maxWorkersPerCaller` workers, so
  * one plugin's sounds never queue another's behind them.
  */
 import { Worker } from 'node:worker_threads';

@@ -76,8 +76,11 @@ export const SOUND_LIMITS = {
   maxVolumeDb: 24,
   /** The sound's linear output `gain`. */
   maxGain: 8,
-  /** Entries in a sound's `options` tree, all levels together. */
-  maxOptionEntries: 200,
+  /**
+   * Entries in a sound's `options` tree, all levels and array items together (the rules above
+   * already bound it: the largest legal tree, a DuoSynth with every curve and partial, has ~700).
+   */
+  maxOptionEntries: 1000,
 } as const;
 
 /** Longest sound, in seconds, that a plugin may declare (a hit plus its tail): {@link SOUND_LIMITS}`.maxSeconds`. */

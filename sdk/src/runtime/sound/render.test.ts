@@ -179,3 +179,76 @@ test(`the costliest patches allowed render in well under the ${DEFAULT_RENDER_LI
     assert.ok(cpuMs < DEFAULT_RENDER_LIMITS.soundTimeoutMs * 0.8, `${label}: ${cpuMs} ms of CPU`);
   }
 });
+
+test('options the rules allow are options Tone takes: rich patches of each kind render', async () => {
+  const curve = new Array(64).fill(0.5);
+  const envelope = {
+    attack: 0.1,
+    decay: 0.1,
+    sustain: 0.5,
+    release: 0.1,
+    attackCurve: curve,
+    decayCurve: 'linear',
+    releaseCurve: curve,
+  };
+  const voice = {
+    volume: 0,
+    detune: 0,
+    portamento: 0,
+    envelope,
+    oscillator: { type: 'fatcustom', count: 4, spread: 20, phase: 0, partials: new Array(32).fill(0.1) },
+    filter: { type: 'lowpass', frequency: 1000, Q: 1, gain: 0, rolloff: -24, detune: 0 },
+    filterEnvelope: { ...envelope, baseFrequency: 200, octaves: 3, exponent: 2 },
+  };
+  const patches = [
+    {
+      kind: 'tone',
+      instrument: 'DuoSynth',
+      options: { voice0: voice, voice1: voice, vibratoAmount: 0.5, vibratoRate: 5 },
+    },
+    {
+      kind: 'tone',
+      instrument: 'AMSynth',
+      note: 'A#3',
+      options: {
+        harmonicity: 2.5,
+        modulation: { type: 'square4' },
+        modulationEnvelope: { attack: 0.1, releaseCurve: 'bounce' },
+        oscillator: { type: 'amsine' },
+      },
+    },
+    {
+      kind: 'tone',
+      instrument: 'Synth',
+      note: 'G4',
+      options: {
+        oscillator: {
+          type: 'fmsquare',
+          modulationType: 'triangle',
+          harmonicity: 3,
+          modulationIndex: 20,
+          volume: -6,
+          mute: false,
+        },
+      },
+    },
+    {
+      kind: 'tone',
+      instrument: 'NoiseSynth',
+      options: {
+        noise: { type: 'brown', playbackRate: 2, fadeIn: 0.01, fadeOut: 0.01 },
+        envelope: { attackCurve: 'ripple' },
+      },
+    },
+    {
+      kind: 'tone',
+      instrument: 'MembraneSynth',
+      note: 'C-1',
+      options: { octaves: 0.5, pitchDecay: 0.5, oscillator: { type: 'sine8', phase: 90 } },
+    },
+  ] as const;
+  for (const patch of patches) {
+    const rendered = await renderSound(patch.instrument, patch as unknown as Sound, { thread: 'here' });
+    assert.ok(peak(rendered.left) > 0.01, `${patch.instrument} is audible`);
+  }
+});

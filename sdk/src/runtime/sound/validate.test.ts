@@ -354,3 +354,37 @@ test('musical patches pass: the docs, the scaffolds and every instrument with ri
   ];
   for (const patch of patches) validateSound('good', patch);
 });
+
+test('the largest legal options tree (every curve and partial of a DuoSynth) passes', () => {
+  const curve = new Array(SOUND_LIMITS.maxCurvePoints).fill(0.5);
+  const envelope = {
+    attack: 0.1,
+    decay: 0.1,
+    sustain: 0.5,
+    release: 0.1,
+    attackCurve: curve,
+    decayCurve: 'linear',
+    releaseCurve: curve,
+  };
+  const voice = {
+    volume: 0,
+    detune: 0,
+    portamento: 0,
+    envelope,
+    oscillator: {
+      type: 'fatcustom',
+      count: 4,
+      spread: 20,
+      phase: 0,
+      partials: new Array(SOUND_LIMITS.maxPartials).fill(0.1),
+    },
+    filter: { type: 'lowpass', frequency: 1000, Q: 1, gain: 0, rolloff: -24, detune: 0 },
+    filterEnvelope: { ...envelope, baseFrequency: 200, octaves: 3, exponent: 2 },
+  };
+  const sound = validateSound('big', {
+    kind: 'tone',
+    instrument: 'DuoSynth',
+    options: { voice0: voice, voice1: voice },
+  });
+  assert.deepEqual(sound.kind === 'tone' && sound.options, { voice0: voice, voice1: voice });
+});

@@ -77,10 +77,11 @@ export const SOUND_LIMITS = {
   /** The sound's linear output `gain`. */
   maxGain: 8,
   /**
-   * Entries in a sound's `options` tree, all levels and array items together (the rules above
-   * already bound it: the largest legal tree, a DuoSynth with every curve and partial, has ~700).
+   * Values in a sound's `options` tree, all levels together, an array counting as one (arrays
+   * have their own limits above). The rules already bound it: the largest legal tree, a
+   * DuoSynth with every option of both voices, has under 100.
    */
-  maxOptionEntries: 1000,
+  maxOptionEntries: 200,
 } as const;
 
 /** Longest sound, in seconds, that a plugin may declare (a hit plus its tail): {@link SOUND_LIMITS}`.maxSeconds`. */

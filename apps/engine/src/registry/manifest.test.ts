@@ -44,29 +44,26 @@ test('canonical JSON ignores key order', () => {
   assert.notEqual(canonicalJson({ a: 1 }), canonicalJson({ a: 2 }));
 });
 
-test('a Tone patch outside the sound limits is refused with the field and the range', () => {
-  const evil = (hit: object) => ({
+test('a Tone patch whose options nest too deep or hold too much is refused before anything walks it', () => {
+  const withOptions = (options: object) => ({
     ...valid,
-    sounds: { hit: { kind: 'tone', instrument: 'Synth', ...hit } },
+    sounds: { hit: { kind: 'tone', instrument: 'Synth', options } },
   });
+  let deep: Record<string, unknown> = { attack: 0.1 };
+  for (let i = 0; i < 100_000; i++) deep = { envelope: deep };
+  const wide: Record<string, number> = {};
+  for (let i = 0; i < 10_000; i++) wide[`k${i}`] = i;
   const cases: [unknown, RegExp][] = [
-    [
-      evil({ options: { oscillator: { type: 'fatsawtooth', count: 1000 } } }),
-      /'sounds.hit': option 'oscillator.count' must be an integer in 1..8, got 1000/,
-    ],
-    [
-      evil({ options: { oscillator: { partials: new Array(100_000).fill(1) } } }),
-      /'sounds.hit': option 'oscillator.partials' has 100000 entries; at most 32/,
-    ],
-    [evil({ duration: 1e6 }), /'sounds.hit': 'duration' must be a number of seconds in \(0, 4\]/],
-    [evil({ length: 1e9 }), /'sounds.hit': 'length'/],
-    [evil({ options: { wobble: 1 } }), /'sounds.hit': Synth has no option 'wobble'/],
-    [evil({ instrument: 'PluckSynth' }), /'sounds.hit': PluckSynth can't be rendered/],
+    [withOptions(deep), /'sounds.hit.options': nests deeper than 6 levels/],
+    [withOptions(wide), /'sounds.hit.options': holds more than 800 values/],
+    [withOptions({ oscillator: { partials: new Array(100_000).fill(1) } }), /holds more than 800 values/],
   ];
   for (const [manifest, pattern] of cases) {
     const result = parseManifest(manifest);
-    assert.ok(!result.ok, `accepted ${JSON.stringify(manifest).slice(0, 200)}`);
+    assert.ok(!result.ok, 'accepted');
     assert.match(result.message, pattern);
   }
-  assert.ok(parseManifest(evil({ options: { oscillator: { type: 'fatsawtooth', count: 8 } } })).ok);
+  // Whether each option is one Synth has, in range, is the sound validator's call when the
+  // bundle is validated (422 with the field and the range): the manifest only bounds the shape.
+  assert.ok(parseManifest(withOptions({ oscillator: { type: 'fatsawtooth', count: 8 } })).ok);
 });

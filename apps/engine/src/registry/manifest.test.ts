@@ -43,3 +43,27 @@ test('canonical JSON ignores key order', () => {
   );
   assert.notEqual(canonicalJson({ a: 1 }), canonicalJson({ a: 2 }));
 });
+
+test('a Tone patch whose options nest too deep or hold too much is refused before anything walks it', () => {
+  const withOptions = (options: object) => ({
+    ...valid,
+    sounds: { hit: { kind: 'tone', instrument: 'Synth', options } },
+  });
+  let deep: Record<string, unknown> = { attack: 0.1 };
+  for (let i = 0; i < 100_000; i++) deep = { envelope: deep };
+  const wide: Record<string, number> = {};
+  for (let i = 0; i < 10_000; i++) wide[`k${i}`] = i;
+  const cases: [unknown, RegExp][] = [
+    [withOptions(deep), /'sounds.hit.options': nests deeper than 6 levels/],
+    [withOptions(wide), /'sounds.hit.options': holds more than 800 values/],
+    [withOptions({ oscillator: { partials: new Array(100_000).fill(1) } }), /holds more than 800 values/],
+  ];
+  for (const [manifest, pattern] of cases) {
+    const result = parseManifest(manifest);
+    assert.ok(!result.ok, 'accepted');
+    assert.match(result.message, pattern);
+  }
+  // Whether each option is one Synth has, in range, is the sound validator's call when the
+  // bundle is validated (422 with the field and the range): the manifest only bounds the shape.
+  assert.ok(parseManifest(withOptions({ oscillator: { type: 'fatsawtooth', count: 8 } })).ok);
+});

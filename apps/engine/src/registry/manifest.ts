@@ -3,6 +3,7 @@
  * publish carries. Validated with zod on every upload; the registry then checks it against
  * what the bundle really declares when loaded in the sandbox ({@link manifestFacts}).
  */
+import { SOUND_LIMITS } from '@bambam/sdk';
 import semver from 'semver';
 import { z } from 'zod';
 
@@ -21,7 +22,46 @@ const ToneSoundManifest = z
     length: z.number().finite().optional(),
     gain: z.number().finite().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((sound, ctx) => boundedOptions(sound.options, ctx));
+
+/** Deepest an options tree may nest (the deepest Tone option, `voice0.filterEnvelope.attackCurve[i]`, is 4). */
+const MAX_OPTIONS_DEPTH = 6;
+/** Values an options tree may hold, array items included (the largest legal patch has under 400). */
+const MAX_OPTIONS_VALUES = 4 * SOUND_LIMITS.maxOptionEntries;
+
+/**
+ * Bounds a Tone patch's `options` tree before anything walks it recursively (canonical JSON,
+ * the comparison with the bundle): its depth and size, iteratively. Whether each option is one
+ * the instrument has, within {@link SOUND_LIMITS}, is checked against the bundle's own sounds
+ * by the sound validator when the bundle is validated (422 with the field and the range), and a
+ * manifest is stored only if it equals them.
+ */
+function boundedOptions(options: Record<string, unknown> | undefined, ctx: z.RefinementCtx): void {
+  const stack: [unknown, number][] = [[options, 0]];
+  let values = 0;
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (++values > MAX_OPTIONS_VALUES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['options'],
+        message: `holds more than ${MAX_OPTIONS_VALUES} values`,
+      });
+      return;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_OPTIONS_DEPTH) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['options'],
+        message: `nests deeper than ${MAX_OPTIONS_DEPTH} levels`,
+      });
+      return;
+    }
+    for (const item of Object.values(value)) stack.push([item, depth + 1]);
+  }
+}
 
 /** A WAV sample is described, not embedded: its size and hash (the bytes are in the bundle). */
 const SampleSoundManifest = z

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-export { SoundBank } from './bank.ts';
+export { SoundBank, type SoundBankOptions } from './bank.ts';
 export { AudioClock, type AudioClockOptions, type AudioClockStats } from './clock.ts';
 export { CHANNELS, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, samplesPerFrame } from './constants.ts';
 export { SoundError } from './errors.ts';
@@ -16,4 +16,9 @@ export { resample } from './resample.ts';
 export { loadTone } from './tone.ts';
 export { MAX_SAMPLE_BYTES, UNSUPPORTED_TONE_INSTRUMENTS, validateSound } from './validate.ts';
 export { decodeWav, encodeWav } from './wav.ts';
-export { stopSoundWorker } from './worker-client.ts';
+export {
+  DEFAULT_RENDER_LIMITS,
+  RenderPool,
+  type RenderPoolLimits,
+  stopSoundWorker,
+} from './worker-client.ts';

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Sound } from '../../sounds.ts';
 import { SoundBank } from './bank.ts';
 import { SAMPLE_RATE } from './constants.ts';
 import { SoundError } from './errors.ts';
 import { renderSound } from './render.ts';
+import { loadTone } from './tone.ts';
 import { encodeWav } from './wav.ts';
+import { DEFAULT_RENDER_LIMITS } from './worker-client.ts';
 
 function peak(samples: Float32Array): number {
   let p = 0;
@@ -87,4 +90,165 @@ test('the render worker and the calling thread render the same samples', async (
   assert.equal(inWorker.left.length, here.left.length);
   assert.ok(inWorker.left.length > 1000);
   assert.deepEqual(inWorker.left, here.left);
+});
+
+test('trimming a periodic wave of its trailing zeros leaves the samples exactly the same', async () => {
+  await loadTone(); // node-web-audio-api's classes on globalThis
+  const { OfflineAudioContext } = globalThis as unknown as {
+    OfflineAudioContext: typeof globalThis.OfflineAudioContext;
+  };
+  const real = new Float32Array(2048);
+  const imag = new Float32Array(2048);
+  for (let n = 1; n <= 32; n++) imag[n] = ((n & 1 ? 1 : -1) * 2) / (n * Math.PI);
+  const renderWith = async (length: number) => {
+    const context = new OfflineAudioContext(1, 4800, SAMPLE_RATE);
+    const oscillator = context.createOscillator();
+    oscillator.setPeriodicWave(
+      context.createPeriodicWave(real.subarray(0, length), imag.subarray(0, length)),
+    );
+    oscillator.frequency.value = 220;
+    oscillator.connect(context.destination);
+    oscillator.start(0);
+    return (await context.startRendering()).getChannelData(0);
+  };
+  const [full, trimmed] = [await renderWith(2048), await renderWith(33)];
+  assert.ok(peak(full) > 0.5);
+  assert.deepEqual(trimmed, full);
+});
+
+/** The costliest patches SOUND_LIMITS allow: eight full-band fat voices, the longest length, the heaviest filters. */
+function worstPatches(): [string, Sound][] {
+  const phase = (n: number) => 1 + ((n * 7.3 + process.pid) % 300); // not in Tone's wave cache
+  const envelope = { attack: 0.001, decay: 4, sustain: 1, release: 4, attackCurve: new Array(64).fill(0.5) };
+  const voice = (oscillator: object) => ({
+    oscillator,
+    envelope,
+    filter: { rolloff: -96, Q: 100, type: 'peaking', gain: 40, frequency: 20000 },
+    filterEnvelope: { ...envelope, baseFrequency: 20, octaves: 12, exponent: 10 },
+    portamento: 4,
+  });
+  const fat = (type: string, count: number, n: number) => ({ type, count, spread: 1200, phase: phase(n) });
+  const base = { kind: 'tone', duration: 4, length: 4, note: 20000 } as const;
+  return [
+    [
+      'DuoSynth 4+4 fat voices',
+      {
+        ...base,
+        instrument: 'DuoSynth',
+        options: {
+          voice0: voice(fat('fatsawtooth', 4, 1)),
+          voice1: voice(fat('fattriangle', 4, 2)),
+          vibratoAmount: 1,
+          vibratoRate: 1000,
+          harmonicity: 64,
+        },
+      },
+    ],
+    [
+      'FMSynth 7 fat voices + sawtooth',
+      {
+        ...base,
+        instrument: 'FMSynth',
+        options: {
+          oscillator: fat('fatsquare', 7, 3),
+          modulation: { type: 'sawtooth', phase: phase(4) },
+          envelope,
+          modulationEnvelope: envelope,
+          modulationIndex: 256,
+          harmonicity: 64,
+        },
+      },
+    ],
+    [
+      'MonoSynth 8 fat voices',
+      { ...base, instrument: 'MonoSynth', options: voice(fat('fatsawtooth', 8, 5)) },
+    ],
+  ];
+}
+
+test(`the costliest patches allowed render in well under the ${DEFAULT_RENDER_LIMITS.soundTimeoutMs / 1000} s timeout (CPU time)`, async (t) => {
+  await loadTone();
+  for (const [label, patch] of worstPatches()) {
+    const cpu = process.cpuUsage();
+    const wall = performance.now();
+    const rendered = await renderSound(label, patch, { thread: 'here' });
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    t.diagnostic(`${label}: ${cpuMs.toFixed(0)} ms CPU, ${(performance.now() - wall).toFixed(0)} ms wall`);
+    assert.ok(rendered.left.length > SAMPLE_RATE);
+    assert.ok(cpuMs < DEFAULT_RENDER_LIMITS.soundTimeoutMs * 0.8, `${label}: ${cpuMs} ms of CPU`);
+  }
+});
+
+test('options the rules allow are options Tone takes: rich patches of each kind render', async () => {
+  const curve = new Array(64).fill(0.5);
+  const envelope = {
+    attack: 0.1,
+    decay: 0.1,
+    sustain: 0.5,
+    release: 0.1,
+    attackCurve: curve,
+    decayCurve: 'linear',
+    releaseCurve: curve,
+  };
+  const voice = {
+    volume: 0,
+    detune: 0,
+    portamento: 0,
+    envelope,
+    oscillator: { type: 'fatcustom', count: 4, spread: 20, phase: 0, partials: new Array(32).fill(0.1) },
+    filter: { type: 'lowpass', frequency: 1000, Q: 1, gain: 0, rolloff: -24, detune: 0 },
+    filterEnvelope: { ...envelope, baseFrequency: 200, octaves: 3, exponent: 2 },
+  };
+  const patches = [
+    {
+      kind: 'tone',
+      instrument: 'DuoSynth',
+      options: { voice0: voice, voice1: voice, vibratoAmount: 0.5, vibratoRate: 5 },
+    },
+    {
+      kind: 'tone',
+      instrument: 'AMSynth',
+      note: 'A#3',
+      options: {
+        harmonicity: 2.5,
+        modulation: { type: 'square4' },
+        modulationEnvelope: { attack: 0.1, releaseCurve: 'bounce' },
+        oscillator: { type: 'amsine' },
+      },
+    },
+    {
+      kind: 'tone',
+      instrument: 'Synth',
+      note: 'G4',
+      options: {
+        oscillator: {
+          type: 'fmsquare',
+          modulationType: 'triangle',
+          harmonicity: 3,
+          modulationIndex: 20,
+          volume: -6,
+          mute: false,
+        },
+      },
+    },
+    {
+      kind: 'tone',
+      instrument: 'NoiseSynth',
+      options: {
+        noise: { type: 'brown', playbackRate: 2, fadeIn: 0.01, fadeOut: 0.01 },
+        envelope: { attackCurve: 'ripple' },
+      },
+    },
+    {
+      kind: 'tone',
+      instrument: 'MembraneSynth',
+      note: 'C-1',
+      options: { octaves: 0.5, pitchDecay: 0.5, oscillator: { type: 'sine8', phase: 90 } },
+    },
+  ] as const;
+  for (const patch of patches) {
+    const rendered = await renderSound(patch.instrument, patch as unknown as Sound, { thread: 'here' });
+    assert.ok(peak(rendered.left) > 0.01, `${patch.instrument} is audible`);
+  }
 });

@@ -7,6 +7,7 @@ import { renderTonePatch } from './tone.ts';
 import { finishChannels } from './tone-patch.ts';
 import { validateSound } from './validate.ts';
 import { decodeWav } from './wav.ts';
+import type { RenderPool } from './worker-client.ts';
 
 /** A sound ready to mix: 48 kHz, one buffer per stereo channel, never louder than full scale. */
 export interface RenderedSound {
@@ -20,16 +21,18 @@ export interface RenderedSound {
   readonly durationMs: number;
 }
 
-/** Level below which a tail counts as silence and is trimmed (-90 dBFS). */
-
-/** Where {@link renderSound} does the work. */
+/** Where and how long {@link renderSound} renders. */
 export interface RenderOptions {
   /**
-   * `'worker'` (default): on a worker thread shared by all renders, so loading a plugin never
-   * blocks the event loop (importing Tone and rendering a patch take tens to hundreds of ms).
-   * `'here'`: on the calling thread.
+   * `'worker'` (default): on the process's pool of render worker threads ({@link RenderPool}),
+   * so loading a plugin never blocks the event loop, and under `timeoutMs`.
+   * `'here'`: on the calling thread, with no timeout (tests, tools).
    */
   thread?: 'worker' | 'here';
+  /** Longest the render may take once a worker starts it; past it the worker is terminated. Default `DEFAULT_RENDER_LIMITS.soundTimeoutMs` (2 s). */
+  timeoutMs?: number;
+  /** The pool to render on. Default: the process's shared pool. */
+  pool?: RenderPool;
 }
 
 /**
@@ -39,7 +42,8 @@ export interface RenderOptions {
  * sound's `gain`, scaled down to peak at full scale if it would exceed it (a browser would clip
  * it there), and its silent tail is trimmed so the mixer does no work on it.
  *
- * @throws {@link SoundError} when the declaration is invalid or rendering fails.
+ * @throws {@link SoundError} when the declaration is invalid, rendering fails, or it takes
+ * longer than `timeoutMs` ("rendering took longer than 2 s and was stopped").
  */
 export async function renderSound(
   name: string,
@@ -47,14 +51,18 @@ export async function renderSound(
   options: RenderOptions = {},
 ): Promise<RenderedSound> {
   const valid = validateSound(name, sound);
-  if (options.thread === 'here') return renderSoundHere(name, valid);
-  const { renderInWorker } = await import('./worker-client.ts');
-  return renderInWorker(name, valid);
+  if (options.thread === 'here') return renderValidatedHere(name, valid);
+  const { sharedRenderPool } = await import('./worker-client.ts');
+  return (options.pool ?? sharedRenderPool()).render(name, valid, { timeoutMs: options.timeoutMs });
 }
 
 /** {@link renderSound} on the calling thread. */
-export async function renderSoundHere(name: string, sound: Sound): Promise<RenderedSound> {
-  const valid = validateSound(name, sound);
+export function renderSoundHere(name: string, sound: Sound): Promise<RenderedSound> {
+  return renderValidatedHere(name, validateSound(name, sound));
+}
+
+/** Renders a sound that {@link validateSound} returned, on the calling thread (the render worker's entry). */
+export async function renderValidatedHere(name: string, valid: Sound): Promise<RenderedSound> {
   let channels: Float32Array[];
   try {
     if (valid.kind === 'tone') {

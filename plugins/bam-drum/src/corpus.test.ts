@@ -17,6 +17,8 @@ test('the corpus is the same on every run', () => {
 });
 
 test('bare StrokeDetector on the corpus: precision and recall per pattern, landing on the bottom', () => {
+  const errors: number[] = [];
+  const leads: number[] = [];
   for (const pattern of Object.keys(PATTERNS)) {
     const score = emptyScore();
     for (const seed of SEEDS) {
@@ -29,11 +31,16 @@ test('bare StrokeDetector on the corpus: precision and recall per pattern, landi
       continue;
     }
     assert.ok(precision >= 0.95, `${pattern}: precision ${precision}`);
-    // Small taps are the hardest (0.03–0.07 of the frame): 0.81 measured, target 0.9.
-    assert.ok(recall >= (pattern === 'small-taps' ? 0.75 : 0.9), `${pattern}: recall ${recall}`);
+    assert.ok(recall >= 0.9, `${pattern}: recall ${recall}`);
     const median = quantile(score.errors, 0.5);
-    assert.ok(Math.abs(median) <= 20, `${pattern}: median timing ${median} ms`);
+    assert.ok(Math.abs(median) <= 10, `${pattern}: median timing ${median} ms`);
+    errors.push(...score.errors);
+    leads.push(...score.leads);
   }
+  // Measured: timing p10 −18, p90 +22 ms; median lead +16 ms (the sound can be scheduled ahead).
+  const [p10, p90] = [quantile(errors, 0.1), quantile(errors, 0.9)];
+  assert.ok(p10 >= -30 && p90 <= 30, `timing spread ${p10}..${p90} ms`);
+  assert.ok(quantile(leads, 0.5) >= 10, `median lead ${quantile(leads, 0.5)} ms`);
 });
 
 test('bam-drum in the sandbox hears what the bare detector hears', { timeout: 180_000 }, async () => {

@@ -176,3 +176,11 @@ test('StrokeDetector strength grows with speed', () => {
   assert.ok(slowStroke !== undefined && fastStroke !== undefined);
   assert.ok(fastStroke > slowStroke, `${fastStroke} > ${slowStroke}`);
 });
+
+test('StrokeDetector: fast small taps keep firing (their brief turns are not taken for jitter)', () => {
+  const detector = new StrokeDetector();
+  // 0.45 hand sizes deep (defaultScale 0.1), a stroke every 7 frames: down 2, up 3, top 2.
+  const tap = [0.3, 0.33, 0.345, 0.325, 0.31, 0.302, 0.3];
+  const positions = [...Array(10).fill(0.3), ...Array.from({ length: 30 }, () => tap).flat()];
+  assert.ok(strokes(detector, positions).length >= 27, 'at least 27 of 30 taps');
+});

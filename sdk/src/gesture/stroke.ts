@@ -125,6 +125,22 @@ interface Descent {
   downSteps: number;
 }
 
+/** Samples that must hold within 0.1 hand sizes for the jitter to be measured on them. */
+const NOISE_HOLD_SAMPLES = 5;
+
+/**
+ * A down-stroke slowed below this fraction of its peak speed and decelerating is braking into
+ * its bottom (see {@link BRAKING_STOP_MS}).
+ */
+const BRAKING_FRACTION = 0.7;
+/**
+ * A braking down-stroke that will stop within this (ms, at its current deceleration) fires now,
+ * about a frame before its bottom, when it would pass the tests at the bottom.
+ */
+const BRAKING_STOP_MS = 40;
+/** Most the learned timing bias (ms) may move a predicted landing. */
+const MAX_BIAS_MS = 50;
+
 /** Median of a short list. */
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -150,8 +166,15 @@ function median(values: readonly number[]): number {
  * - **Early**, during the down-stroke: when its speed and travel reach the player's own (half
  *   the median peak speed and travel of the last `learnStrokes` strokes, never less than the
  *   floors above; `earlySpeed`/`earlyTravel` until strokes are learned). `landingT` then
- *   predicts the bottom from the remaining travel (the player's median) at the current speed,
- *   and {@link landingEstimate} refines it every sample until the bottom is seen.
+ *   predicts the bottom: the travel left to the player's median travel, covered at the current
+ *   speed *and acceleration* (last three samples: a stroke still speeding up lands sooner than
+ *   its speed says, one braking stops where its speed runs out), plus the player's own timing
+ *   bias (the median error of the last `learnStrokes` early predictions against the bottoms
+ *   then seen, at most ±50 ms), which absorbs the rest of the model's error for that player's
+ *   style. {@link landingEstimate} refines it every sample until the bottom is seen.
+ * - **Braking:** a gentle stroke eased into its bottom never reaches the early speed; when it
+ *   has slowed below 70% of its peak and decelerates to a stop within 40 ms, and the stroke as
+ *   it will end passes the tests at the bottom, it fires then, with `landingT` = the stop.
  * - **Once per stroke:** after firing it waits for the hand to come back up by `rearmFraction`
  *   of the stroke's travel (the upswing), so rolls of 8–10 strokes a second count once each,
  *   and jitter at the bottom never re-fires.
@@ -161,7 +184,16 @@ function median(values: readonly number[]): number {
  * - **New hands:** nothing fires until the hand has been followed for `warmupMs` and is not
  *   coming down; the motion before that (a hand entering the frame) never counts.
  * - **Jitter:** the hand's own noise (mean absolute second difference of its positions while
- *   it holds still) raises the travel floor to 8× it, so a shaky track needs a clearer stroke.
+ *   it holds still: five samples within 0.1 hand sizes, so the brief turn at the top of fast
+ *   taps doesn't count as holding) raises the travel floor to 8× it, so a shaky track needs a
+ *   clearer stroke.
+ * - **Learned statistics outlive {@link reset}:** the player's travel, speed and timing bias
+ *   (the last `learnStrokes` strokes) and the hand's recent sizes are kept when the hand is
+ *   forgotten, on the assumption that the same player comes back. When someone else takes over
+ *   a detector, its early thresholds and landing predictions stay tuned to the previous player
+ *   (and the scale to the previous hand's size) until `learnStrokes` new strokes replace them:
+ *   a much smaller-stroking player fires only at the bottom meanwhile, and the first
+ *   predictions may be off by up to the old bias. Create a new detector for a new player.
  *
  * @example
  * ```ts
@@ -181,12 +213,14 @@ export class StrokeDetector {
   #x = Number.NaN;
   #descent: Descent | undefined;
   /** The stroke fired and not yet re-armed: its descent (bottom tracked) and travel. */
-  #fired: (Descent & { landingT: number; bottomSeen: boolean }) | undefined;
+  #fired: (Descent & { landingT: number; bottomSeen: boolean; predicted: number }) | undefined;
   /** Earliest time a new top may be taken from (the last re-arm). */
   #armedAt = Number.NEGATIVE_INFINITY;
   /** Mean absolute second difference of positions (hand sizes): the track's jitter. */
   #noise = 0;
   #learned: { travel: number; speed: number }[] = [];
+  /** Bottom time − uncorrected fire-time prediction of the last early strokes (ms): the player's bias. */
+  #lateness: number[] = [];
   #strokes = 0;
 
   constructor(options: StrokeDetectorOptions = {}) {
@@ -262,7 +296,11 @@ export class StrokeDetector {
     return this.#accept(t, position, x, scale);
   }
 
-  /** Forgets the hand (e.g. when it leaves): the next samples warm up again. Learned strokes stay. */
+  /**
+   * Forgets the hand's motion (e.g. when it leaves): the next samples warm up again. What was
+   * learned of the player (travel, speed, timing bias, hand size) stays: see the class notes;
+   * use a new detector for a new player.
+   */
   reset(): void {
     this.#restart();
   }
@@ -306,13 +344,20 @@ export class StrokeDetector {
     samples.push({ t, y, x });
     while (samples.length > 2 && samples[0]!.t < t - o.topWindowMs) samples.shift();
     const n = samples.length;
-    // Measured only while the hand holds (three samples within 0.1 hand sizes): strokes and
-    // rolls have big second differences too, and must not raise it.
-    const a = samples[n - 3]?.y ?? Number.NaN;
-    const b = samples[n - 2]?.y ?? Number.NaN;
-    if (n >= 3 && (Math.max(a, b, y) - Math.min(a, b, y)) / s < 0.1) {
-      const second = Math.abs(samples[n - 1]!.y - 2 * samples[n - 2]!.y + samples[n - 3]!.y) / s;
-      this.#noise += (second - this.#noise) * 0.1;
+    // Measured only while the hand holds (five samples within 0.1 hand sizes): strokes and
+    // rolls have big second differences too, and must not raise it; nor must the brief turn at
+    // the top of a fast tap, which three samples can mistake for holding.
+    if (n >= NOISE_HOLD_SAMPLES) {
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let i = n - NOISE_HOLD_SAMPLES; i < n; i++) {
+        min = Math.min(min, samples[i]!.y);
+        max = Math.max(max, samples[i]!.y);
+      }
+      if ((max - min) / s < 0.1) {
+        const second = Math.abs(samples[n - 1]!.y - 2 * samples[n - 2]!.y + samples[n - 3]!.y) / s;
+        this.#noise += (second - this.#noise) * 0.1;
+      }
     }
     if (!prev) return undefined;
     const step = (y - prev.y) / s;
@@ -339,11 +384,15 @@ export class StrokeDetector {
         fired.bottomT = t;
         fired.bottomY = y;
         if (speed < fired.peakSpeed * 0.3) fired.bottomSeen = true;
-        else fired.landingT = t + this.#remainingMs(travelled, speed);
+        else fired.landingT = this.#landing(t, travelled).landingT;
       } else fired.bottomSeen = true;
       if (fired.bottomSeen) {
         fired.landingT = this.#bottomTime();
         this.#learn((fired.bottomY - fired.topY) / s, fired.peakSpeed);
+        if (Number.isFinite(fired.predicted)) {
+          this.#lateness.push(fired.landingT - fired.predicted);
+          if (this.#lateness.length > this.#o.learnStrokes) this.#lateness.shift();
+        }
       }
     }
     const travel = (fired.bottomY - fired.topY) / s;
@@ -390,8 +439,13 @@ export class StrokeDetector {
     const { speed: earlySpeed, travel: earlyTravel } = this.#earlyThresholds();
     const pace = Math.max(speed, this.#speed(t));
     if (pace >= earlySpeed && travel >= earlyTravel && this.#strokeShaped(descent, s)) {
-      return this.#fire(t, descent, t + this.#remainingMs(travel, pace), true, travel);
+      const { landingT, predicted } = this.#landing(t, travel);
+      const stroke = this.#fire(t, descent, landingT, true, travel);
+      this.#fired!.predicted = predicted;
+      return stroke;
     }
+    const stopMs = this.#brakingStopMs(descent, s, y);
+    if (Number.isFinite(stopMs)) return this.#fire(t, descent, t + stopMs, true, travel);
     return undefined;
   }
 
@@ -417,7 +471,7 @@ export class StrokeDetector {
 
   #fire(t: number, descent: Descent, landingT: number, early: boolean, travel: number): Stroke {
     this.#strokes++;
-    this.#fired = { ...descent, landingT, bottomSeen: false };
+    this.#fired = { ...descent, landingT, bottomSeen: false, predicted: Number.NaN };
     this.#descent = undefined;
     const speed = descent.peakSpeed;
     return {
@@ -449,12 +503,73 @@ export class StrokeDetector {
     return b.t + Math.max(-0.5, Math.min(0.5, shift)) * dt;
   }
 
-  /** Time (ms) to the bottom from `travel` at `speed`: the player's median travel left to go. */
-  #remainingMs(travel: number, speed: number): number {
+  /**
+   * When the hand lands, predicted at time `t` (the newest sample), `travel` into the
+   * down-stroke: {@link #remainingMs}, corrected by the player's learned bias (the median error
+   * of the last early strokes' predictions). `predicted` is the uncorrected prediction.
+   */
+  #landing(t: number, travel: number): { landingT: number; predicted: number } {
+    const predicted = t + this.#remainingMs(travel);
+    const bias = this.#lateness.length >= 3 ? median(this.#lateness) : 0;
+    return {
+      landingT: Math.max(t, predicted + Math.max(-MAX_BIAS_MS, Math.min(MAX_BIAS_MS, bias))),
+      predicted,
+    };
+  }
+
+  /**
+   * Time (ms) from the newest sample to the bottom, `travel` (hand sizes) into the down-stroke:
+   * the player's median travel left to go, covered at the current speed and acceleration (from
+   * the last three samples). A stroke still accelerating gets there sooner than its speed says;
+   * one already braking stops where its speed runs out, if that comes first.
+   */
+  #remainingMs(travel: number): number {
+    const { speed, accel } = this.#motion();
     const expected = this.#learned.length ? median(this.#learned.map((l) => l.travel)) : travel * 1.6;
     const left = Math.max(0, expected - travel);
-    // Strokes accelerate into the bottom: the rest goes faster than the current speed.
-    return Math.min(150, (left / Math.max(speed, 1e-6)) * 1000 * 0.8);
+    let ms: number;
+    if (Math.abs(accel) < 1e-9) ms = left / speed;
+    else {
+      const disc = speed * speed + 2 * accel * left;
+      ms = disc < 0 ? speed / -accel : (Math.sqrt(disc) - speed) / accel;
+    }
+    return Math.min(150, Math.max(0, ms));
+  }
+
+  /**
+   * Speed (hand sizes per ms, ≥ 1e-6) and acceleration (hand sizes per ms²) at the newest
+   * sample, from the last three samples.
+   */
+  #motion(): { speed: number; accel: number } {
+    const samples = this.#samples;
+    const n = samples.length;
+    const s = this.#scale();
+    const c = samples[n - 1]!;
+    const b = samples[n - 2]!;
+    const stepSpeed = (c.y - b.y) / s / (c.t - b.t); // at the step's middle
+    let accel = 0;
+    const a = samples[n - 3];
+    if (a && a.t < b.t) {
+      const before = (b.y - a.y) / s / (b.t - a.t);
+      accel = (stepSpeed - before) / ((c.t - a.t) / 2);
+    }
+    return { speed: Math.max(1e-6, stepSpeed + (accel * (c.t - b.t)) / 2), accel };
+  }
+
+  /**
+   * Whether a down-stroke that is braking will stop within {@link BRAKING_STOP_MS} (at its current speed and
+   * deceleration), and would then pass the tests at the bottom: a gentle stroke, eased into its
+   * bottom, fires a frame early. Returns the time to the stop (ms), or NaN.
+   */
+  #brakingStopMs(descent: Descent, s: number, y: number): number {
+    const { speed, accel } = this.#motion();
+    if (!(accel < 0) || speed * 1000 > descent.peakSpeed * BRAKING_FRACTION) return Number.NaN;
+    const ms = speed / -accel;
+    if (ms > BRAKING_STOP_MS) return Number.NaN;
+    const travel = (y - descent.topY) / s + (speed * ms) / 2;
+    if (travel < this.#travelFloor() || descent.peakSpeed < this.#o.minSpeed) return Number.NaN;
+    if ((travel / descent.peakSpeed) * 1000 > this.#o.maxStrokeTimeMs) return Number.NaN;
+    return this.#strokeShaped(descent, s) ? ms : Number.NaN;
   }
 
   /**

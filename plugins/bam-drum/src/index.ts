@@ -183,7 +183,9 @@ export default definePlugin({
       if (stroke) {
         // The player sees a mirrored view: the image's left (x = 0) is their right.
         const pan = Math.min(1, Math.max(-1, (0.5 - knuckles.x) * 2 * stereo));
-        ctx.play(sound, { velocity: stroke.strength, pan });
+        // Scheduled at the predicted landing: the drum sounds when the hand lands, however early
+        // in the stroke the detector was sure (a landing already past plays at once).
+        ctx.play(sound, { velocity: stroke.strength, pan, at: stroke.landingT });
       }
     }
     for (const [id, drummer] of drummers) {

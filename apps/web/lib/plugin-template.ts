@@ -13,7 +13,7 @@ export function pluginNameProblem(name: string): string | null {
 
 /** A small, working instrument that shows the SDK's main pieces: sounds, params, state, gestures, log. */
 export function pluginTemplate(name: string): string {
-  return `import { definePlugin, HandIdentity, palmCenter, StrokeDetector } from '@bambam/sdk';
+  return `import { DEFAULT_STROKE_OPTIONS, definePlugin, HandIdentity, handScale, palmCenter, StrokeDetector } from '@bambam/sdk';
 
 /**
  * ${name}: a bell when a hand moves down — low on the left half of the picture, high on the right.
@@ -50,14 +50,16 @@ export default definePlugin({
       if (!palm) continue;
       let detector = ctx.state.strokes.get(hand.id);
       if (!detector) {
-        detector = new StrokeDetector({ onsetSpeed: 1.2 / ctx.params.sensitivity });
+        detector = new StrokeDetector({ minSpeed: DEFAULT_STROKE_OPTIONS.minSpeed / ctx.params.sensitivity });
         ctx.state.strokes.set(hand.id, detector);
       }
-      const stroke = detector.update(frame.t, palm.y);
+      // Distances in hand sizes: a far hand's small strokes count as much as a near one's.
+      const stroke = detector.update(frame.t, palm.y, { scale: handScale(hand, frame) });
       if (!stroke) continue;
       // The picture is mirrored in the studio: x < 0.5 is the player's right-hand side.
       const left = palm.x < 0.5 !== ctx.params.mirror;
-      ctx.play(left ? 'low' : 'high', { velocity: stroke.strength, pan: left ? -0.5 : 0.5 });
+      // at: when the hand lands (predicted), so the bell sounds on the beat.
+      ctx.play(left ? 'low' : 'high', { velocity: stroke.strength, pan: left ? -0.5 : 0.5, at: stroke.landingT });
       ctx.log(\`\${left ? 'low' : 'high'} bell, strength \${stroke.strength.toFixed(2)}\`);
     }
   },

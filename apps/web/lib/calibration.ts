@@ -136,21 +136,22 @@ export function estimateOffset(
   const spreadMs = kept.length > 0 ? robustSpread(kept) : Number.NaN;
   const base = { matches, kept: kept.length, spreadMs };
 
-  if (kept.length < options.minStrokes) {
+  if (paired.length < options.minStrokes) {
     return {
       ...base,
       ok: false,
       reason: 'too-few',
-      message: `only ${kept.length} strokes on the beat (${options.minStrokes} needed): try again`,
+      message: `only ${paired.length} strokes (${options.minStrokes} needed): try again`,
     };
   }
-  const outlierShare = (candidates.length - kept.length) / candidates.length;
-  if (spreadMs > options.maxSpreadMs || outlierShare > options.maxOutlierShare) {
+  // Enough strokes came, but not enough of them on a steady beat.
+  const outlierShare = (paired.length - kept.length) / paired.length;
+  if (kept.length < options.minStrokes || spreadMs > options.maxSpreadMs || outlierShare > options.maxOutlierShare) {
     return {
       ...base,
       ok: false,
       reason: 'too-irregular',
-      message: `too irregular (spread ${spreadMs.toFixed(0)} ms, ${candidates.length - kept.length} of ${candidates.length} strokes off the beat): try again`,
+      message: `too irregular (spread ${spreadMs.toFixed(0)} ms, ${paired.length - kept.length} of ${paired.length} strokes off the beat): try again`,
     };
   }
   return { ...base, ok: true, offsetMs: median(kept) };

@@ -146,7 +146,11 @@ export function estimateOffset(
   }
   // Enough strokes came, but not enough of them on a steady beat.
   const outlierShare = (paired.length - kept.length) / paired.length;
-  if (kept.length < options.minStrokes || spreadMs > options.maxSpreadMs || outlierShare > options.maxOutlierShare) {
+  if (
+    kept.length < options.minStrokes ||
+    spreadMs > options.maxSpreadMs ||
+    outlierShare > options.maxOutlierShare
+  ) {
     return {
       ...base,
       ok: false,

@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { DirectMonitor } from '../lib/direct-monitor.ts';
+import { CalibrateControl } from './CalibrateControl.tsx';
 import { CameraPicker } from './CameraPicker.tsx';
 import { DirectMonitorToggle } from './DirectMonitorToggle.tsx';
 import { useEngine, useEngineSnapshot } from './EngineProvider.tsx';
@@ -76,6 +77,7 @@ export function PlayPanel({
           </button>
           {client && <CameraPicker client={client} selected={snapshot?.cameraId ?? null} />}
           <DirectMonitorToggle monitor={monitor} />
+          <CalibrateControl monitor={monitor} />
           <span className="spacer" />
           <StatusBadge snapshot={snapshot} />
         </div>

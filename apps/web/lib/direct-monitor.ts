@@ -75,6 +75,21 @@ export interface DirectPlay {
   readonly via: 'channel' | 'telemetry';
   /** Page time (performance.now) it reached the page, ms. */
   readonly receivedAt: number;
+  /**
+   * Page time of the stroke's landing as the page estimates it: the time it would be scheduled
+   * at with compensation 0 ({@link targetHeardAt}). For late plays: when it was played.
+   */
+  readonly landingAt: number;
+  /** Page time it was scheduled for: `landingAt + compensationMs` (before the "not before now" floor). */
+  readonly targetAt: number;
+  /** The compensation it was scheduled with, ms. */
+  readonly compensationMs: number;
+  /** The earliest page time it could be heard when it was scheduled (now + output latency), ms. */
+  readonly earliestAt: number;
+  /** The transit estimate used, ms ({@link transitMs}). */
+  readonly transitMs: number;
+  /** From the message: the plugin's landing time, when it placed one. */
+  readonly at?: number;
   /** Page time it is heard (scheduled start + output latency), ms. */
   readonly heardAt: number;
   /** Wall clock (Date.now) it is heard, ms: comparable with the engine's clocks on one machine. */
@@ -85,6 +100,10 @@ export interface DirectPlay {
 
 export interface DirectMonitorEvents extends Record<string, unknown> {
   change: DirectMonitorState;
+  /** Each hit the page played itself (the calibration listens to these). */
+  play: DirectPlay;
+  /** The compensation changed, ms. */
+  compensation: number;
 }
 
 /** The page's storage, when it has one (private modes can throw). */
@@ -167,6 +186,14 @@ export class DirectMonitor {
     return this.#context;
   }
 
+  /**
+   * The audio context's clock right now (to schedule sounds for a page time and say when they
+   * are heard: `contextStartTime` / `heardAtOf`), or null without a context.
+   */
+  outputClock(): OutputClock | null {
+    return this.#context ? this.#clock(this.#context) : null;
+  }
+
   /** The last plays, oldest first. */
   get log(): readonly DirectPlay[] {
     return this.#log;
@@ -207,6 +234,7 @@ export class DirectMonitor {
     } catch {
       // As above.
     }
+    this.#events.emit('compensation', this.#compensationMs);
   }
 
   dispose(): void {
@@ -322,15 +350,17 @@ export class DirectMonitor {
       this.#lastStreamHitAt = performance.now();
       return;
     }
-    const heardAt = targetHeardAt({
+    const transit = transitMs(this.#roundTripSeconds);
+    const landingAt = targetHeardAt({
       receivedAt,
       lagMs: message.lagMs,
       frameT: message.frameT,
       at: message.at,
-      transitMs: transitMs(this.#roundTripSeconds),
-      compensationMs: this.#compensationMs,
+      transitMs: transit,
+      compensationMs: 0,
     });
-    if (this.#play(message, heardAt, 'channel', receivedAt, message.lagMs)) this.counts.played++;
+    const timing = { landingAt, compensationMs: this.#compensationMs, transitMs: transit, at: message.at };
+    if (this.#play(message, 'channel', receivedAt, message.lagMs, timing)) this.counts.played++;
   }
 
   #onTelemetry(frameT: number, hits: readonly LedgerHit[]): void {
@@ -351,7 +381,8 @@ export class DirectMonitor {
       () => {
         const now = performance.now();
         for (const hit of this.#ledger.takeOverdue(now)) {
-          if (this.#state.active && this.#play(hit, now, 'telemetry', now, 0)) this.counts.playedLate++;
+          const timing = { landingAt: now, compensationMs: 0, transitMs: 0 };
+          if (this.#state.active && this.#play(hit, 'telemetry', now, 0, timing)) this.counts.playedLate++;
         }
         this.#scheduleOverdue();
       },
@@ -359,20 +390,21 @@ export class DirectMonitor {
     );
   }
 
-  /** Starts the hit's buffer so that it is heard at page time `heardAt` (or as soon as possible). */
+  /** Starts the hit's buffer so that it is heard at `landingAt + compensationMs` (or as soon as possible). */
   #play(
     hit: { frameT: number; index: number; sound: string; velocity: number; pan: number },
-    heardAt: number,
     via: DirectPlay['via'],
     receivedAt: number,
     lagMs: number,
+    timing: { landingAt: number; compensationMs: number; transitMs: number; at?: number },
   ): boolean {
     const context = this.#context;
     const master = this.#master;
     const buffer = this.#buffers.get(hit.sound);
     if (!context || !master || !buffer) return false;
     const clock = this.#clock(context);
-    const start = contextStartTime(heardAt, clock);
+    const targetAt = timing.landingAt + timing.compensationMs;
+    const start = contextStartTime(targetAt, clock);
     const source = new AudioBufferSourceNode(context, { buffer });
     const gain = new GainNode(context, { gain: Math.min(1, Math.max(0, hit.velocity)) });
     const pan = new StereoPannerNode(context, { pan: Math.min(1, Math.max(-1, hit.pan)) });
@@ -384,17 +416,25 @@ export class DirectMonitor {
     });
     source.start(start);
     const heard = heardAtOf(start, clock);
-    this.#log.push({
+    const play: DirectPlay = {
       frameT: hit.frameT,
       index: hit.index,
       sound: hit.sound,
       via,
       receivedAt,
+      landingAt: timing.landingAt,
+      targetAt,
+      compensationMs: timing.compensationMs,
+      earliestAt: heardAtOf(clock.currentTime, clock),
+      transitMs: timing.transitMs,
+      ...(timing.at !== undefined ? { at: timing.at } : {}),
       heardAt: heard,
       heardAtWall: Date.now() + (heard - clock.now),
       lagMs,
-    });
+    };
+    this.#log.push(play);
     if (this.#log.length > DEFAULT_DIRECT_MONITOR_OPTIONS.logSize) this.#log.shift();
+    this.#events.emit('play', play);
     return true;
   }
 

@@ -168,6 +168,9 @@ export class DirectMonitor {
       DEFAULT_DIRECT_MONITOR_OPTIONS.statsIntervalMs,
     );
     if (this.#enabled) this.#ensureContext();
+    // The engine places scheduled plays in its own stream with the same calibration (its sign:
+    // positive = earlier), for whatever listens to the stream (recording, monitoring off).
+    client.setLatencyCompensation(-this.#compensationMs);
     this.#prepareSounds(client.snapshot.plugin?.sounds);
     this.#update();
   }
@@ -235,6 +238,7 @@ export class DirectMonitor {
       // As above.
     }
     this.#events.emit('compensation', this.#compensationMs);
+    this.#client.setLatencyCompensation(-this.#compensationMs);
   }
 
   dispose(): void {

@@ -17,6 +17,7 @@ import {
   type ErrorInfo,
   HIT_CHANNEL_LABEL,
   type HitMessage,
+  MAX_LATENCY_COMPENSATION_MS,
   type PluginInfo,
   ServerEvent,
   type SessionReady,
@@ -133,6 +134,7 @@ export class EngineClient {
   #lastTelemetry: Telemetry | null = null;
   #iceServers: SessionReady['iceServers'] = [];
   #disposed = false;
+  #latencyCompensationMs = 0;
 
   constructor(options: EngineClientOptions) {
     this.#options = {
@@ -365,6 +367,26 @@ export class EngineClient {
     return ack;
   }
 
+  /**
+   * Sets the session's latency compensation in the engine (ms, positive = scheduled plays are
+   * placed earlier in the stream), now and after every reconnection.
+   */
+  setLatencyCompensation(ms: number): void {
+    const clamped = Math.max(
+      -MAX_LATENCY_COMPENSATION_MS,
+      Math.min(MAX_LATENCY_COMPENSATION_MS, Math.round(ms)),
+    );
+    if (!Number.isFinite(clamped) || clamped === this.#latencyCompensationMs) return;
+    this.#latencyCompensationMs = clamped;
+    void this.#sendLatencyCompensation();
+  }
+
+  async #sendLatencyCompensation(): Promise<void> {
+    if (!this.#socket?.connected) return; // sent on the next session:ready
+    const ack = await this.#request(ClientEvent.SetLatency, { compensationMs: this.#latencyCompensationMs });
+    if (!ack.ok) this.note('warn', `The engine did not take the latency calibration: ${ack.error.message}`);
+  }
+
   /** Adds a line of the studio's own to the console (e.g. a save result). */
   note(level: ConsoleEntry['level'], message: string, extra?: Partial<ConsoleEntry>): void {
     this.#pushConsole({ level, message, t: 0, ...extra }, 'studio');
@@ -415,6 +437,7 @@ export class EngineClient {
       });
       if (ack.ok) this.#update({ plugin: ack.plugin });
     }
+    if (this.#latencyCompensationMs !== 0) await this.#sendLatencyCompensation();
     if (this.#snapshot.wantsMedia && this.#camera) await this.#negotiate();
   }
 

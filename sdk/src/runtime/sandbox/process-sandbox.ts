@@ -6,6 +6,7 @@ import type { CompiledPlugin } from './compile.ts';
 import { applyParamValues, type ParamValue, type PluginDescription } from './definition.ts';
 import { PluginError, revivePluginError } from './errors.ts';
 import { cleanFrame } from './frame-input.ts';
+import { DEFAULT_FRAME_TIMEOUTS } from './frame-timeouts.ts';
 import { resolveLimits, type SandboxLimits } from './limits.ts';
 import type { HostReply, HostRequest, SerializedError } from './process-protocol.ts';
 import type { LogEntry, SandboxBackend, SandboxOptions, SandboxStats } from './types.ts';
@@ -122,7 +123,7 @@ export class ProcessSandbox implements SandboxBackend {
   #busy: Promise<unknown> = Promise.resolve();
   #disabled: PluginError | undefined;
   #disposed = false;
-  #stats: SandboxStats = { frames: 0, errors: 0, cpuMs: 0, lastFrameMs: 0 };
+  #stats: SandboxStats = { frames: 0, errors: 0, cpuMs: 0, lastFrameMs: 0, forgivenTimeouts: 0 };
   readonly #stderrTail: () => string;
   readonly #ready: Promise<void>;
   readonly #host: HostProcess;
@@ -222,7 +223,8 @@ export class ProcessSandbox implements SandboxBackend {
       try {
         return (await this.#request(
           (id) => ({ op: 'frame', id, frame: input }),
-          this.#limits.frameBudgetMs,
+          // The child may stretch a call's wall timeout after a timeout (FrameTimeouts).
+          this.#limits.frameBudgetMs * DEFAULT_FRAME_TIMEOUTS.maxStretch,
           'onFrame',
         )) as PlayEvent[];
       } finally {

@@ -11,15 +11,6 @@ import path from 'node:path';
 import process from 'node:process';
 
 const root = path.resolve(import.meta.dirname, '..');
-const major = Number(process.versions.node.split('.')[0]);
-if (major < 24) {
-  console.error(
-    `Bam Bam needs Node 24 or newer (this is ${process.version}).\n` +
-      'Install Node 24, or run `source scripts/node24.sh` to get it from the npm registry into .tools/, then `npm start` again.',
-  );
-  process.exit(1);
-}
-
 const studioPort = Number(process.env.PORT ?? 3000);
 const enginePort = Number(process.env.ENGINE_PORT ?? 3001);
 const host = process.env.HOST ?? '127.0.0.1';

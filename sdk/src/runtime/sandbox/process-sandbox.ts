@@ -223,9 +223,10 @@ export class ProcessSandbox implements SandboxBackend {
       try {
         return (await this.#request(
           (id) => ({ op: 'frame', id, frame: input }),
-          // The child may stretch a call's wall timeout after a timeout (FrameTimeouts).
-          this.#limits.frameBudgetMs * DEFAULT_FRAME_TIMEOUTS.maxStretch,
+          this.#limits.frameBudgetMs,
           'onFrame',
+          // After a timeout the child gives the next call more wall time (FrameTimeouts).
+          this.#limits.frameBudgetMs * DEFAULT_FRAME_TIMEOUTS.maxStretch,
         )) as PlayEvent[];
       } finally {
         this.#stats.lastFrameMs = performance.now() - started;
@@ -267,13 +268,21 @@ export class ProcessSandbox implements SandboxBackend {
     return run;
   }
 
-  /** Sends a request and waits for its reply, within the call's budget plus the hang timeout. */
-  #request(make: (id: number) => HostRequest, budgetMs: number, what: string): Promise<unknown> {
+  /**
+   * Sends a request and waits for its reply, within the longest wall time the child may give
+   * the call (`wallMs`, by default its budget) plus the hang timeout.
+   */
+  #request(
+    make: (id: number) => HostRequest,
+    budgetMs: number,
+    what: string,
+    wallMs = budgetMs,
+  ): Promise<unknown> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => {
-          const ms = budgetMs + this.#limits.hangTimeoutMs + IPC_SLACK_MS;
+          const ms = wallMs + this.#limits.hangTimeoutMs + IPC_SLACK_MS;
           this.#disable(
             new PluginError(
               'timeout',
@@ -282,7 +291,7 @@ export class ProcessSandbox implements SandboxBackend {
             ),
           );
         },
-        budgetMs + this.#limits.hangTimeoutMs + IPC_SLACK_MS,
+        wallMs + this.#limits.hangTimeoutMs + IPC_SLACK_MS,
       );
       this.#pending.set(id, { resolve, reject, timer });
       this.#send(make(id));

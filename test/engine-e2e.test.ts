@@ -6,6 +6,7 @@
  * with an error while the session keeps working.
  */
 import assert from 'node:assert/strict';
+import { availableParallelism, loadavg } from 'node:os';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { type ChromiumSession, chromiumPath, launchChromium } from './lib/chromium.ts';
 import { type ClientServer, serveClientPage } from './lib/client/server.ts';
@@ -112,8 +113,12 @@ describe('engine end-to-end in Chromium (fixture clip: 4 down-strokes per loop)'
       let telemetry: ReceivedTelemetry[] = [];
       let strokes: Stroke[] = [];
       let window: { start: number; end: number } | undefined;
+      // getStats snapshots along the way: concealment is judged in the steady state after warm-up.
+      const snapshots: PageStats[] = [];
       const deadline = Date.now() + COLLECT_TIMEOUT_MS;
       while (Date.now() < deadline) {
+        const snapshot = await page.stats();
+        if (snapshot?.audio) snapshots.push(snapshot);
         telemetry = await page.telemetry();
         strokes = downStrokes(telemetry);
         // A session's first seconds are its warm-up (tracker worker, ONNX sessions, sandbox
@@ -216,7 +221,6 @@ describe('engine end-to-end in Chromium (fixture clip: 4 down-strokes per loop)'
       const elapsedS = (endStats!.at - startStats!.at) / 1000;
       const samples = a1.totalSamplesReceived - a0.totalSamplesReceived;
       const packets = a1.packetsReceived - a0.packetsReceived;
-      const concealed = a1.concealedSamples - a0.concealedSamples;
       const rate = samples / elapsedS;
       assert.ok(
         Math.abs(rate - 48_000) / 48_000 < 0.05,
@@ -226,9 +230,32 @@ describe('engine end-to-end in Chromium (fixture clip: 4 down-strokes per loop)'
         Math.abs(packets / elapsedS - 50) / 50 < 0.05,
         `received ${(packets / elapsedS).toFixed(1)} packets/s`,
       );
+      // Concealment over the steady state: from the first snapshot after the warm-up (when the
+      // tracker, ONNX, the sandbox process and Chromium's jitter buffer all start at once on a
+      // shared machine, a burst of concealment is expected and not a fault) to the end.
+      snapshots.push(endStats!);
+      const warmWall = toWall((telemetry[0]?.t ?? 0) + WARMUP_MS);
+      const s0 = snapshots.find((snapshot) => snapshot.at >= warmWall) ?? startStats!;
+      const steadyS = (endStats!.at - s0.at) / 1000;
+      const steadySamples = a1.totalSamplesReceived - s0.audio!.totalSamplesReceived;
+      const concealed = a1.concealedSamples - s0.audio!.concealedSamples;
+      const series = snapshots
+        .slice(1)
+        .map((snapshot, i) => {
+          const before = snapshots[i]!.audio!;
+          const got = snapshot.audio!.totalSamplesReceived - before.totalSamplesReceived;
+          const lost = snapshot.audio!.concealedSamples - before.concealedSamples;
+          return `${((snapshot.at - startStats!.at) / 1000).toFixed(1)}s:${got ? ((100 * lost) / got).toFixed(0) : '-'}%`;
+        })
+        .join(' ');
+      assert.ok(steadyS >= 3, `only ${steadyS.toFixed(1)} s of steady state measured`);
       assert.ok(
-        concealed / samples < 0.02,
-        `concealed ${((100 * concealed) / samples).toFixed(2)}% of samples`,
+        concealed / steadySamples < 0.02,
+        `concealed ${((100 * concealed) / steadySamples).toFixed(2)}% of samples over ${steadyS.toFixed(1)} s ` +
+          `after the warm-up (whole run ${((100 * (a1.concealedSamples - a0.concealedSamples)) / samples).toFixed(2)}%); ` +
+          `per snapshot: ${series}; load average ${loadavg()
+            .map((l) => l.toFixed(2))
+            .join(' ')} on ${availableParallelism()} cores`,
       );
 
       t.diagnostic(
@@ -242,7 +269,7 @@ describe('engine end-to-end in Chromium (fixture clip: 4 down-strokes per loop)'
         ).toFixed(
           0,
         )}); audio ${rate.toFixed(0)} samples/s, ${packets} packets in ${elapsedS.toFixed(1)} s, ` +
-          `concealed ${((100 * concealed) / samples).toFixed(2)}%`,
+          `concealed ${((100 * concealed) / steadySamples).toFixed(2)}% after the warm-up`,
       );
     } catch (error) {
       failed = true;

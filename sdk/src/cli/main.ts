@@ -72,7 +72,9 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       io.stderr.write(`bambam ${name}: ${error.message}\n`);
       return error.exitCode;
     }
-    io.stderr.write(`bambam ${name}: unexpected error: ${(error as Error).stack ?? error}\n`);
+    io.stderr.write(
+      `bambam ${name}: unexpected error (a bug in bambam: please report it with these lines): ${(error as Error).stack ?? error}\n`,
+    );
     return 1;
   }
 }

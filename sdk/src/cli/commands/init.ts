@@ -230,7 +230,9 @@ export async function scaffold(dir: string, name: string): Promise<string[]> {
     );
   }
   if (existsSync(dir) && (await readdir(dir)).length > 0) {
-    throw new CommandError(`${dir} already exists and is not empty`);
+    throw new CommandError(
+      `${dir} already exists and is not empty: choose another name, or remove or empty that folder`,
+    );
   }
   const { default: sdk } = await import('../../../package.json', { with: { type: 'json' } });
   const files: Record<string, string> = {

@@ -90,9 +90,41 @@ describe('bambam publish failures', () => {
     assert.equal(result.code, 4);
     assert.match(
       result.err,
-      new RegExp(`registry unreachable at http://127.0.0.1:${port} \\(ECONNREFUSED\\)`),
+      new RegExp(
+        `registry unreachable at http://127.0.0.1:${port} \\(ECONNREFUSED\\)\\. Start it with \`npm start\``,
+      ),
     );
     assert.ok(!(result.out + result.err).includes(secret));
+  });
+
+  test('a token that cannot be one: exit 8, says why and what to do, not "unreachable"', async () => {
+    // A registry that answers: the CLI must not even get there with a malformed token.
+    const server = createServer((_req, res) => res.writeHead(500).end());
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const registry = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const cases: [Record<string, string>, string[], RegExp][] = [
+        [{ BAMBAM_TOKEN: 'bbt_…' }, [], /token from BAMBAM_TOKEN .*placeholder `bbt_…`/],
+        [{}, ['--token', 'bbt_...'], /token from --token .*placeholder/],
+        [{ BAMBAM_TOKEN: 'bbt_abc def' }, [], /contains a space/],
+        [{ BAMBAM_TOKEN: 'bbt_abcé' }, [], /contains U\+00E9, and tokens are plain ASCII/],
+      ];
+      for (const [env, args, why] of cases) {
+        const result = await bambam(['publish', 'built', '--registry', registry, ...args], root, env);
+        assert.equal(result.code, 8, result.err);
+        assert.match(result.err, /is not a valid token: /);
+        assert.match(result.err, why);
+        assert.match(
+          result.err,
+          /starts with bbt_; the registry operator creates tokens with `node apps\/engine/,
+        );
+        assert.doesNotMatch(result.err, /unreachable|ByteString|engine running/);
+        if (env.BAMBAM_TOKEN && env.BAMBAM_TOKEN.length > 6)
+          assert.ok(!result.err.includes(env.BAMBAM_TOKEN));
+      }
+    } finally {
+      server.close();
+    }
   });
 
   test('the config file gives registry and token', async () => {

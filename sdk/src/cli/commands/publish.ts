@@ -66,16 +66,49 @@ export function registryUrl(option: string | undefined, env: NodeJS.ProcessEnv, 
   return url;
 }
 
-/** `--token`, else `BAMBAM_TOKEN`, else the config file. Never printed. */
+const CREATE_TOKEN_HINT =
+  'the registry operator creates tokens with `node apps/engine/src/registry/cli.ts token create <owner>`';
+
+/**
+ * `--token`, else `BAMBAM_TOKEN`, else the config file. Never printed. A token that cannot be one
+ * (not printable ASCII, spaces inside, the docs' `bbt_…` placeholder) is refused here, with exit
+ * code 8 like a missing one: sent, it would fail before reaching the registry.
+ */
 export function publishToken(option: string | undefined, env: NodeJS.ProcessEnv, config: CliConfig): string {
-  const token = option ?? env.BAMBAM_TOKEN ?? config.token;
+  const file = configPath(env) ?? '~/.config/bambam/config.json';
+  const [raw, from] =
+    option !== undefined
+      ? [option, '--token']
+      : env.BAMBAM_TOKEN !== undefined
+        ? [env.BAMBAM_TOKEN, 'BAMBAM_TOKEN']
+        : [config.token, `"token" in ${file}`];
+  const token = raw?.trim();
   if (!token) {
     throw new CommandError(
-      `no token: pass --token, set BAMBAM_TOKEN, or put "token" in ${configPath(env) ?? '~/.config/bambam/config.json'} (the registry operator creates tokens)`,
+      `no token: pass --token, set BAMBAM_TOKEN, or put "token" in ${file} (${CREATE_TOKEN_HINT})`,
       EXIT.noToken,
     );
   }
-  return token.trim();
+  const problem = tokenProblem(token);
+  if (problem) {
+    throw new CommandError(
+      `the token from ${from} is not a valid token: ${problem}. Use the token the registry operator gave you (it starts with bbt_; ${CREATE_TOKEN_HINT})`,
+      EXIT.noToken,
+    );
+  }
+  return token;
+}
+
+/** Why `token` cannot be a token, or undefined. Never quotes the token itself. */
+export function tokenProblem(token: string): string | undefined {
+  if (/^bbt_(…|\.\.\.)$/.test(token)) return 'it is the placeholder `bbt_…` from the documentation';
+  if (/\s/.test(token)) return 'it contains a space or line break';
+  const bad = [...token].find((char) => char < '!' || char > '~');
+  if (bad) {
+    const code = bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    return `it contains U+${code}${bad === '…' ? ' (…)' : ''}, and tokens are plain ASCII`;
+  }
+  return undefined;
 }
 
 export interface RegistryAnswer {
@@ -96,12 +129,18 @@ export async function registryRequest(
     response = await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs ?? READ_TIMEOUT_MS) });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason =
-      (error as Error).name === 'TimeoutError'
-        ? 'timed out'
-        : (cause?.code ?? cause?.message ?? (error as Error).message);
+    const timedOut = (error as Error).name === 'TimeoutError';
+    // fetch rejects a request it cannot even build (a header that is not Latin-1…) with a
+    // TypeError without a cause: nothing was sent, so the registry was not "unreachable".
+    if (!timedOut && !cause) {
+      throw new CommandError(
+        `could not send the request to ${base.origin}: ${(error as Error).message}`,
+        EXIT.failure,
+      );
+    }
+    const reason = timedOut ? 'timed out' : (cause?.code ?? cause?.message);
     throw new CommandError(
-      `registry unreachable at ${base.origin} (${reason}); is the engine running?`,
+      `registry unreachable at ${base.origin} (${reason}). Start it with \`npm start\` (or \`npm start -w @bambam/engine\`) in the Bam Bam repository, or point --registry or BAMBAM_REGISTRY at a running one`,
       EXIT.unreachable,
     );
   }
@@ -192,7 +231,13 @@ export async function publish(
     422: 'refused (validation failed)',
   };
   const what = refusals[answer.status];
-  if (what) throw new CommandError(`${id} ${what}: ${reason}`, EXIT.refused);
+  const todo: Record<number, string> = {
+    401: `; check the token (--token, BAMBAM_TOKEN or the config file): it may be mistyped or revoked (${CREATE_TOKEN_HINT})`,
+    403: '; the name belongs to another owner: rename your plugin ("name" in its definition)',
+    409: '; versions are immutable: bump "version" in the plugin, `bambam build`, and publish again',
+    413: '; make the bundle or its samples smaller',
+  };
+  if (what) throw new CommandError(`${id} ${what}: ${reason}${todo[answer.status] ?? ''}`, EXIT.refused);
   throw new CommandError(`${id}: the registry failed (HTTP ${answer.status}): ${reason}`, EXIT.failure);
 }
 
@@ -213,10 +258,11 @@ Options:
                    command lines are visible to other users of the machine.
 
 Exit codes: 0 published, 1 registry error, 2 usage, 3 not built (or dist/ modified),
-4 registry unreachable, 5 refused (token, owner, version exists, too large, invalid), 8 no token.
+4 registry unreachable, 5 refused (token, owner, version exists, too large, invalid),
+8 no token, or one that cannot be a token (spaces, non-ASCII, the docs' bbt_… placeholder).
 
 Example:
-  BAMBAM_TOKEN=bbt_... bambam publish --registry http://localhost:3001
+  BAMBAM_TOKEN=<your token> bambam publish --registry http://localhost:3001
 `,
   async run(argv, io: CommandIO) {
     const { values, positionals } = parseCommandArgs(argv, {

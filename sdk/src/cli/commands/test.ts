@@ -49,9 +49,15 @@ Example:
     const { values, positionals } = parseCommandArgs(argv, { only: { type: 'string' } });
     if (positionals.length > 1) throw new UsageError('expected at most one directory');
     const dir = resolve(io.cwd, positionals[0] ?? '.');
-    if (!existsSync(dir)) throw new CommandError(`no such directory: ${dir}`);
+    if (!existsSync(dir))
+      throw new CommandError(
+        `no such directory: ${dir} (give the plugin's folder, e.g. \`bambam test plugins/my-drum\`)`,
+      );
     const files = await findTests(dir);
-    if (files.length === 0) throw new CommandError(`no *.test.ts files in ${dir}`);
+    if (files.length === 0)
+      throw new CommandError(
+        `no *.test.ts files in ${dir}: write one beside the plugin (\`bambam init <name>\` creates src/index.test.ts as an example)`,
+      );
     const args = [
       '--no-node-snapshot',
       '--test',

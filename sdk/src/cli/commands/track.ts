@@ -63,7 +63,9 @@ async function openOutput(path: string): Promise<NodeJS.WritableStream> {
   try {
     await once(stream, 'open');
   } catch (error) {
-    throw new CommandError(`cannot write ${path}: ${(error as Error).message}`);
+    throw new CommandError(
+      `cannot write ${path}: ${(error as Error).message} (check that its folder exists and is writable, or choose another --out)`,
+    );
   }
   return stream;
 }

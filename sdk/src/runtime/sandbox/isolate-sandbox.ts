@@ -4,7 +4,7 @@ import type { Frame } from '../../frame.ts';
 import { defaultParams } from '../../params.ts';
 import { MAX_SCHEDULE_AHEAD_MS, type PlayEvent } from '../../plugin.ts';
 import type { CompiledPlugin } from './compile.ts';
-import { CpuBudget } from './cpu-budget.ts';
+import { CpuBudget, startCallCpu } from './cpu-budget.ts';
 import {
   applyParamValues,
   type ParamValue,
@@ -13,6 +13,7 @@ import {
 } from './definition.ts';
 import { PluginError, type PluginErrorCode } from './errors.ts';
 import { cleanFrame } from './frame-input.ts';
+import { FrameTimeouts } from './frame-timeouts.ts';
 import { resolveLimits, type SandboxLimits } from './limits.ts';
 import { StackMapper } from './stack.ts';
 import type {
@@ -96,6 +97,7 @@ export class IsolateSandbox implements SandboxBackend {
   readonly #callMode: SandboxCallMode;
   readonly #transport: FrameTransport;
   readonly #cpu: CpuBudget;
+  readonly #frameTimeouts: FrameTimeouts;
   readonly #sounds: Set<string>;
   #params: Readonly<Record<string, ParamValue>>;
   #pendingParams: string | undefined;
@@ -103,7 +105,7 @@ export class IsolateSandbox implements SandboxBackend {
   #disposed = false;
   #consecutiveTimeouts = 0;
   #busy: Promise<unknown> = Promise.resolve();
-  readonly #stats: SandboxStats = { frames: 0, errors: 0, cpuMs: 0, lastFrameMs: 0 };
+  readonly #stats: SandboxStats = { frames: 0, errors: 0, cpuMs: 0, lastFrameMs: 0, forgivenTimeouts: 0 };
 
   /** @internal Use {@link IsolateSandbox.load}. */
   constructor(
@@ -131,6 +133,7 @@ export class IsolateSandbox implements SandboxBackend {
     this.#callMode = parts.options.callMode ?? 'async';
     this.#transport = parts.options.frameTransport ?? 'copy';
     this.#cpu = new CpuBudget(parts.limits.cpuBudget.windowMs, parts.limits.cpuBudget.maxMs);
+    this.#frameTimeouts = new FrameTimeouts(parts.limits.frameBudgetMs, parts.limits.maxConsecutiveTimeouts);
     this.#sounds = new Set(Object.keys(parts.description.sounds));
   }
 
@@ -316,9 +319,10 @@ export class IsolateSandbox implements SandboxBackend {
   async #frameCall(input: Frame): Promise<PlayEvent[]> {
     const params = this.#pendingParams;
     this.#pendingParams = undefined;
-    const options = { timeout: this.#limits.frameBudgetMs };
+    const wallTimeoutMs = this.#frameTimeouts.wallTimeoutMs;
+    const options = { timeout: wallTimeoutMs };
     const start = performance.now();
-    const cpuStart = this.#isolate.cpuTime;
+    const stopCpu = startCallCpu(this.#isolate);
     let raw: unknown;
     let failure: unknown;
     try {
@@ -331,17 +335,18 @@ export class IsolateSandbox implements SandboxBackend {
           ? ref.applySync(undefined, [frameArg, params], options)
           : await withWatchdog(
               ref.apply(undefined, [frameArg, params], options),
-              this.#limits.frameBudgetMs + this.#limits.hangTimeoutMs,
+              wallTimeoutMs + this.#limits.hangTimeoutMs,
             );
     } catch (error) {
       failure = error;
     }
+    const cpuMs = stopCpu();
     this.#stats.frames++;
     this.#stats.lastFrameMs = performance.now() - start;
-    if (failure !== undefined)
-      throw this.#callFailed(failure, 'onFrame', this.#limits.frameBudgetMs, cpuStart);
+    if (failure !== undefined) throw this.#callFailed(failure, 'onFrame', this.#limits.frameBudgetMs, cpuMs);
+    this.#frameTimeouts.completed();
     this.#consecutiveTimeouts = 0;
-    const overBudget = this.#chargeCpu(cpuStart);
+    const overBudget = this.#chargeCpu(cpuMs);
     const result = parseResult(raw);
     this.#deliverLogs(result);
     if (overBudget) throw this.#fail(overBudget);
@@ -417,7 +422,7 @@ export class IsolateSandbox implements SandboxBackend {
   }
 
   /** Maps a failed isolate call: memory limit, timeout, or (rare) an isolated-vm error. */
-  #callFailed(error: unknown, what: string, budgetMs: number, cpuStart?: bigint): PluginError {
+  #callFailed(error: unknown, what: string, budgetMs: number, cpuMs?: number): PluginError {
     if (error instanceof HangError) {
       return this.#fail(
         new PluginError(
@@ -439,22 +444,7 @@ export class IsolateSandbox implements SandboxBackend {
     }
     const message = (error as Error)?.message ?? String(error);
     if (message === TIMEOUT_MESSAGE) {
-      const cpuBefore = this.#stats.cpuMs;
-      const overBudget = cpuStart === undefined ? undefined : this.#chargeCpu(cpuStart);
-      if (overBudget) return this.#fail(overBudget);
-      // The timeout is wall-clock; on a starved machine a well-behaved plugin can pass it while
-      // barely running. Only a call that really spent its budget on the CPU counts towards
-      // disabling the plugin; a starved one just loses this frame.
-      const cpuMs = this.#stats.cpuMs - cpuBefore;
-      if (cpuStart !== undefined && cpuMs < budgetMs / 2) {
-        return this.#fail(
-          new PluginError(
-            'timeout',
-            `${what} was stopped at its ${budgetMs} ms budget after only ${cpuMs.toFixed(1)} ms of CPU: the machine is too busy; this frame was skipped`,
-            { ...this.#who(false), cause: error },
-          ),
-        );
-      }
+      if (cpuMs !== undefined) return this.#frameTimedOut(what, budgetMs, cpuMs, error);
       this.#consecutiveTimeouts++;
       const max = this.#limits.maxConsecutiveTimeouts;
       const fatal = this.#consecutiveTimeouts >= max;
@@ -474,10 +464,40 @@ export class IsolateSandbox implements SandboxBackend {
     );
   }
 
+  /**
+   * An `onFrame` call stopped at its wall-clock timeout: held against the plugin only once it
+   * also ran out of the longest timeout on the CPU; before that it loses its frame, is counted,
+   * and the next call gets more time (see FrameTimeouts: a busy machine must not disable a
+   * well-behaved plugin).
+   */
+  #frameTimedOut(what: string, budgetMs: number, cpuMs: number, cause: unknown): PluginError {
+    const overBudget = this.#chargeCpu(cpuMs);
+    if (overBudget) return this.#fail(overBudget);
+    const verdict = this.#frameTimeouts.timedOut(cpuMs);
+    const used = `${cpuMs.toFixed(1)} ms of CPU`;
+    if (verdict.kind === 'forgiven') {
+      this.#stats.forgivenTimeouts++;
+      return this.#fail(
+        new PluginError(
+          'timeout',
+          `${what} was stopped after ${verdict.wallTimeoutMs} ms (${used}; its budget is ${budgetMs} ms) and this frame was skipped; not held against the plugin: the machine may be busy, so the next frame gets ${verdict.nextWallTimeoutMs} ms`,
+          { ...this.#who(false), cause },
+        ),
+      );
+    }
+    const max = this.#limits.maxConsecutiveTimeouts;
+    return this.#fail(
+      new PluginError(
+        'timeout',
+        `${what} ran longer than its ${budgetMs} ms budget and was stopped (${used} in ${verdict.wallTimeoutMs} ms; ${verdict.strikes} in a row; disabled after ${max})`,
+        { ...this.#who(verdict.fatal), cause },
+      ),
+    );
+  }
+
   /** Adds the call's CPU time to the budget; returns the fatal error when the budget is exceeded. */
-  #chargeCpu(cpuStart: bigint): PluginError | undefined {
+  #chargeCpu(cpuMs: number): PluginError | undefined {
     if (this.#isolate.isDisposed) return undefined;
-    const cpuMs = Number(this.#isolate.cpuTime - cpuStart) / 1e6;
     this.#stats.cpuMs += cpuMs;
     const used = this.#cpu.add(performance.now(), cpuMs);
     if (!this.#cpu.exceeded) return undefined;

@@ -6,7 +6,11 @@
 export interface SandboxLimits {
   /** V8 heap limit of the plugin's isolate, in MB (isolated-vm's minimum is 8). Exceeding it disables the plugin. */
   memoryMb: number;
-  /** Wall-clock budget of one `onFrame` call, microtasks included, in ms. A call over it is stopped. */
+  /**
+   * Budget of one `onFrame` call, microtasks included, in ms. A call over it in wall time is
+   * stopped (its frame is lost); the next call gets twice the wall time, up to 8× (see
+   * FrameTimeouts), so that a busy machine is not taken for a slow plugin.
+   */
   frameBudgetMs: number;
   /** CPU the isolate may use across calls: at most `maxMs` in any `windowMs`. Exceeding it disables the plugin. */
   cpuBudget: { windowMs: number; maxMs: number };
@@ -23,7 +27,11 @@ export interface SandboxLimits {
   maxLogChars: number;
   /** Budget of each load step (evaluating the bundle, reading the definition, `state()` + `setup()`, `reset()`), in ms. */
   loadBudgetMs: number;
-  /** Timeouts in a row after which the plugin is disabled (one slow frame on a busy machine is forgiven). */
+  /**
+   * Strikes in a row after which the plugin is disabled. A strike is a call stopped at the longest
+   * wall timeout (8 budgets) after spending at least the budget on the CPU; other timeouts only
+   * lose their frame (counted in `stats.forgivenTimeouts`). A completed call resets the count.
+   */
   maxConsecutiveTimeouts: number;
   /**
    * Wall time after which a call that ignored its budget is abandoned and the plugin disabled, in

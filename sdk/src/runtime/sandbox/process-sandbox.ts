@@ -6,6 +6,7 @@ import type { CompiledPlugin } from './compile.ts';
 import { applyParamValues, type ParamValue, type PluginDescription } from './definition.ts';
 import { PluginError, revivePluginError } from './errors.ts';
 import { cleanFrame } from './frame-input.ts';
+import { DEFAULT_FRAME_TIMEOUTS } from './frame-timeouts.ts';
 import { resolveLimits, type SandboxLimits } from './limits.ts';
 import type { HostReply, HostRequest, SerializedError } from './process-protocol.ts';
 import type { LogEntry, SandboxBackend, SandboxOptions, SandboxStats } from './types.ts';
@@ -122,7 +123,7 @@ export class ProcessSandbox implements SandboxBackend {
   #busy: Promise<unknown> = Promise.resolve();
   #disabled: PluginError | undefined;
   #disposed = false;
-  #stats: SandboxStats = { frames: 0, errors: 0, cpuMs: 0, lastFrameMs: 0 };
+  #stats: SandboxStats = { frames: 0, errors: 0, cpuMs: 0, lastFrameMs: 0, forgivenTimeouts: 0 };
   readonly #stderrTail: () => string;
   readonly #ready: Promise<void>;
   readonly #host: HostProcess;
@@ -224,6 +225,8 @@ export class ProcessSandbox implements SandboxBackend {
           (id) => ({ op: 'frame', id, frame: input }),
           this.#limits.frameBudgetMs,
           'onFrame',
+          // After a timeout the child gives the next call more wall time (FrameTimeouts).
+          this.#limits.frameBudgetMs * DEFAULT_FRAME_TIMEOUTS.maxStretch,
         )) as PlayEvent[];
       } finally {
         this.#stats.lastFrameMs = performance.now() - started;
@@ -265,13 +268,21 @@ export class ProcessSandbox implements SandboxBackend {
     return run;
   }
 
-  /** Sends a request and waits for its reply, within the call's budget plus the hang timeout. */
-  #request(make: (id: number) => HostRequest, budgetMs: number, what: string): Promise<unknown> {
+  /**
+   * Sends a request and waits for its reply, within the longest wall time the child may give
+   * the call (`wallMs`, by default its budget) plus the hang timeout.
+   */
+  #request(
+    make: (id: number) => HostRequest,
+    budgetMs: number,
+    what: string,
+    wallMs = budgetMs,
+  ): Promise<unknown> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => {
-          const ms = budgetMs + this.#limits.hangTimeoutMs + IPC_SLACK_MS;
+          const ms = wallMs + this.#limits.hangTimeoutMs + IPC_SLACK_MS;
           this.#disable(
             new PluginError(
               'timeout',
@@ -280,7 +291,7 @@ export class ProcessSandbox implements SandboxBackend {
             ),
           );
         },
-        budgetMs + this.#limits.hangTimeoutMs + IPC_SLACK_MS,
+        wallMs + this.#limits.hangTimeoutMs + IPC_SLACK_MS,
       );
       this.#pending.set(id, { resolve, reject, timer });
       this.#send(make(id));

@@ -54,6 +54,8 @@ export interface SandboxStats {
   cpuMs: number;
   /** Wall time of the last `onFrame` round trip, host side, in ms. */
   lastFrameMs: number;
+  /** `onFrame` calls stopped at their wall-clock timeout but not held against the plugin (a busy machine can cause them; see FrameTimeouts): lost frames. */
+  forgivenTimeouts: number;
 }
 
 /**

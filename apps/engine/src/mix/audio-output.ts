@@ -73,6 +73,11 @@ export interface Placement {
   readonly audioAt: number;
   /** Played at once (and sent like an unscheduled hit): its time had already been sent, or nothing anchored it yet. */
   readonly late: boolean;
+  /**
+   * When the packet carrying its start goes out (engine clock, the deadline of its audio frame),
+   * for a play placed ahead; undefined for a late one (it is reported through `origin.onSent`).
+   */
+  readonly sentAt?: number;
 }
 
 /** Counters of scheduled plays. */
@@ -189,7 +194,8 @@ export class AudioOutput {
     }
     this.scheduleStats.queued++;
     this.scheduled.push({ sound, velocity: options.velocity, pan: options.pan, sample });
-    return { audioSample: sample, audioAt: options.at, late: false };
+    const sentAt = this.clock.deadlineOf(Math.floor(sample / this.frameSamples));
+    return { audioSample: sample, audioAt: options.at, late: false, sentAt };
   }
 
   get clockStats() {

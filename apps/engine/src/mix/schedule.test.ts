@@ -82,7 +82,8 @@ test('a play at t + 7.3 ms starts 7.3 ms (350 samples) after one at t, each at i
   const a = audio.schedule(blip(), { velocity: 1, pan: 0, at: 100, t: 100 }, origin)!;
   const b = audio.schedule(blip(), { velocity: 1, pan: 0, at: 107.3, t: 100 }, origin)!;
   // at 100 → 100 + 903 + 40 = 1043 ms → 23 ms after frame 1's deadline → sample 960 + 1104.
-  assert.deepEqual(a, { audioSample: 2064, audioAt: 100, late: false });
+  // Sample 2064 is in frame 2 (1920..2879), whose packet goes out at its deadline, 1040 ms.
+  assert.deepEqual(a, { audioSample: 2064, audioAt: 100, late: false, sentAt: 1040 });
   assert.equal(b.audioSample - a.audioSample, 350);
   assert.equal(audio.scheduledWaiting, 2);
   m.advance(100);

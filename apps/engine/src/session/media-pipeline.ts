@@ -330,30 +330,37 @@ export class MediaPipeline {
       hitLatencyMs,
     } satisfies EngineTelemetry;
     if (plays.length > 0) this.options.onHits?.(plays, { t: frame.t, arrivalMs });
+    // Telemetry of a frame with hits goes out once the packets of the hits played at once have
+    // (with early sending that is right away, inside flush(); otherwise at the next audio
+    // deadline, ≤ 20 ms later). A hit placed ahead (`at`) knows its packet's deadline already.
     let triggered = 0;
-    const origin = {
+    let sentCount = 0;
+    const originFor = (index: number) => ({
       arrivalMs,
-      // Telemetry of a frame with hits goes out once their packet has (with early sending that
-      // is right away, inside flush(); otherwise at the next audio deadline, ≤ 20 ms later).
       onSent: (latencyMs: number) => {
-        hitLatencyMs.push(latencyMs);
-        if (hitLatencyMs.length === triggered && !this.disposed) this.options.onTelemetry(telemetry);
+        hitLatencyMs[index] = latencyMs;
+        sentCount++;
+        if (sentCount === triggered && !this.disposed) this.options.onTelemetry(telemetry);
       },
-    };
+    });
     for (const play of plays) {
       const sound = instrument.sound(play.sound);
       if (!sound) continue;
       const options = { velocity: play.velocity, pan: play.pan };
+      const index = hits.length;
       if (play.at === undefined) {
         triggered++;
-        this.audio.trigger(sound, options, origin);
+        hitLatencyMs.push(Number.NaN);
+        this.audio.trigger(sound, options, originFor(index));
         hits.push(play);
       } else {
         // Placed on the frame clock; a late one plays at once and is sent like the above.
-        const placed = this.audio.schedule(sound, { ...options, at: play.at, t: play.t }, origin);
+        const placed = this.audio.schedule(sound, { ...options, at: play.at, t: play.t }, originFor(index));
         if (!placed) continue; // the engine's queue is full (counted in stats)
         if (placed.late) triggered++;
-        hits.push({ ...play, ...placed });
+        hitLatencyMs.push(placed.sentAt === undefined ? Number.NaN : placed.sentAt - arrivalMs);
+        const { sentAt: _sentAt, ...where } = placed;
+        hits.push({ ...play, ...where });
       }
       metrics.hits.inc();
     }

@@ -53,16 +53,28 @@ export interface RunningEngine {
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
+/** Ports this process handed out: a port is free only until someone binds it, so never hand one out twice. */
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port free on 127.0.0.1 now and not handed out before by this process (a test that asks
+ * for the studio's port and then starts the engine on another must not get the same one back).
+ */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('could not find a free port');
-  return address.port;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    });
+    const address = server.address();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!address || typeof address === 'string') throw new Error('could not find a free port');
+    if (handedOut.has(address.port)) continue;
+    handedOut.add(address.port);
+    return address.port;
+  }
+  throw new Error('could not find a free port not handed out before');
 }
 
 function exited(child: ChildProcess): Promise<void> {

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import {
   contextStartTime,
   ENCODE_ESTIMATE_MS,
+  ENGINE_SCHEDULE_DELAY_MS,
   heardAtOf,
   type OutputClock,
+  STREAM_OUTPUT_ESTIMATE_MS,
+  streamCompensationMs,
   targetHeardAt,
   transitMs,
 } from './direct-monitor-timing.ts';
@@ -80,4 +83,19 @@ describe('contextStartTime / heardAtOf', () => {
     const zero: OutputClock = { ...stamped, outputTimestamp: { contextTime: 0, performanceTime: 0 } };
     close(contextStartTime(5100, zero), 2.0 + 0.1 - 0.03);
   });
+});
+
+test('streamCompensationMs: the stream listener hears a placed hit at the landing when the engine places it this much earlier', () => {
+  // 8 encode + 2 RTT + 20 schedule delay + 45 jitter buffer + 20 assumed output.
+  assert.equal(streamCompensationMs({ roundTripSeconds: 0.002, jitterBufferMs: 45 }), 95);
+  assert.equal(
+    streamCompensationMs({ roundTripSeconds: 0.002, jitterBufferMs: 45, outputLatencyMs: 40 }),
+    115,
+  );
+  // Nothing measured yet: no jitter buffer, no RTT, the assumed output only.
+  assert.equal(
+    streamCompensationMs({ roundTripSeconds: undefined, jitterBufferMs: undefined }),
+    ENCODE_ESTIMATE_MS + ENGINE_SCHEDULE_DELAY_MS + STREAM_OUTPUT_ESTIMATE_MS,
+  );
+  assert.equal(streamCompensationMs({ roundTripSeconds: Number.NaN, jitterBufferMs: -5 }), 48);
 });

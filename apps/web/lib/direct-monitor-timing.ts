@@ -31,6 +31,39 @@ export function transitMs(roundTripSeconds: number | undefined): number {
   return ENCODE_ESTIMATE_MS + Math.max(0, rtt * 1000);
 }
 
+/** The engine's default schedule delay (`BAMBAM_SCHEDULE_DELAY_MS`): frame arrival → its audio. */
+export const ENGINE_SCHEDULE_DELAY_MS = 20;
+/** Output latency assumed for the `<audio>` element's path when nothing measures it, ms. */
+export const STREAM_OUTPUT_ESTIMATE_MS = 20;
+
+export interface StreamDelayInput {
+  /** ICE candidate pair's `currentRoundTripTime`, s. */
+  readonly roundTripSeconds: number | undefined;
+  /** The audio jitter buffer's recent average delay (inbound-rtp `jitterBufferDelay` deltas), ms. */
+  readonly jitterBufferMs: number | undefined;
+  /** The page's audio output latency, ms, when known. */
+  readonly outputLatencyMs?: number;
+}
+
+/**
+ * How much earlier the engine must place a scheduled hit in its Opus stream for a listener of
+ * the stream to hear it at the landing, ms: capture → engine ({@link transitMs} without the
+ * way back), the engine's schedule delay, the way back, the browser's jitter buffer and its
+ * output. Sent as the session's latency compensation while the page listens to the stream
+ * (direct monitoring off or not ready); a hit with less lead than this then plays at once.
+ */
+export function streamCompensationMs(input: StreamDelayInput): number {
+  const jitterBuffer =
+    input.jitterBufferMs !== undefined && Number.isFinite(input.jitterBufferMs)
+      ? Math.max(0, input.jitterBufferMs)
+      : 0;
+  const output =
+    input.outputLatencyMs !== undefined && Number.isFinite(input.outputLatencyMs)
+      ? Math.max(0, input.outputLatencyMs)
+      : STREAM_OUTPUT_ESTIMATE_MS;
+  return transitMs(input.roundTripSeconds) + ENGINE_SCHEDULE_DELAY_MS + jitterBuffer + output;
+}
+
 export interface HitTimingInput {
   /** `performance.now()` when the message reached the page, ms. */
   readonly receivedAt: number;

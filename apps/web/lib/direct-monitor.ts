@@ -23,6 +23,7 @@ import {
   contextStartTime,
   heardAtOf,
   type OutputClock,
+  streamCompensationMs,
   targetHeardAt,
   transitMs,
 } from './direct-monitor-timing.ts';
@@ -132,6 +133,11 @@ export class DirectMonitor {
   #muteTimer: ReturnType<typeof setTimeout> | undefined;
   #lastStreamHitAt = Number.NEGATIVE_INFINITY;
   #roundTripSeconds: number | undefined;
+  /** Recent average delay of the stream's jitter buffer, ms (from getStats deltas). */
+  #jitterBufferMs: number | undefined;
+  #jitterBufferTotals = { delaySeconds: 0, emitted: 0 };
+  /** What the engine was last told (NaN: nothing yet). */
+  #engineCompensationMs = Number.NaN;
   #enabled: boolean;
   #compensationMs: number;
   #state: DirectMonitorState;
@@ -168,9 +174,6 @@ export class DirectMonitor {
       DEFAULT_DIRECT_MONITOR_OPTIONS.statsIntervalMs,
     );
     if (this.#enabled) this.#ensureContext();
-    // The engine places scheduled plays in its own stream with the same calibration (its sign:
-    // positive = earlier), for whatever listens to the stream (recording, monitoring off).
-    client.setLatencyCompensation(-this.#compensationMs);
     this.#prepareSounds(client.snapshot.plugin?.sounds);
     this.#update();
   }
@@ -238,7 +241,26 @@ export class DirectMonitor {
       // As above.
     }
     this.#events.emit('compensation', this.#compensationMs);
-    this.#client.setLatencyCompensation(-this.#compensationMs);
+    this.#syncEngineCompensation();
+  }
+
+  /**
+   * The engine places scheduled plays in its stream with the calibration (its sign: positive =
+   * earlier) and, while the page listens to the stream, early enough for the stream's own
+   * delay (jitter buffer, output), so the stream too sounds at the landing when a stroke's lead
+   * allows and at once otherwise.
+   */
+  #syncEngineCompensation(): void {
+    const stream = this.#state.active
+      ? 0
+      : streamCompensationMs({
+          roundTripSeconds: this.#roundTripSeconds,
+          jitterBufferMs: this.#jitterBufferMs,
+        });
+    const target = Math.round(-this.#compensationMs + stream);
+    if (Math.abs(target - this.#engineCompensationMs) < 3) return; // no churn for noise
+    this.#engineCompensationMs = target;
+    this.#client.setLatencyCompensation(target);
   }
 
   dispose(): void {
@@ -336,6 +358,7 @@ export class DirectMonitor {
       next.reason !== this.#state.reason;
     this.#state = next;
     this.#applyMute();
+    this.#syncEngineCompensation();
     if (changed) this.#events.emit('change', next);
   }
 
@@ -462,13 +485,32 @@ export class DirectMonitor {
     try {
       const report = await pc.getStats();
       report.forEach(
-        (stat: { type?: string; nominated?: boolean; state?: string; currentRoundTripTime?: number }) => {
+        (stat: {
+          type?: string;
+          kind?: string;
+          nominated?: boolean;
+          state?: string;
+          currentRoundTripTime?: number;
+          jitterBufferDelay?: number;
+          jitterBufferEmittedCount?: number;
+        }) => {
           if (stat.type === 'candidate-pair' && stat.nominated && stat.state === 'succeeded') {
             if (typeof stat.currentRoundTripTime === 'number')
               this.#roundTripSeconds = stat.currentRoundTripTime;
           }
+          if (stat.type === 'inbound-rtp' && stat.kind === 'audio') {
+            const delaySeconds = stat.jitterBufferDelay ?? 0;
+            const emitted = stat.jitterBufferEmittedCount ?? 0;
+            const previous = this.#jitterBufferTotals;
+            if (emitted > previous.emitted && delaySeconds >= previous.delaySeconds) {
+              this.#jitterBufferMs =
+                ((delaySeconds - previous.delaySeconds) / (emitted - previous.emitted)) * 1000;
+            }
+            this.#jitterBufferTotals = { delaySeconds, emitted };
+          }
         },
       );
+      this.#syncEngineCompensation();
     } catch {
       // Stats are an estimate's input only.
     }

@@ -20,6 +20,7 @@ import * as esbuild from 'esbuild';
 import { type CompileInput, compilePlugin } from './compile.ts';
 import { compileGuard } from './compile-guard.ts';
 import { type CompileLimits, DEFAULT_COMPILE_LIMITS } from './compile-limits.ts';
+import { esbuildServiceRss } from './compile-service.ts';
 import { PluginError } from './errors.ts';
 import { pluginSource } from './testing.ts';
 
@@ -285,6 +286,24 @@ describe('the compile has a time limit and survives esbuild dying', () => {
     ]);
     assert.equal(slow.status, 'rejected');
     assert.equal(fine.status, 'fulfilled');
+  });
+
+  test('a compile whose esbuild service holds more memory than allowed is stopped; the next one works', async (t) => {
+    if (process.platform !== 'linux') {
+      t.skip('the service memory is watched through /proc (Linux)');
+      return;
+    }
+    await compilePlugin({ source: good });
+    const rss = esbuildServiceRss();
+    assert.ok(rss !== undefined && rss > 1024 * 1024, `esbuild service RSS ${rss}`);
+    // ~3 MB of source keeps esbuild busy for longer than one look at its memory.
+    const big = `${good}\n${Array.from({ length: 60_000 }, (_, i) => `export const v${i} = { a: ${i}, b: 'x${i}' };`).join('\n')}`;
+    const error = await compileFailure(
+      { source: big, filename: 'big.ts' },
+      { maxServiceRssBytes: 1024 * 1024 },
+    );
+    assert.match(error.message, /used more than 1 MB of memory and was stopped/);
+    assert.match((await compilePlugin({ source: good })).code, /good-plugin/);
   });
 
   test('after esbuild was stopped from outside, compiles work', async () => {

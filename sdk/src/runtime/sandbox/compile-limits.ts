@@ -12,6 +12,12 @@ export interface CompileLimits {
   maxTotalBytes: number;
   /** Most files one compile may load. */
   maxFiles: number;
+  /**
+   * Most memory (resident set) esbuild's service may hold during a compile, in bytes. Over it,
+   * esbuild is stopped (then restarted) and the compile fails. Watched on Linux (`/proc`); the
+   * input limits above bound it elsewhere.
+   */
+  maxServiceRssBytes: number;
 }
 
 /** The limits `compilePlugin` uses unless told otherwise. */
@@ -22,6 +28,8 @@ export const DEFAULT_COMPILE_LIMITS: CompileLimits = Object.freeze({
   maxFileBytes: 4 * 1024 * 1024,
   maxTotalBytes: 16 * 1024 * 1024,
   maxFiles: 2000,
+  // The engine's own esbuild service idles at ~20 MB and bundles bam-drum under ~60 MB.
+  maxServiceRssBytes: 512 * 1024 * 1024,
 });
 
 /** Defaults overlaid with `overrides`, each checked: a bad limit is a host bug and throws a RangeError. */

@@ -65,7 +65,7 @@ export async function compilePlugin(
         logLevel: 'silent',
         plugins: [compileGuard({ pluginRoots: target.pluginRoots, limits: resolvedLimits })],
       });
-    }, resolvedLimits.timeoutMs);
+    }, resolvedLimits);
   } catch (error) {
     throw compileError(error, target.rootDir);
   }

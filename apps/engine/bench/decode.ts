@@ -9,12 +9,11 @@
  * Worst cases are pictures of noise at the lowest quantizer (the most bits a frame can carry).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Encoder, Frame } from 'node-av';
-import { AV_PIX_FMT_YUV420P } from 'node-av/constants';
 import { craftedVp8Keyframe } from '../src/decode/crafted-frames.ts';
 import { DEFAULT_DECODE_LIMITS } from '../src/decode/decode-limits.ts';
 import { VideoDecoder } from '../src/decode/video-decoder.ts';
 import type { EncodedFrame } from '../src/ingest/frame-assembler.ts';
+import { encodeYuv420 } from '../src/testing/h264.ts';
 import { testPicture } from '../src/testing/vp8.ts';
 
 type Codec = 'VP8' | 'H264';
@@ -31,53 +30,22 @@ function noisePicture(width: number, height: number, seed: number): Buffer {
   return buf;
 }
 
-async function encode(
+function encode(
   codec: Codec,
   pictures: Buffer[],
   width: number,
   height: number,
   options: { bitrate: number; gop: number; extra?: Record<string, string> },
 ): Promise<Uint8Array[]> {
-  const base =
+  const base: Record<string, string> =
     codec === 'VP8'
       ? { deadline: 'realtime', 'cpu-used': '8', 'lag-in-frames': '0' }
       : { preset: 'ultrafast', tune: 'zerolatency' };
-  const encoder = await Encoder.create(
-    (codec === 'VP8' ? 'libvpx' : 'libx264') as never,
-    {
-      width,
-      height,
-      pixelFormat: AV_PIX_FMT_YUV420P,
-      timeBase: { num: 1, den: 30 },
-      frameRate: { num: 30, den: 1 },
-      bitrate: options.bitrate,
-      gopSize: options.gop,
-      maxBFrames: 0,
-      options: { ...base, ...options.extra },
-    } as never,
-  );
-  const out: Uint8Array[] = [];
-  let pts = 0n;
-  const collect = (packets: { data: Buffer | null; free(): void }[]) => {
-    for (const p of packets) {
-      if (p.data) out.push(Uint8Array.from(p.data));
-      p.free();
-    }
-  };
-  for (const picture of pictures) {
-    const frame = Frame.fromVideoBuffer(picture, {
-      width,
-      height,
-      format: AV_PIX_FMT_YUV420P,
-      timeBase: { num: 1, den: 30 },
-      pts: pts++,
-    });
-    collect(await encoder.encodeAll(frame));
-    frame.free();
-  }
-  collect(await encoder.encodeAll(null));
-  encoder.close();
-  return out;
+  return encodeYuv420(codec === 'VP8' ? 'libvpx' : 'libx264', pictures, width, height, {
+    bitrate: options.bitrate,
+    gop: options.gop,
+    options: { ...base, ...options.extra },
+  });
 }
 
 const asFrame = (data: Uint8Array): EncodedFrame => ({

@@ -3,24 +3,34 @@ import { Encoder, Frame } from 'node-av';
 import { AV_PIX_FMT_YUV420P } from 'node-av/constants';
 import type { RtpPacketFields } from './vp8.ts';
 
-/** Encodes YUV420P pictures to H.264 Annex B access units (baseline, no B-frames, zero latency). */
-export async function encodeH264(
+/** Encoder settings of {@link encodeYuv420}. */
+export interface Yuv420EncodeOptions {
+  readonly bitrate: number;
+  readonly gop: number;
+  /** FFmpeg private options of the codec (e.g. libx264's preset). */
+  readonly options: Record<string, string>;
+}
+
+/** Encodes YUV420P pictures at 30 fps with an FFmpeg encoder (no B-frames): one packet per picture. */
+export async function encodeYuv420(
+  codec: 'libx264' | 'libvpx',
   pictures: Iterable<Buffer>,
   width: number,
   height: number,
+  settings: Yuv420EncodeOptions,
 ): Promise<Uint8Array[]> {
   const encoder = await Encoder.create(
-    'libx264' as never,
+    codec as never,
     {
       width,
       height,
       pixelFormat: AV_PIX_FMT_YUV420P,
       timeBase: { num: 1, den: 30 },
       frameRate: { num: 30, den: 1 },
-      bitrate: 1_000_000,
-      gopSize: 30,
+      bitrate: settings.bitrate,
+      gopSize: settings.gop,
       maxBFrames: 0,
-      options: { preset: 'ultrafast', tune: 'zerolatency', profile: 'baseline' },
+      options: settings.options,
     } as never,
   );
   const out: Uint8Array[] = [];
@@ -45,6 +55,15 @@ export async function encodeH264(
   collect(await encoder.encodeAll(null));
   encoder.close();
   return out;
+}
+
+/** Encodes YUV420P pictures to H.264 Annex B access units (baseline, no B-frames, zero latency). */
+export function encodeH264(pictures: Iterable<Buffer>, width: number, height: number): Promise<Uint8Array[]> {
+  return encodeYuv420('libx264', pictures, width, height, {
+    bitrate: 1_000_000,
+    gop: 30,
+    options: { preset: 'ultrafast', tune: 'zerolatency', profile: 'baseline' },
+  });
 }
 
 /** Splits an Annex B access unit into NAL units. */

@@ -260,6 +260,26 @@ export const PATTERNS: Record<string, PatternBuilder> = {
     const right = striking(r, { x: 0.3, depth: [0.06, 0.2], downMs: [70, 200], period: [500, 1100] });
     return { hands: [left.spec, right.spec], strokes: [left.strokes, right.strokes] };
   },
+  // Quick, sharp strokes at a moderate tempo: 80–120 ms down-strokes, ~3 frames at 30 fps.
+  quick: (r) => one(striking(r, { depth: [0.08, 0.22], downMs: [80, 120], period: [400, 750] })),
+  // Fresh sessions: a hand appears, plays three strokes and leaves (a new hand, a new detector
+  // that has learned nothing), three times per recording; players differ in size and style.
+  'first-strokes': (r) => {
+    const hands: HandSpec[] = [];
+    const strokes: Stroke[][] = [];
+    for (const from of [0, 3300, 6600]) {
+      const s = striking(
+        r,
+        { from, to: from + 3200, depth: [0.08, 0.28], downMs: [70, 200], period: [450, 900] },
+        { scale: 0.06 + 0.1 * r() },
+      );
+      s.strokes.splice(3);
+      const path = s.spec.path;
+      hands.push({ ...s.spec, path: (t) => (t >= from && t < from + 3000 ? path(t) : undefined) });
+      strokes.push(s.strokes.filter((k) => k.start + k.downMs + k.upMs < from + 3000));
+    }
+    return { hands, strokes };
+  },
   jitter: (r) =>
     one(striking(r, { depth: [0.08, 0.2], downMs: [80, 200], period: [400, 900] }, { jitter: 12 })),
   'dropped-frames': (r) =>

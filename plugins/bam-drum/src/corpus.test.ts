@@ -37,10 +37,10 @@ test('bare StrokeDetector on the corpus: precision and recall per pattern, landi
     errors.push(...score.errors);
     leads.push(...score.leads);
   }
-  // Measured: timing p10 −18, p90 +22 ms; median lead +16 ms (the sound can be scheduled ahead).
+  // Measured: timing p10 −20, p90 +25 ms; median lead +27 ms (the sound can be scheduled ahead).
   const [p10, p90] = [quantile(errors, 0.1), quantile(errors, 0.9)];
   assert.ok(p10 >= -30 && p90 <= 30, `timing spread ${p10}..${p90} ms`);
-  assert.ok(quantile(leads, 0.5) >= 10, `median lead ${quantile(leads, 0.5)} ms`);
+  assert.ok(quantile(leads, 0.5) >= 20, `median lead ${quantile(leads, 0.5)} ms`);
 });
 
 test('bam-drum in the sandbox hears what the bare detector hears', { timeout: 180_000 }, async () => {

@@ -101,7 +101,8 @@ export const DRUMS = ['bam', 'kick', 'snare', 'tom', 'clap', 'hat'] as const;
  * Stroke thresholds for a sensitivity in 0..1: more sensitive = smaller, slower strokes count.
  * 0.5 is the detector's defaults (right for most players). Towards 1 the smallest travel of a
  * stroke (in hand sizes) shrinks to ~0.44×, towards 0 it grows to ~2.3×; the smallest speed
- * moves less (0.76×..1.3×), so that even at 1 a jittery, drifting hand stays silent.
+ * moves less (0.76×..1.3×; the early-fire speed 0.9×..1.3×), so that even at 1 a jittery,
+ * drifting or resting hand stays silent.
  */
 export function strokeThresholds(sensitivity: number): StrokeDetectorOptions {
   const s = Math.min(1, Math.max(0, Number.isFinite(sensitivity) ? sensitivity : 0.5));
@@ -111,7 +112,8 @@ export function strokeThresholds(sensitivity: number): StrokeDetectorOptions {
   return {
     minTravel: d.minTravel * travel,
     minSpeed: d.minSpeed * speed,
-    earlySpeed: d.earlySpeed * speed,
+    // The early speed sits just above a hand lowered to rest: more sensitive may not go far under it.
+    earlySpeed: d.earlySpeed * Math.max(0.9, speed),
     earlyTravel: d.earlyTravel * travel,
   };
 }

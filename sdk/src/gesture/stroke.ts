@@ -20,9 +20,15 @@ export interface StrokeDetectorOptions {
   maxDownMs?: number;
   /** Most sideways travel per unit of downward travel (needs `sample.x`): more is a wave or a reach. */
   maxSideways?: number;
-  /** Speed (hand sizes/s) at which a stroke fires during its down-stroke before any is learned. */
+  /**
+   * Speed (hand sizes/s) at which a stroke fires during its down-stroke before any is learned
+   * (and the most a learned one needs). A hand lowered to rest peaks under ~9.
+   */
   earlySpeed?: number;
-  /** Travel (hand sizes) a down-stroke must have before it fires early, before any is learned. */
+  /**
+   * Travel (hand sizes) a down-stroke must have before it fires early, before any is learned
+   * (and the most a learned one needs; never less than the jitter's travel floor).
+   */
   earlyTravel?: number;
   /** Fraction of the player's median peak speed / travel at which a learned down-stroke fires early. */
   earlyFraction?: number;
@@ -56,8 +62,8 @@ export const DEFAULT_STROKE_OPTIONS: Readonly<Required<StrokeDetectorOptions>> =
   maxStrokeTimeMs: 230,
   maxDownMs: 320,
   maxSideways: 1,
-  earlySpeed: 12,
-  earlyTravel: 0.8,
+  earlySpeed: 10,
+  earlyTravel: 0.3,
   earlyFraction: 0.5,
   learnStrokes: 8,
   rearmFraction: 0.2,
@@ -100,7 +106,10 @@ export interface Stroke {
   readonly early: boolean;
   /** Peak speed of the down-stroke so far, in hand sizes per second. */
   readonly speed: number;
-  /** Speed mapped to 0..1 (`speed / fullSpeed`, at least 0.05): use it as the hit's velocity. */
+  /**
+   * The speed it strikes with mapped to 0..1 (÷ `fullSpeed`, at least 0.05): use it as the hit's
+   * velocity. For an early stroke, the speed it is heading for: a hand still speeding up.
+   */
   readonly strength: number;
   /** Travel from the stroke's top when it fired, in hand sizes. */
   readonly distance: number;
@@ -140,6 +149,12 @@ const BRAKING_FRACTION = 0.7;
 const BRAKING_STOP_MS = 40;
 /** Most the learned timing bias (ms) may move a predicted landing. */
 const MAX_BIAS_MS = 50;
+/**
+ * Before any stroke is learned, a down-stroke fired early is expected to travel this many times
+ * its travel so far: with the unlearned thresholds (`earlyTravel` 0.3 hand sizes) it fires about
+ * a third of the way down a typical 1–2 hand-size stroke.
+ */
+const UNLEARNED_TRAVEL_FACTOR = 3;
 
 /** Median of a short list. */
 function median(values: readonly number[]): number {
@@ -165,10 +180,12 @@ function median(values: readonly number[]): number {
  *   gentle tap is not. It fires then, with `landingT` = the bottom (in the past, interpolated).
  * - **Early**, during the down-stroke: when its speed and travel reach the player's own (half
  *   the median peak speed and travel of the last `learnStrokes` strokes, never less than the
- *   floors above; `earlySpeed`/`earlyTravel` until strokes are learned). `landingT` then
- *   predicts the bottom: the travel left to the player's median travel, covered at the current
- *   speed *and acceleration* (last three samples: a stroke still speeding up lands sooner than
- *   its speed says, one braking stops where its speed runs out), plus the player's own timing
+ *   floors above nor more than `earlySpeed`/`earlyTravel`, which apply until strokes are
+ *   learned: 10 hand sizes/s after 0.3 hand sizes, the second or third frame of a typical
+ *   stroke, faster than a hand lowered to rest ever goes). `landingT` then predicts the bottom:
+ *   the travel left to the player's median travel (3× the travel so far before any is learned),
+ *   covered at the current speed (a stroke's acceleration fades before its stop; one braking,
+ *   from the last three samples, stops where its speed runs out), plus the player's own timing
  *   bias (the median error of the last `learnStrokes` early predictions against the bottoms
  *   then seen, at most ±50 ms), which absorbs the rest of the model's error for that player's
  *   style. {@link landingEstimate} refines it every sample until the bottom is seen.
@@ -440,7 +457,7 @@ export class StrokeDetector {
     const pace = Math.max(speed, this.#speed(t));
     if (pace >= earlySpeed && travel >= earlyTravel && this.#strokeShaped(descent, s)) {
       const { landingT, predicted } = this.#landing(t, travel);
-      const stroke = this.#fire(t, descent, landingT, true, travel);
+      const stroke = this.#fire(t, descent, landingT, true, travel, this.#strikingSpeed(travel, descent));
       this.#fired!.predicted = predicted;
       return stroke;
     }
@@ -469,7 +486,14 @@ export class StrokeDetector {
     return { ...stroke, landingT: fired.landingT };
   }
 
-  #fire(t: number, descent: Descent, landingT: number, early: boolean, travel: number): Stroke {
+  #fire(
+    t: number,
+    descent: Descent,
+    landingT: number,
+    early: boolean,
+    travel: number,
+    striking = descent.peakSpeed,
+  ): Stroke {
     this.#strokes++;
     this.#fired = { ...descent, landingT, bottomSeen: false, predicted: Number.NaN };
     this.#descent = undefined;
@@ -479,7 +503,7 @@ export class StrokeDetector {
       landingT,
       early,
       speed,
-      strength: Math.min(1, Math.max(0.05, speed / this.#o.fullSpeed)),
+      strength: Math.min(1, Math.max(0.05, striking / this.#o.fullSpeed)),
       distance: travel,
     };
   }
@@ -519,13 +543,17 @@ export class StrokeDetector {
 
   /**
    * Time (ms) from the newest sample to the bottom, `travel` (hand sizes) into the down-stroke:
-   * the player's median travel left to go, covered at the current speed and acceleration (from
-   * the last three samples). A stroke still accelerating gets there sooner than its speed says;
-   * one already braking stops where its speed runs out, if that comes first.
+   * the player's median travel (before any is learned, {@link UNLEARNED_TRAVEL_FACTOR} × the
+   * travel so far) left to go, covered at the current speed; one already braking (from the last
+   * three samples) stops where its speed runs out, if that comes first. A stroke still speeding
+   * up is taken at its current speed: its acceleration fades before the stop, and extrapolating
+   * it predicted landings ~15 ms early on the corpus.
    */
   #remainingMs(travel: number): number {
-    const { speed, accel } = this.#motion();
-    const expected = this.#learned.length ? median(this.#learned.map((l) => l.travel)) : travel * 1.6;
+    // Braking only: a stroke's acceleration fades before its stop, so extrapolating it lands too soon.
+    const { speed, accel: measured } = this.#motion();
+    const accel = Math.min(0, measured);
+    const expected = this.#expectedTravel(travel);
     const left = Math.max(0, expected - travel);
     let ms: number;
     if (Math.abs(accel) < 1e-9) ms = left / speed;
@@ -534,6 +562,27 @@ export class StrokeDetector {
       ms = disc < 0 ? speed / -accel : (Math.sqrt(disc) - speed) / accel;
     }
     return Math.min(150, Math.max(0, ms));
+  }
+
+  /**
+   * The speed (hand sizes/s) a down-stroke `travel` deep so far will strike with: a hand still
+   * speeding up keeps speeding up over the travel left (at its current acceleration, at most as
+   * much as accelerating evenly from its top would give, speed ∝ √distance).
+   */
+  #strikingSpeed(travel: number, descent: Descent): number {
+    const { speed, accel } = this.#motion();
+    const expected = this.#expectedTravel(travel);
+    const heading = Math.sqrt(speed * speed + 2 * Math.max(0, accel) * (expected - travel)) * 1000;
+    const even = descent.peakSpeed * Math.sqrt(expected / travel);
+    return Math.max(descent.peakSpeed, Math.min(heading, even));
+  }
+
+  /** The travel (hand sizes) a down-stroke `travel` deep so far is expected to end with. */
+  #expectedTravel(travel: number): number {
+    const expected = this.#learned.length
+      ? median(this.#learned.map((l) => l.travel))
+      : travel * UNLEARNED_TRAVEL_FACTOR;
+    return Math.max(travel, expected);
   }
 
   /**
@@ -603,12 +652,17 @@ export class StrokeDetector {
 
   #earlyThresholds(): { speed: number; travel: number } {
     const o = this.#o;
-    if (this.#learned.length < 3) return { speed: o.earlySpeed, travel: o.earlyTravel };
+    // Never under the travel floor: a jittery track needs a clearer stroke, learned or not.
+    if (this.#learned.length < 3)
+      return { speed: o.earlySpeed, travel: Math.max(this.#travelFloor(), o.earlyTravel) };
     const speed = median(this.#learned.map((l) => l.speed)) * o.earlyFraction;
     const travel = median(this.#learned.map((l) => l.travel)) * o.earlyFraction;
     return {
       speed: Math.min(o.earlySpeed, Math.max(o.minSpeed * 2, speed)),
-      travel: Math.min(o.earlyTravel, Math.max(this.#travelFloor() * 1.5, travel)),
+      travel: Math.max(
+        this.#travelFloor(),
+        Math.min(o.earlyTravel, Math.max(this.#travelFloor() * 1.5, travel)),
+      ),
     };
   }
 

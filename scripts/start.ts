@@ -4,7 +4,10 @@
  * them. Ctrl+C, or SIGINT/SIGTERM/SIGHUP to this process or to npm's, stops everything.
  *
  * Env: PORT (studio, default 3000), ENGINE_PORT (engine, default 3001), HOST (default
- * 127.0.0.1; 0.0.0.0 to serve your network — then configure ICE, see README).
+ * 127.0.0.1; 0.0.0.0 to serve your network — then configure ICE and allowed hosts, see README),
+ * BAMBAM_TLS_CERT + BAMBAM_TLS_KEY (PEM files: the studio serves HTTPS). The studio's server
+ * (apps/web/server.ts) serves the engine's API and socket.io under its own origin, so pages
+ * need only the studio's address; media still flows to the engine's ICE candidates.
  *
  * Run through `scripts/start.mjs` (the Node version check). npm runs scripts with `sh -c`, and
  * sh does not pass a signal on to its child: package.json's `exec node …` makes this process
@@ -172,24 +175,48 @@ if (buildCode !== 0) {
   process.exit(buildCode);
 }
 
-// 2. The engine and the studio, side by side.
+// 2. The engine and the studio, side by side. The studio forwards /api and /socket.io to the
+// engine (BAMBAM_ENGINE_UPSTREAM), so the browser only needs the studio's address.
 const engineUrl = `http://${browserHost}:${enginePort}`;
+const engineConnectHost =
+  host === '0.0.0.0'
+    ? '127.0.0.1'
+    : host === '::'
+      ? '[::1]'
+      : host.includes(':') && !host.startsWith('[')
+        ? `[${host}]`
+        : host;
+// Certificate paths as the user typed them: relative to where `npm start` ran (npm's INIT_CWD).
+const userDir = process.env.INIT_CWD ?? process.cwd();
+const tlsEnv: Record<string, string> = {};
+for (const name of ['BAMBAM_TLS_CERT', 'BAMBAM_TLS_KEY'] as const) {
+  const value = process.env[name]?.trim();
+  if (value) tlsEnv[name] = path.resolve(userDir, value);
+}
+const studioScheme = tlsEnv.BAMBAM_TLS_CERT && tlsEnv.BAMBAM_TLS_KEY ? 'https' : 'http';
+const studioUrl = `${studioScheme}://${browserHost}:${studioPort}`;
 const engine = run(process.execPath, ['--no-node-snapshot', 'apps/engine/src/main.ts'], {
   name: 'the engine',
   env: { ENGINE_PORT: String(enginePort), HOST: host },
 });
-const studio = run(bin('next'), ['start', '--port', String(studioPort), '--hostname', host], {
+const studio = run(process.execPath, ['server.ts'], {
   cwd: path.join(root, 'apps/web'),
   name: 'the studio',
-  env: { BAMBAM_ENGINE_URL: process.env.BAMBAM_ENGINE_URL ?? engineUrl, PORT: String(studioPort) },
+  env: {
+    BAMBAM_ENGINE_UPSTREAM: `http://${engineConnectHost}:${enginePort}`,
+    PORT: String(studioPort),
+    HOST: host,
+    ...tlsEnv,
+  },
 });
 
 void Promise.all([listening(enginePort, 60_000), listening(studioPort, 60_000)]).then(
   ([engineUp, studioUp]) => {
     if (!engineUp || !studioUp || stopping) return;
     console.log(
-      `\n  Bam Bam is running.\n  Studio:  http://${browserHost}:${studioPort}/play  (allow the camera, then move a hand down)\n` +
-        `  Editor:  http://${browserHost}:${studioPort}/edit\n  Engine:  ${engineUrl}  (metrics at ${engineUrl}/metrics)\n  Ctrl+C stops both.\n`,
+      `\n  Bam Bam is running.\n  Studio:  ${studioUrl}/play  (allow the camera, then move a hand down)\n` +
+        `  Editor:  ${studioUrl}/edit\n  Engine:  served by the studio (${studioUrl}/api, /socket.io); ` +
+        `directly at ${engineUrl}  (metrics at ${engineUrl}/metrics)\n  Ctrl+C stops both.\n`,
     );
   },
 );

@@ -1,7 +1,8 @@
 /**
- * Runs the built studio (`next start` of apps/web) for a test, on a free port, pointed at a
- * given engine. The studio must be built first (`npm run build -w @bambam/web`; turbo does it
- * before `npm test`).
+ * Runs the built studio (`node apps/web/server.ts`: Next.js plus the engine's API and
+ * socket.io under the studio's own origin) for a test, on a free port, in front of a given
+ * engine. The studio must be built first (`npm run build -w @bambam/web`; turbo does it before
+ * `npm test`).
  *
  * ```ts
  * const studioPort = await freePort();
@@ -9,34 +10,48 @@
  * const studio = await startStudio({ engineUrl: engine.url, port: studioPort });
  * after(() => studio.dispose());
  * ```
+ *
+ * Pages reach the engine through the studio (`studio.url`) unless `direct` is set.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { freePort } from './engine.ts';
 import { REPO_ROOT } from './fixtures.ts';
 
 export const STUDIO_DIR = path.join(REPO_ROOT, 'apps', 'web');
-const NEXT_BIN = path.join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
+const STUDIO_SERVER = path.join(STUDIO_DIR, 'server.ts');
 
 export interface StudioOptions {
-  /** The engine the studio should use (`BAMBAM_ENGINE_URL`). */
+  /** The engine the studio forwards to (`BAMBAM_ENGINE_UPSTREAM`). */
   readonly engineUrl: string;
+  /** Pages talk to `engineUrl` directly (`BAMBAM_ENGINE_URL`) instead of through the studio. */
+  readonly direct?: boolean;
   /** Port to serve on. Default: a free one. */
   readonly port?: number;
+  /** Serve HTTPS with these PEM files (`BAMBAM_TLS_CERT`, `BAMBAM_TLS_KEY`). */
+  readonly tls?: { readonly certPath: string; readonly keyPath: string };
+  /** Extra environment (e.g. `BAMBAM_ALLOWED_HOSTS`). */
+  readonly env?: Readonly<Record<string, string>>;
   /** How long to wait for the studio to answer, ms. Default 30 000. */
   readonly startTimeoutMs?: number;
 }
 
 export interface RunningStudio {
-  /** e.g. `http://127.0.0.1:40124` */
+  /** e.g. `http://127.0.0.1:40124` (`https://` with `tls`) */
   readonly url: string;
+  readonly port: number;
   output(): string;
   /** SIGTERM, then SIGKILL after `graceMs`. Safe to call twice. */
   dispose(graceMs?: number): Promise<void>;
 }
 
-/** Engine env that lets a studio on `studioPort` talk to it (allowed origins for socket.io and /api). */
+/**
+ * Engine env that lets a studio on `studioPort` talk to it directly (allowed origins for
+ * socket.io and /api); not needed when pages go through the studio.
+ */
 export function studioEngineEnv(studioPort: number): Record<string, string> {
   return { BAMBAM_ALLOWED_ORIGINS: `http://127.0.0.1:${studioPort},http://localhost:${studioPort}` };
 }
@@ -53,36 +68,58 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
+/** The status of a GET, or undefined when nothing answers; trusts a test's self-signed certificate. */
+export function probe(url: string, headers: Record<string, string> = {}): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const get = url.startsWith('https:') ? https.get : http.get;
+    const request = get(url, { headers, rejectUnauthorized: false, timeout: 2000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(undefined));
+  });
+}
+
 export async function startStudio(options: StudioOptions): Promise<RunningStudio> {
   if (!studioBuilt()) {
     throw new Error('the studio is not built: run `npm run build -w @bambam/web` (or `npm run build`) first');
   }
   const port = options.port ?? (await freePort());
   let output = '';
-  const child = spawn(
-    process.execPath,
-    [NEXT_BIN, 'start', '--port', String(port), '--hostname', '127.0.0.1'],
-    {
-      cwd: STUDIO_DIR,
-      env: {
-        ...process.env,
-        BAMBAM_ENGINE_URL: options.engineUrl,
-        NEXT_TELEMETRY_DISABLED: '1',
-        PORT: String(port),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...options.env,
+    BAMBAM_ENGINE_UPSTREAM: options.engineUrl,
+    HOST: '127.0.0.1',
+    NEXT_TELEMETRY_DISABLED: '1',
+    PORT: String(port),
+  };
+  delete env.BAMBAM_ENGINE_URL;
+  delete env.BAMBAM_TLS_CERT;
+  delete env.BAMBAM_TLS_KEY;
+  delete env.NODE_ENV;
+  if (options.direct) env.BAMBAM_ENGINE_URL = options.engineUrl;
+  if (options.tls) {
+    env.BAMBAM_TLS_CERT = options.tls.certPath;
+    env.BAMBAM_TLS_KEY = options.tls.keyPath;
+  }
+  const child = spawn(process.execPath, [STUDIO_SERVER], {
+    cwd: STUDIO_DIR,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-100_000);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exit = exited(child);
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   let disposed: Promise<void> | undefined;
   const studio: RunningStudio = {
     url,
+    port,
     output: () => output,
     dispose(graceMs = 5000) {
       disposed ??= (async () => {
@@ -109,12 +146,7 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
         `the studio did not answer within the timeout\n--- studio output ---\n${output.slice(-4000)}`,
       );
     }
-    try {
-      const response = await fetch(`${url}/api/config`, { signal: AbortSignal.timeout(2000) });
-      if (response.ok) return studio;
-    } catch {
-      // Not listening yet.
-    }
+    if ((await probe(`${url}/api/config`)) === 200) return studio;
     await Promise.race([new Promise((r) => setTimeout(r, 200)), exit]);
   }
 }

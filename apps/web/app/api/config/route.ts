@@ -5,7 +5,10 @@
 export const dynamic = 'force-dynamic';
 
 export interface StudioConfig {
-  /** The engine's base URL from `BAMBAM_ENGINE_URL`, or null to use the page's host on port 3001. */
+  /**
+   * The engine's base URL from `BAMBAM_ENGINE_URL` (pages then talk to it directly), or null:
+   * the page's own origin, where the studio's server forwards the engine's API and socket.io.
+   */
   readonly engineUrl: string | null;
 }
 

@@ -19,7 +19,7 @@ const LABELS: Record<(typeof STAGES)[number], string> = {
   total: 'Engine',
 };
 
-const EMPTY: LatencyFigures = { summary: null, audio: null, motionToSoundMs: null };
+const EMPTY: LatencyFigures = { summary: null, audio: null, motionToSoundMs: null, fps: null };
 const noop = () => () => undefined;
 
 function ms(value: number | null | undefined, digits = 1): string {
@@ -35,7 +35,7 @@ export function LatencyReadout(_props: { client?: EngineClient }) {
     () => EMPTY,
   );
   const { summary, audio, motionToSoundMs } = figures;
-  const fps = summary ? `${summary.fps.toFixed(0)} fps` : '– fps';
+  const fps = figures.fps === null ? '– fps' : `${figures.fps.toFixed(0)} fps`;
 
   return (
     <section className="panel latency-panel" aria-label="Latency" data-testid="latency-panel">
@@ -78,7 +78,7 @@ export function LatencyReadout(_props: { client?: EngineClient }) {
           </div>
           <div className="latency-row">
             <dt>Tracking</dt>
-            <dd>{summary ? `${summary.fps.toFixed(0)} fps · ${summary.dropped} dropped` : '–'}</dd>
+            <dd>{summary ? `${fps} · ${summary.dropped} dropped` : '–'}</dd>
           </div>
         </dl>
       </details>

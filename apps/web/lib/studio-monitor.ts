@@ -34,6 +34,8 @@ export interface LatencyFigures {
    * Camera capture and the sound card's output latency are not in it.
    */
   readonly motionToSoundMs: number | null;
+  /** Tracked frames per second over the health window (telemetry arrives in bursts: a short span misleads). */
+  readonly fps: number | null;
 }
 
 export interface StudioMonitorEvents extends Record<string, unknown> {
@@ -76,7 +78,7 @@ export class StudioMonitor {
   #liveSince: number | null = null;
   #lastSnapshot: EngineSnapshot;
   #status: StudioStatus;
-  #figures: LatencyFigures = { summary: null, audio: null, motionToSoundMs: null };
+  #figures: LatencyFigures = { summary: null, audio: null, motionToSoundMs: null, fps: null };
 
   constructor(client: EngineClient, options: Partial<typeof DEFAULT_MONITOR_OPTIONS> = {}) {
     this.#client = client;
@@ -197,7 +199,9 @@ export class StudioMonitor {
     const engine = summary ? (summary.hitLatency ?? summary.median.total) : null;
     const motionToSoundMs =
       engine === null ? null : engine + (this.#audio?.rttMs ?? 0) + (this.#audio?.jitterBufferMs ?? 0);
-    this.#figures = { summary, audio: this.#audio, motionToSoundMs };
+    const spanMs = Math.min(this.#options.windowMs, liveMs);
+    const fps = spanMs >= 1000 ? (inWindow.length * 1000) / spanMs : null;
+    this.#figures = { summary, audio: this.#audio, motionToSoundMs, fps };
     this.#events.emit('figures', this.#figures);
     this.#refresh();
   }

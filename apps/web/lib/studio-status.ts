@@ -204,12 +204,7 @@ export function deriveStudioStatus(
     const d = log.disabled;
     const why = d ? (d.failures !== null ? `after ${d.failures} failures` : 'fatal error') : '';
     const where = d?.location ? ` · line ${d.location.line}` : '';
-    const banner = d
-      ? {
-          ...pluginDisabledProblem(d.message),
-          title: `${name} was disabled${d.failures !== null ? ` after ${d.failures} failing frames` : ''}`,
-        }
-      : s.problem;
+    const banner = d ? disabledProblem(name, d) : s.problem;
     return { state: 'disabled', tone: 'bad', text: `Disabled${why ? ` · ${why}` : ''}${where}`, banner };
   }
   if (s.problem) return { state: 'problem', tone: 'bad', text: problemText(s.problem), banner: s.problem };
@@ -267,6 +262,25 @@ export function deriveStudioStatus(
     };
   }
   return { state: 'live', tone: 'ok', text: 'Live', banner: null };
+}
+
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
+/** The banner of a disabled plugin: the title says why, the detail the last error and what to do. */
+function disabledProblem(name: string, d: NonNullable<InstrumentLog['disabled']>): Problem {
+  const lastError = /Last error: ([\s\S]*)$/.exec(d.message)?.[1];
+  const where = d.location ? ` (line ${d.location.line}, column ${d.location.column})` : '';
+  return {
+    ...pluginDisabledProblem(d.message),
+    title:
+      d.failures !== null
+        ? `${name} was disabled after ${d.failures} failing frames in a row`
+        : `${name} was disabled`,
+    detail: `${sentence(lastError ? `Last error${where}: ${lastError}` : `${d.message}${where}`)} Reload it, or fix it in the editor and save.`,
+  };
 }
 
 /** Two statuses show the same thing (to skip needless re-renders). */

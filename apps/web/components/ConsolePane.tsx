@@ -6,6 +6,7 @@
 import type { SourceLocation } from '@bambam/sdk/protocol';
 import { useEffect, useRef, useState } from 'react';
 import type { ConsoleLine, EngineClient } from '../lib/engine-client.ts';
+import { classifyConsoleLine } from '../lib/studio-status.ts';
 
 const MAX_LINES = 500;
 
@@ -13,6 +14,14 @@ function clock(ms: number): string {
   const d = new Date(ms);
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/**
+ * A frame lost on a starved machine is reported as an error but is not the plugin's fault: shown
+ * as a quiet warning.
+ */
+function shownLevel(line: ConsoleLine): ConsoleLine['level'] {
+  return classifyConsoleLine(line)?.kind === 'forgiven' ? 'warn' : line.level;
 }
 
 export function formatLocation(location: SourceLocation): string {
@@ -70,7 +79,11 @@ export function ConsolePane({
           </li>
         )}
         {lines.map((line) => (
-          <li key={line.id} className={`console-line ${line.level} ${line.origin}`} data-level={line.level}>
+          <li
+            key={line.id}
+            className={`console-line ${shownLevel(line)} ${line.origin}`}
+            data-level={line.level}
+          >
             <time>{clock(line.receivedAt)}</time>
             {line.location && (
               <button type="button" className="console-location" onClick={() => onReveal?.(line.location!)}>

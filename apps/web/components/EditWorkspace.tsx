@@ -13,12 +13,16 @@ import { type MonacoModule, setupMonaco } from '../lib/monaco-setup.ts';
 import { pluginNameProblem, pluginTemplate } from '../lib/plugin-template.ts';
 import { SourcesApi } from '../lib/sources-api.ts';
 import { ConsolePane, formatLocation } from './ConsolePane.tsx';
-import { useEngine, useEngineSnapshot } from './EngineProvider.tsx';
+import { useEngine, useEngineSnapshot, useStudioMonitor, useStudioStatus } from './EngineProvider.tsx';
 
 const DEFAULT_PLUGIN = 'bam-drum';
 const MARKER_OWNER = 'bambam';
 
+/** The last save's progress or outcome (the instrument's state since then is the status badge's). */
 type Status = { tone: 'ok' | 'bad' | 'busy' | 'idle'; text: string };
+
+/** Studio states in which a "Running …" save result would contradict the badge and the banner. */
+const FAILING_STATES = new Set(['disabled', 'runtime-error']);
 
 declare global {
   interface Window {
@@ -34,6 +38,8 @@ declare global {
 export default function EditWorkspace({ initialName }: { initialName?: string }) {
   const client = useEngine();
   const snapshot = useEngineSnapshot(client);
+  const monitor = useStudioMonitor();
+  const studioStatus = useStudioStatus();
   const [monaco, setMonaco] = useState<MonacoModule | null>(null);
   const [monacoError, setMonacoError] = useState<string | null>(null);
   const editorRef = useRef<Monaco.editor.IStandaloneCodeEditor | null>(null);
@@ -163,6 +169,7 @@ export default function EditWorkspace({ initialName }: { initialName?: string })
     }
     setStatus({ tone: 'busy', text: 'Compiling…' });
     const ack = await client.loadPlugin(source, filename);
+    monitor?.recordLoad(ack, filename);
     clearMarkers();
     if (ack.ok) {
       const p = ack.plugin;
@@ -184,7 +191,7 @@ export default function EditWorkspace({ initialName }: { initialName?: string })
     if (error.location) reveal(error.location);
     setSaves((n) => n + 1);
     return false;
-  }, [client, api, name, value, clearMarkers, setErrorMarker, reveal, refreshSources]);
+  }, [client, monitor, api, name, value, clearMarkers, setErrorMarker, reveal, refreshSources]);
 
   const saveRef = useRef(save);
   saveRef.current = save;
@@ -234,6 +241,8 @@ export default function EditWorkspace({ initialName }: { initialName?: string })
   };
 
   const dirty = value !== null && saved !== value;
+  // "Running x" was true when it loaded; once the instrument fails, the badge says what is true now.
+  const superseded = status.tone === 'ok' && studioStatus !== null && FAILING_STATES.has(studioStatus.state);
   const names = [...new Set([...sources.map((s) => s.name), name])].sort();
 
   return (
@@ -292,12 +301,12 @@ export default function EditWorkspace({ initialName }: { initialName?: string })
         </span>
         <span className="spacer" />
         <span
-          className={`save-status ${status.tone}`}
+          className={`save-status ${superseded ? 'idle' : status.tone}`}
           data-testid="save-status"
           data-tone={status.tone}
           data-saves={saves}
         >
-          {status.text}
+          {superseded ? 'Saved' : status.text}
         </span>
         <button
           type="button"

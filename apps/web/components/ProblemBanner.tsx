@@ -1,7 +1,13 @@
 'use client';
-/** The current problem, phrased as what to do about it, with a button when one click fixes it. */
+/**
+ * The studio's status at length, when there is something to explain: what happened and what to
+ * do, with a button when one click fixes it. Shows the page's one {@link StudioStatus} (the same
+ * the toolbar badge shows); `problem` is only used before that status exists. It fits its panel:
+ * a long message scrolls inside the banner instead of spilling over the cards below.
+ */
 import { useState } from 'react';
 import type { Problem } from '../lib/problems.ts';
+import { useStudioStatus } from './EngineProvider.tsx';
 
 export function ProblemBanner({
   problem,
@@ -11,14 +17,24 @@ export function ProblemBanner({
   onReload?: () => Promise<unknown>;
 }) {
   const [busy, setBusy] = useState(false);
-  if (!problem) return null;
+  const status = useStudioStatus();
+  const shown = status ? status.banner : problem;
+  if (!shown) return null;
+  const tone = shown.tone ?? 'bad';
   return (
-    <div className="problem" role="alert" data-testid="problem" data-kind={problem.kind}>
+    <div
+      className={`problem problem-${tone}`}
+      role="alert"
+      data-testid="problem"
+      data-kind={shown.kind}
+      data-tone={tone}
+      data-state={status?.state}
+    >
       <div className="problem-text">
-        <strong>{problem.title}</strong>
-        <p>{problem.detail}</p>
+        <strong>{shown.title}</strong>
+        <p>{shown.detail}</p>
       </div>
-      {problem.action === 'reload-plugin' && onReload && (
+      {shown.action === 'reload-plugin' && onReload && (
         <button
           type="button"
           className="button"
@@ -29,6 +45,11 @@ export function ProblemBanner({
           }}
         >
           Reload instrument
+        </button>
+      )}
+      {shown.action === 'reload-page' && (
+        <button type="button" className="button" onClick={() => window.location.reload()}>
+          Reload page
         </button>
       )}
     </div>

@@ -1,41 +1,28 @@
 'use client';
-/** One dot and a word for the connection: what the player needs at a glance. */
+/**
+ * The studio's status at a glance: one dot and a few words, from the page's one
+ * {@link StudioStatus} (the banner shows the same status at length, so they always agree).
+ */
 import type { EngineSnapshot } from '../lib/engine-client.ts';
-
-export function describeStatus(s: EngineSnapshot | null): {
-  tone: 'ok' | 'busy' | 'bad' | 'idle';
-  text: string;
-} {
-  if (!s) return { tone: 'busy', text: 'Finding the engine…' };
-  if (s.link === 'unreachable') return { tone: 'bad', text: 'Engine unreachable' };
-  if (s.link === 'lost') return { tone: 'bad', text: 'Reconnecting…' };
-  if (s.link === 'connecting') return { tone: 'busy', text: 'Connecting…' };
-  if (s.link === 'closed') return { tone: 'idle', text: 'Closed' };
-  switch (s.media) {
-    case 'live':
-      return { tone: 'ok', text: 'Live' };
-    case 'camera':
-      return { tone: 'busy', text: 'Opening camera…' };
-    case 'negotiating':
-      return { tone: 'busy', text: 'Connecting media…' };
-    case 'recovering':
-      return { tone: 'busy', text: 'Reconnecting media…' };
-    default:
-      return { tone: 'idle', text: 'Connected · press Start' };
-  }
-}
+import { deriveStudioStatus } from '../lib/studio-status.ts';
+import { useStudioStatus } from './EngineProvider.tsx';
 
 export function StatusBadge({ snapshot }: { snapshot: EngineSnapshot | null }) {
-  const { tone, text } = describeStatus(snapshot);
+  // Before the page's monitor exists there is only the snapshot to go by.
+  const status = useStudioStatus() ?? deriveStudioStatus({ snapshot, log: {}, health: [], now: 0 });
   return (
     <span
-      className={`status status-${tone}`}
+      className={`status status-${status.tone}`}
       data-testid="connection-state"
+      data-state={status.state}
+      data-tone={status.tone}
       data-link={snapshot?.link}
       data-media={snapshot?.media}
+      title={status.note ?? status.banner?.title ?? status.text}
+      role="status"
     >
       <span className="status-dot" aria-hidden />
-      {text}
+      <span className="status-text">{status.text}</span>
     </span>
   );
 }

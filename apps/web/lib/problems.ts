@@ -2,6 +2,8 @@
  * What can go wrong between the player and the engine, phrased as what to do about it. Every
  * problem the studio shows goes through here so the messages stay consistent.
  */
+import type { SourceLocation } from '@bambam/sdk/protocol';
+import type { HealthIssue, HealthIssueKind } from './health.ts';
 
 export type ProblemKind =
   | 'camera-denied'
@@ -12,7 +14,11 @@ export type ProblemKind =
   | 'connection-lost'
   | 'webrtc-failed'
   | 'session-error'
-  | 'plugin-disabled';
+  | 'plugin-disabled'
+  | 'plugin-compile'
+  | 'plugin-runtime'
+  | 'engine-full'
+  | HealthIssueKind;
 
 export interface Problem {
   readonly kind: ProblemKind;
@@ -23,7 +29,9 @@ export interface Problem {
   /** True while the studio keeps retrying by itself. */
   readonly retrying?: boolean;
   /** A button that fixes it, if there is one. */
-  readonly action?: 'reload-plugin';
+  readonly action?: 'reload-plugin' | 'reload-page';
+  /** 'warn' for trouble that lets the instrument play on (a slow machine); default 'bad'. */
+  readonly tone?: 'bad' | 'warn';
 }
 
 /** Turns a `getUserMedia` failure into an actionable problem. */
@@ -105,5 +113,70 @@ export function pluginDisabledProblem(message: string): Problem {
     title: 'The instrument stopped',
     detail: `${message} Reload it, or fix it in the editor (Edit) and save.`,
     action: 'reload-plugin',
+  };
+}
+
+/** "message (where)." as one sentence, whatever punctuation `message` ends with. */
+function withWhere(message: string, where: string): string {
+  const text = message.trim().replace(/[.:;,]+$/, '');
+  return `${text}${where ? ` (${where})` : ''}.`;
+}
+
+/** Where in the plugin's source, for people: "line 11, column 7 of thrower.ts". */
+export function describeLocation(location: SourceLocation | undefined): string {
+  if (!location) return '';
+  return `line ${location.line}, column ${location.column}${location.file ? ` of ${location.file}` : ''}`;
+}
+
+/** The engine refused the session: it already serves as many as it may. */
+export function engineFullProblem(message: string): Problem {
+  return {
+    kind: 'engine-full',
+    title: 'The engine is full',
+    detail:
+      `${message.replace(/ ?Try again later\.?$/, '')} Close the studio in another tab or window ` +
+      '(each one is a session), or ask whoever runs the engine to raise BAMBAM_MAX_SESSIONS; then reload this page.',
+    action: 'reload-page',
+  };
+}
+
+/** A save that did not compile: the previous instrument keeps playing. */
+export function compileErrorProblem(
+  message: string,
+  location: SourceLocation | undefined,
+  playing: string,
+): Problem {
+  const where = describeLocation(location);
+  return {
+    kind: 'plugin-compile',
+    title: where ? `Your change did not compile (line ${location!.line})` : 'Your change did not compile',
+    detail: `${withWhere(message, where)} ${playing} keeps playing. Fix it in the editor and save again.`,
+  };
+}
+
+/** The running plugin throws: the frames it fails on make no sound. */
+export function runtimeErrorProblem(
+  message: string,
+  location: SourceLocation | undefined,
+  maxFailures: number,
+): Problem {
+  const where = describeLocation(location);
+  return {
+    kind: 'plugin-runtime',
+    title: location ? `The instrument fails at line ${location.line}` : 'The instrument fails',
+    detail:
+      `${withWhere(message, where)} Frames it fails on make no sound; ` +
+      `after ${maxFailures} failing frames in a row it is disabled. Fix it in the editor and save.`,
+  };
+}
+
+/** A health warning (the machine or the network), as a banner that lets the instrument play on. */
+export function healthProblem(issue: HealthIssue): Problem {
+  return {
+    kind: issue.kind,
+    title: issue.title,
+    detail: issue.detail,
+    tone: 'warn',
+    ...(issue.action ? { action: issue.action } : {}),
   };
 }

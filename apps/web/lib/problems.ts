@@ -87,8 +87,8 @@ export function engineUnreachableProblem(url: string, reason?: string): Problem 
     detail:
       `Nothing answers at ${url}${reason ? ` (${reason})` : ''}. Start it with \`npm start\` ` +
       '(studio and engine together) or `npm start -w @bambam/engine`, or point the studio at it with BAMBAM_ENGINE_URL. ' +
-      'If it runs, it may not allow this page: add this page’s origin to the engine’s BAMBAM_ALLOWED_ORIGINS ' +
-      '(and its host name to BAMBAM_ALLOWED_HOSTS). Retrying…',
+      'If the studio reaches the engine directly (BAMBAM_ENGINE_URL), the engine must allow this page: add its origin ' +
+      'to the engine’s BAMBAM_ALLOWED_ORIGINS (and its host name to BAMBAM_ALLOWED_HOSTS). Retrying…',
     retrying: true,
   };
 }

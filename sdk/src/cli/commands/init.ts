@@ -130,9 +130,16 @@ import { compilePlugin, PluginSandbox } from '@bambam/sdk/runtime';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-/** Runs the plugin in the same sandbox the engine uses, on a landmark recording (JSON lines). */
+/**
+ * Runs the plugin in the same sandbox the engine uses, on a landmark recording (JSON lines).
+ * Its limits are the engine's but for time: ten times the 5 ms frame budget and no CPU budget
+ * across frames (a recording plays faster than real time), as \`bambam run\` does, so a busy
+ * machine does not fail the test.
+ */
 async function play(recording: string): Promise<PlayEvent[]> {
-  const sandbox = await PluginSandbox.load(await compilePlugin({ entry: here('./index.ts') }));
+  const sandbox = await PluginSandbox.load(await compilePlugin({ entry: here('./index.ts') }), {
+    limits: { frameBudgetMs: 50, cpuBudget: { windowMs: 1000, maxMs: 1000 } },
+  });
   try {
     const frames = readFileSync(here(recording), 'utf8')
       .split('\\n')

@@ -132,7 +132,16 @@ describe('a plugin that loops forever', () => {
     const source = pluginSource({ onFrame: `if (frame.t > 1) while (true) {}\n    ctx.play('kick');` });
     const { sandbox } = await loadSource(source, { limits: { frameBudgetMs: 5, maxConsecutiveTimeouts: 3 } });
     try {
-      assert.equal((await sandbox.onFrame(twoHandFrame(1))).length, 1);
+      // On a busy machine the first (cold) call may be stopped too; that only loses its frame,
+      // and the call that completes resets the timeouts.
+      let first: unknown[] | undefined;
+      for (let i = 0; i < 5 && first === undefined; i++) {
+        first = await sandbox.onFrame(twoHandFrame(1)).catch((error: unknown) => {
+          if (error instanceof PluginError && error.code === 'timeout' && !error.fatal) return undefined;
+          throw error;
+        });
+      }
+      assert.equal(first?.length, 1);
       // Each timeout doubles the next call's wall time up to 8 budgets (a busy machine must not
       // disable a well-behaved plugin); at 40 ms a loop spends its budget on the CPU: 3 strikes.
       const errors: PluginError[] = [];

@@ -102,9 +102,12 @@ describe('motion to sound in Chromium', { timeout: 240_000, skip: skipReason }, 
       try {
         assert.deepEqual(m.timeline.markerErrors, []);
         assert.ok(f.strokes >= 6, `only ${f.strokes} landings in the listening span`);
-        assert.equal(f.matched, f.strokes, `strokes not heard: ${summary}`);
+        // A session's first strokes may come before the detector knows the hand (it has just
+        // appeared): they may be missed, every later stroke must be heard.
+        const firstMissed = f.firstOffsets.filter((o) => Number.isNaN(o)).length;
+        assert.equal(f.matched + firstMissed, f.strokes, `strokes not heard: ${summary}`);
         assert.equal(f.extra, 0, `extra onsets: ${summary}`);
-        for (const offset of f.offsets.slice(FIRST_STROKES)) {
+        for (const offset of f.offsets.slice(FIRST_STROKES - firstMissed)) {
           assert.ok(
             offset >= OFFSET_WINDOW.minMs && offset <= OFFSET_WINDOW.maxMs,
             `offset ${offset.toFixed(0)} ms: ${summary}`,

@@ -253,7 +253,7 @@ describe('studio latency calibration in Chromium (clip striking at 100 BPM)', { 
       const comp = await monitorCompensation(p);
       assert.equal(comp.value, result.compensationMs);
       assert.equal(comp.stored, String(result.compensationMs));
-      assert.match(comp.status, /Calibrated: [+−]?\d+ ms · hits land ≈ \d+ ms after your stroke/);
+      assert.match(comp.status, /Calibrated: [+−]?\d+ ms · hits land ≈ \d+ ms (after|before) your stroke/);
       assert.equal(await p.locator('[data-testid="calibrate-result"]').getAttribute('data-ok'), 'true');
       first = run;
     });

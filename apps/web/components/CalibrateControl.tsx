@@ -121,7 +121,8 @@ export function CalibrateControl({ monitor }: { monitor: DirectMonitor | null })
         >
           <p data-testid="calibrate-status">
             {compensation === 0 ? 'Not calibrated' : `Calibrated: ${signed(compensation)} ms`}
-            {shown !== undefined && ` · hits land ≈ ${Math.round(shown)} ms after your stroke`}
+            {shown !== undefined &&
+              ` · hits land ≈ ${Math.abs(Math.round(shown))} ms ${Math.round(shown) < 0 ? 'before' : 'after'} your stroke`}
           </p>
           {!state?.active && <p className="muted">Direct monitoring must be playing to calibrate.</p>}
           <div className="calibrate-row">

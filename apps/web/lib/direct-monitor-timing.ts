@@ -17,6 +17,7 @@
  * the compensation to the measured latency plus a margin; then every hit lands the same delay
  * after the gesture, whatever the jitter of tracking.
  */
+import { DEFAULT_SCHEDULE_DELAY_MS } from '@bambam/sdk/protocol';
 
 /** Chromium's capture → encode → packetize time for a 640×480 VP8 frame, ms (measured: 5–10). */
 export const ENCODE_ESTIMATE_MS = 8;
@@ -32,7 +33,7 @@ export function transitMs(roundTripSeconds: number | undefined): number {
 }
 
 /** The engine's default schedule delay (`BAMBAM_SCHEDULE_DELAY_MS`): frame arrival → its audio. */
-export const ENGINE_SCHEDULE_DELAY_MS = 20;
+export const ENGINE_SCHEDULE_DELAY_MS = DEFAULT_SCHEDULE_DELAY_MS;
 /** Output latency assumed for the `<audio>` element's path when nothing measures it, ms. */
 export const STREAM_OUTPUT_ESTIMATE_MS = 20;
 

@@ -95,6 +95,12 @@ export type SetParamsRequest = z.infer<typeof SetParamsRequest>;
 
 export const StopRequest = z.object({}).strict();
 
+/**
+ * The engine's default delay from a video frame's arrival to the audio of its time, ms
+ * (`BAMBAM_SCHEDULE_DELAY_MS`): the studio counts it in the stream's delay.
+ */
+export const DEFAULT_SCHEDULE_DELAY_MS = 20;
+
 /** Largest latency compensation a session accepts, ms (either way). */
 export const MAX_LATENCY_COMPENSATION_MS = 1000;
 export const SetLatencyRequest = z

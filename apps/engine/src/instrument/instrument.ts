@@ -48,8 +48,6 @@ export class Instrument {
   private disposed = false;
   dropped = 0;
   errors = 0;
-  /** Frames lost to a call stopped on a starved machine (not held against the plugin). */
-  forgivenTimeouts = 0;
 
   constructor(options: InstrumentOptions) {
     this.options = options;
@@ -179,8 +177,8 @@ export class Instrument {
 
   private fail(error: unknown, loaded: Loaded, forgiven = false): void {
     this.errors++;
-    if (forgiven) this.forgivenTimeouts++;
-    else this.consecutiveErrors++;
+    // Frames lost to a starved machine are counted by the sandbox (`stats.forgivenTimeouts`).
+    if (!forgiven) this.consecutiveErrors++;
     const name = loaded.sandbox.description.name;
     const info: ErrorInfo =
       error instanceof PluginError

@@ -10,6 +10,7 @@
  * `at + offset + scheduleDelayMs - latencyCompensationMs`: the fixed delay leaves the
  * pipeline (decode, tracking, plugin) time to deliver plays meant for the frame's own time.
  */
+import { DEFAULT_SCHEDULE_DELAY_MS } from '@bambam/sdk/protocol';
 
 /** Defaults of {@link FrameClockMap}. */
 export const DEFAULT_FRAME_CLOCK_MAP = Object.freeze({
@@ -20,7 +21,7 @@ export const DEFAULT_FRAME_CLOCK_MAP = Object.freeze({
    * audio being sent; one that is not plays at once. Every ms here is latency on the stream.
    * Overridden by the environment variable BAMBAM_SCHEDULE_DELAY_MS.
    */
-  scheduleDelayMs: 20,
+  scheduleDelayMs: DEFAULT_SCHEDULE_DELAY_MS,
   /** How fast the offset may rise, ms per second of frame time (clock drift is ≤ 0.1 ms/s). */
   riseMsPerSecond: 1,
 });

@@ -3,7 +3,8 @@
  * then runs the engine and the studio together on embedded defaults and prints where to open
  * them. Ctrl+C, or SIGINT/SIGTERM/SIGHUP to this process or to npm's, stops everything.
  *
- * Env: PORT (studio, default 3000), ENGINE_PORT (engine, default 3001), HOST (default
+ * Env: PORT (studio, default 3000), ENGINE_PORT (engine, default 3001), REGISTRY_PORT (the npm
+ * registry in the box, default 4873; BAMBAM_NPM_REGISTRY points the engine elsewhere), HOST (default
  * 127.0.0.1; 0.0.0.0 to serve your network — then configure ICE and allowed hosts, see README),
  * BAMBAM_TLS_CERT + BAMBAM_TLS_KEY (PEM files: the studio serves HTTPS). The studio's server
  * (apps/web/server.ts) serves the engine's API and socket.io under its own origin, so pages
@@ -23,6 +24,7 @@ import { createInterface } from 'node:readline';
 const root = path.resolve(import.meta.dirname, '..');
 const studioPort = Number(process.env.PORT ?? 3000);
 const enginePort = Number(process.env.ENGINE_PORT ?? 3001);
+const registryPort = Number(process.env.REGISTRY_PORT ?? 4873);
 const host = process.env.HOST ?? '127.0.0.1';
 const browserHost = host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host;
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
@@ -195,9 +197,17 @@ for (const name of ['BAMBAM_TLS_CERT', 'BAMBAM_TLS_KEY'] as const) {
 }
 const studioScheme = tlsEnv.BAMBAM_TLS_CERT && tlsEnv.BAMBAM_TLS_KEY ? 'https' : 'http';
 const studioUrl = `${studioScheme}://${browserHost}:${studioPort}`;
+// The npm registry in the box: authors install @bambam/* from it and publish plugins to it; the
+// engine loads plugins from it unless BAMBAM_NPM_REGISTRY names another registry.
+const registryUrl = `http://${browserHost}:${registryPort}/`;
+const npmRegistry = process.env.BAMBAM_NPM_REGISTRY?.trim() || `http://${engineConnectHost}:${registryPort}/`;
+const registry = run(process.execPath, ['apps/npm-registry/src/main.ts'], {
+  name: 'the npm registry',
+  env: { REGISTRY_PORT: String(registryPort), HOST: host },
+});
 const engine = run(process.execPath, ['--no-node-snapshot', 'apps/engine/src/main.ts'], {
   name: 'the engine',
-  env: { ENGINE_PORT: String(enginePort), HOST: host },
+  env: { ENGINE_PORT: String(enginePort), HOST: host, BAMBAM_NPM_REGISTRY: npmRegistry },
 });
 const studio = run(process.execPath, ['server.ts'], {
   cwd: path.join(root, 'apps/web'),
@@ -210,16 +220,21 @@ const studio = run(process.execPath, ['server.ts'], {
   },
 });
 
-void Promise.all([listening(enginePort, 60_000), listening(studioPort, 60_000)]).then(
-  ([engineUp, studioUp]) => {
-    if (!engineUp || !studioUp || stopping) return;
-    console.log(
-      `\n  Bam Bam is running.\n  Studio:  ${studioUrl}/play  (allow the camera, then move a hand down)\n` +
-        `  Editor:  ${studioUrl}/edit\n  Engine:  served by the studio (${studioUrl}/api, /socket.io); ` +
-        `directly at ${engineUrl}  (metrics at ${engineUrl}/metrics)\n  Ctrl+C stops both.\n`,
-    );
-  },
-);
+void Promise.all([
+  listening(enginePort, 60_000),
+  listening(studioPort, 60_000),
+  listening(registryPort, 60_000),
+]).then(([engineUp, studioUp, registryUp]) => {
+  if (!engineUp || !studioUp || stopping) return;
+  const registryLine = registryUp
+    ? `  Registry: ${registryUrl}  (npm; write an instrument: npm exec --registry=${registryUrl} --package=@bambam/cli -- bambam init my-drum)\n`
+    : '  Registry: did not start (see above); plugins load from BAMBAM_NPM_REGISTRY if set.\n';
+  console.log(
+    `\n  Bam Bam is running.\n  Studio:  ${studioUrl}/play  (allow the camera, then move a hand down)\n` +
+      `  Editor:  ${studioUrl}/edit\n  Engine:  served by the studio (${studioUrl}/api, /socket.io); ` +
+      `directly at ${engineUrl}  (metrics at ${engineUrl}/metrics)\n${registryLine}  Ctrl+C stops everything.\n`,
+  );
+});
 
 // If either dies, stop the other and report which.
 const engineExit = exited(engine);
@@ -234,5 +249,6 @@ if (died) {
   console.error(`start: the ${first}; stopping.`);
   stop('SIGTERM');
 }
-await Promise.all([engineExit, studioExit]);
+// The registry is not essential to playing: its exit alone stops nothing, but it stops with the rest.
+await Promise.all([engineExit, studioExit, exited(registry)]);
 process.exit(died ? 1 : 0);

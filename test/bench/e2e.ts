@@ -430,12 +430,22 @@ function strokesPerLoop(
   telemetry: readonly ReceivedTelemetry[],
   loopMs: number,
   loops: number,
-): { perLoop: number; hits: number; framesP99: number; hitP99: number; frames: number } {
+): {
+  perLoop: number;
+  byLoop: number[];
+  hits: number;
+  framesP99: number;
+  hitP99: number;
+  frames: number;
+} {
   const t0 = telemetry[0]?.t ?? 0;
   const inWindow = telemetry.filter((m) => m.t >= t0 && m.t < t0 + loops * loopMs);
   const hits = inWindow.reduce((sum, m) => sum + m.hits.length, 0);
+  const byLoop = Array.from({ length: loops }, () => 0);
+  for (const m of inWindow) byLoop[Math.floor((m.t - t0) / loopMs)]! += m.hits.length;
   return {
     perLoop: hits / loops,
+    byLoop,
     hits,
     framesP99: percentile(
       inWindow.map((m) => m.timings.total),
@@ -483,7 +493,9 @@ async function admission(engine: RunningEngine, clipPath: string): Promise<boole
     await delay(ADMISSION_LOOPS * loopMs + 1500); // whole loops plus the last frames' telemetry
     const steal = stealPercent(cpu0, cpuTimes());
     const during = await engineHealth(engine);
-    console.log('  player  strokes/loop  hits  frames  frame p99 ms  hit p99 ms  verdict');
+    console.log(
+      '  player  strokes/loop  hits  frames  frame p99 ms  hit p99 ms  verdict  (hits in each loop)',
+    );
     let allHold = true;
     admitted.forEach((peer, i) => {
       const r = strokesPerLoop(peer.telemetry.slice(marks[i]), loopMs, ADMISSION_LOOPS);
@@ -492,7 +504,9 @@ async function admission(engine: RunningEngine, clipPath: string): Promise<boole
       console.log(
         `  ${String(i + 1).padEnd(6)}  ${fmt(r.perLoop, 2).padStart(12)}  ${String(r.hits).padStart(4)}  ${String(r.frames).padStart(6)}  ${fmt(
           r.framesP99,
-        ).padStart(12)}  ${fmt(r.hitP99).padStart(10)}  ${holds ? 'holds' : 'DEGRADED'}`,
+        ).padStart(
+          12,
+        )}  ${fmt(r.hitP99).padStart(10)}  ${(holds ? 'holds' : 'DEGRADED').padEnd(8)}  (${r.byLoop.join(' ')})`,
       );
     });
     console.log(`  /api/health after the run: ${healthLine(during)}`);

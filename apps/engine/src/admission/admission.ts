@@ -50,7 +50,7 @@ export interface AdmissionOptions {
 }
 
 export const DEFAULT_ADMISSION = {
-  /** Frames the measured tracking cost is averaged over (exponential, ~this many). */
+  /** Frames the measured tracking cost is averaged over (a mean up to this many, then exponential). */
   trackCostFrames: 300,
 };
 
@@ -69,6 +69,7 @@ export class Admission {
   private taken = 0;
   private refusedCount = 0;
   private trackMs: number | null = null;
+  private trackSamples = 0;
   private lastCpu = { at: performance.now(), usage: process.cpuUsage() };
   private lastCpuPercent = 0;
 
@@ -124,7 +125,9 @@ export class Admission {
   /** One tracked frame's inference time (track minus waiting for a worker), ms. */
   observeTrackMs(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) return;
-    const alpha = 1 / DEFAULT_ADMISSION.trackCostFrames;
+    // A plain mean over the first frames (the first ones are cold), then exponential.
+    this.trackSamples++;
+    const alpha = 1 / Math.min(this.trackSamples, DEFAULT_ADMISSION.trackCostFrames);
     this.trackMs = this.trackMs === null ? ms : this.trackMs + alpha * (ms - this.trackMs);
   }
 

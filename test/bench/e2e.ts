@@ -490,7 +490,14 @@ async function admission(engine: RunningEngine, clipPath: string): Promise<boole
     await delay(3000); // warm-up, as in the capacity steps
     const marks = admitted.map((p) => p.telemetry.length);
     const cpu0 = cpuTimes();
-    await delay(ADMISSION_LOOPS * loopMs + 1500); // whole loops plus the last frames' telemetry
+    await delay(ADMISSION_LOOPS * loopMs);
+    // Every player's telemetry must cover its whole loops (an engine behind sends it late).
+    const covered = () =>
+      admitted.every((p, i) => {
+        const t0 = p.telemetry[marks[i]!]?.t;
+        return t0 !== undefined && (p.telemetry.at(-1)?.t ?? 0) >= t0 + ADMISSION_LOOPS * loopMs;
+      });
+    for (let waited = 0; !covered() && waited < 15_000; waited += 250) await delay(250);
     const steal = stealPercent(cpu0, cpuTimes());
     const during = await engineHealth(engine);
     console.log(

@@ -9,10 +9,17 @@
  *    process replaying the clip pre-encoded to VP8 at 30 fps), N = 1, 2, 3, …, until the
  *    engine's per-frame p99 exceeds 33 ms or it stops tracking ~30 fps per session.
  *
+ * 3. Admission: capacity + 3 players attempt at once (the engine's capacity from /api/health,
+ *    e.g. BAMBAM_MAX_SESSIONS=3); every admitted player must hear 4.00 strokes per 4 s loop with
+ *    engine per-frame p99 ≤ 33 ms, and every other one must have been told `engine-full`.
+ *    Per-player figures, the engine's /api/health load and the CPU steal are printed.
+ *
  * Env: BENCH_SECONDS (Chromium session, default 20), BENCH_JITTER_TARGET_MS (what the page asks
  * its audio receiver for, default 10 as the studio), BENCH_LOAD_SECONDS (per capacity step,
  * default 10), BENCH_MAX_SESSIONS (default 8), BENCH_CONTINUE=1 (keep adding sessions past the
  * first step over budget, to see the trend), BENCH_SKIP_CHROMIUM=1, BENCH_SKIP_CAPACITY=1,
+ * BENCH_SKIP_ADMISSION=1, BENCH_ADMISSION_LOOPS (loops measured per admitted player, default 5),
+ * BENCH_ADMISSION_EXTRA (players beyond capacity, default 3),
  * BAMBAM_FIXTURES, BAMBAM_CHROMIUM, and any engine env (e.g. BAMBAM_TRACKER_MODEL=lite).
  */
 import { readFileSync } from 'node:fs';
@@ -24,7 +31,7 @@ import { openClient, type PageStats, type ReceivedTelemetry } from '../lib/clien
 import { type RunningEngine, startEngine } from '../lib/engine.ts';
 import { FOUR_STROKES_CLIP, fixturePath } from '../lib/fixtures.ts';
 import { pairWithin, percentile, reportedHits } from '../lib/hit-analysis.ts';
-import { LoadPeer } from '../lib/loadgen/load-peer.ts';
+import { LoadPeer, SessionRefusedError } from '../lib/loadgen/load-peer.ts';
 import { type EncodedClip, encodeClipVp8 } from '../lib/loadgen/vp8-clip.ts';
 import { detectOnsets } from '../lib/onsets.ts';
 import {
@@ -365,8 +372,12 @@ async function capacity(engine: RunningEngine, clipPath: string): Promise<void> 
     '  engine per-frame time = telemetry timings.total (last RTP packet in → plugin done); tracked = frames with telemetry / frames sent',
   );
   console.log('  N   p50 ms  p99 ms  tracked  hits/loop/session  hit p99 ms  audio pkt/s/session  cpu steal');
+  // The engine refuses players past its capacity: the steps stop there (set BAMBAM_MAX_SESSIONS to go further).
+  const seats = (await engineHealth(engine)).capacity ?? MAX_SESSIONS;
+  const maxSteps = Math.min(MAX_SESSIONS, seats);
+  if (seats < MAX_SESSIONS) console.log(`  (the engine admits ${seats} players: steps stop there)`);
   let holds = 0;
-  for (let n = 1; n <= MAX_SESSIONS; n++) {
+  for (let n = 1; n <= maxSteps; n++) {
     const r = await capacityStep(engine, clip, n);
     console.log(
       `  ${String(n).padEnd(3)} ${fmt(r.p50).padStart(6)}  ${fmt(r.p99).padStart(6)}  ${fmt(100 * r.trackedShare, 0).padStart(6)}%  ` +
@@ -390,6 +401,135 @@ async function capacity(engine: RunningEngine, clipPath: string): Promise<void> 
   );
 }
 
+const ADMISSION_LOOPS = Number(process.env.BENCH_ADMISSION_LOOPS ?? 5);
+const ADMISSION_EXTRA = Number(process.env.BENCH_ADMISSION_EXTRA ?? 3);
+
+interface EngineHealthAnswer {
+  readonly httpStatus: number;
+  readonly status?: string;
+  readonly sessions?: number;
+  readonly capacity?: number;
+  readonly capacitySource?: string;
+  readonly load?: Record<string, unknown>;
+}
+
+async function engineHealth(engine: RunningEngine): Promise<EngineHealthAnswer> {
+  const { status, text } = await engine.get('/api/health');
+  return { httpStatus: status, ...(JSON.parse(text) as object) };
+}
+
+function healthLine(h: EngineHealthAnswer): string {
+  return `${h.httpStatus} ${h.status}, ${h.sessions}/${h.capacity} players (${h.capacitySource}), load ${JSON.stringify(h.load)}`;
+}
+
+/**
+ * Strokes heard per loop by one player: hits of frames whose time falls in a whole number of
+ * clip loops (so a window edge cannot cut a loop), from the first frame after `fromT`.
+ */
+function strokesPerLoop(
+  telemetry: readonly ReceivedTelemetry[],
+  loopMs: number,
+  loops: number,
+): {
+  perLoop: number;
+  byLoop: number[];
+  hits: number;
+  framesP99: number;
+  hitP99: number;
+  frames: number;
+} {
+  const t0 = telemetry[0]?.t ?? 0;
+  const inWindow = telemetry.filter((m) => m.t >= t0 && m.t < t0 + loops * loopMs);
+  const hits = inWindow.reduce((sum, m) => sum + m.hits.length, 0);
+  const byLoop = Array.from({ length: loops }, () => 0);
+  for (const m of inWindow) byLoop[Math.floor((m.t - t0) / loopMs)]! += m.hits.length;
+  return {
+    perLoop: hits / loops,
+    byLoop,
+    hits,
+    framesP99: percentile(
+      inWindow.map((m) => m.timings.total),
+      99,
+    ),
+    hitP99: percentile(
+      inWindow.flatMap((m) => m.hitLatencyMs ?? []),
+      99,
+    ),
+    frames: inWindow.length,
+  };
+}
+
+async function admission(engine: RunningEngine, clipPath: string): Promise<boolean> {
+  const before = await engineHealth(engine);
+  const capacity = before.capacity ?? 0;
+  const attempts = capacity + ADMISSION_EXTRA;
+  console.log(
+    `\n== 3. Admission: ${attempts} players attempt, capacity ${capacity} (${before.capacitySource}); ${ADMISSION_LOOPS} loops measured (load average ${load()}) ==`,
+  );
+  const clip = await encodeClipVp8(clipPath);
+  const loopMs = (1000 * clip.frames.length) / clip.fps;
+  const admitted: LoadPeer[] = [];
+  const refused: { player: number; message: string }[] = [];
+  const failed: { player: number; message: string }[] = [];
+  try {
+    // Players arrive one after another, as people would; each is admitted or told it is refused.
+    for (let player = 1; player <= attempts; player++) {
+      try {
+        admitted.push(await LoadPeer.connect({ engineUrl: engine.url, clip, timeoutMs: 30_000 }));
+      } catch (error) {
+        if (error instanceof SessionRefusedError) refused.push({ player, message: error.message });
+        else failed.push({ player, message: (error as Error).message });
+      }
+    }
+    console.log(
+      `  admitted ${admitted.length}, refused ${refused.length}, failed otherwise ${failed.length}`,
+    );
+    for (const r of refused) console.log(`    player ${r.player} refused: "${r.message}"`);
+    for (const f of failed) console.log(`    player ${f.player} FAILED (not a refusal): ${f.message}`);
+    console.log(`  /api/health while full: ${healthLine(await engineHealth(engine))}`);
+    await delay(3000); // warm-up, as in the capacity steps
+    const marks = admitted.map((p) => p.telemetry.length);
+    const cpu0 = cpuTimes();
+    await delay(ADMISSION_LOOPS * loopMs);
+    // Every player's telemetry must cover its whole loops (an engine behind sends it late).
+    const covered = () =>
+      admitted.every((p, i) => {
+        const t0 = p.telemetry[marks[i]!]?.t;
+        return t0 !== undefined && (p.telemetry.at(-1)?.t ?? 0) >= t0 + ADMISSION_LOOPS * loopMs;
+      });
+    for (let waited = 0; !covered() && waited < 15_000; waited += 250) await delay(250);
+    const steal = stealPercent(cpu0, cpuTimes());
+    const during = await engineHealth(engine);
+    console.log(
+      '  player  strokes/loop  hits  frames  frame p99 ms  hit p99 ms  verdict  (hits in each loop)',
+    );
+    let allHold = true;
+    admitted.forEach((peer, i) => {
+      const r = strokesPerLoop(peer.telemetry.slice(marks[i]), loopMs, ADMISSION_LOOPS);
+      const holds = r.perLoop === 4 && r.framesP99 <= P99_BUDGET_MS;
+      allHold &&= holds;
+      console.log(
+        `  ${String(i + 1).padEnd(6)}  ${fmt(r.perLoop, 2).padStart(12)}  ${String(r.hits).padStart(4)}  ${String(r.frames).padStart(6)}  ${fmt(
+          r.framesP99,
+        ).padStart(
+          12,
+        )}  ${fmt(r.hitP99).padStart(10)}  ${(holds ? 'holds' : 'DEGRADED').padEnd(8)}  (${r.byLoop.join(' ')})`,
+      );
+    });
+    console.log(`  /api/health after the run: ${healthLine(during)}`);
+    console.log(`  cpu steal during the run: ${fmt(steal, 0)}%; load average ${load()}`);
+    const everyoneTold = refused.length === attempts - capacity && failed.length === 0;
+    const ok = allHold && everyoneTold && admitted.length === capacity;
+    console.log(
+      `  => ${ok ? 'PASS' : 'FAIL'}: ${admitted.length} admitted ${allHold ? 'all hear 4.00 strokes per loop with p99 ≤ 33 ms' : 'NOT all at quality'}; ` +
+        `${refused.length} of ${attempts - capacity} extra players told the engine is full`,
+    );
+    return ok;
+  } finally {
+    await Promise.all(admitted.map((p) => p.dispose()));
+  }
+}
+
 async function main(): Promise<void> {
   const clip = fixturePath(FOUR_STROKES_CLIP);
   if (!clip) {
@@ -409,6 +549,7 @@ async function main(): Promise<void> {
       else console.log('\n== 1. skipped: Chromium not found (apt-get install -y chromium) ==');
     }
     if (process.env.BENCH_SKIP_CAPACITY !== '1') await capacity(engine, clip);
+    if (process.env.BENCH_SKIP_ADMISSION !== '1' && !(await admission(engine, clip))) process.exitCode = 1;
   } catch (error) {
     console.error(
       `bench e2e failed: ${(error as Error).stack}\n--- engine output ---\n${engine.output().slice(-4000)}`,

@@ -110,3 +110,13 @@ test('BAMBAM_MAX_VIDEO_SIZE sets the decode cap in either orientation; a bad val
     /BAMBAM_MAX_VIDEO_SIZE must be WIDTHxHEIGHT/,
   );
 });
+
+test('players: estimated from the machine unless BAMBAM_MAX_SESSIONS sets them', () => {
+  assert.equal(configFromEnv({}).maxSessions, undefined);
+  assert.equal(configFromEnv({ BAMBAM_MAX_SESSIONS: '3' }).maxSessions, 3);
+  assert.throws(
+    () => configFromEnv({ BAMBAM_MAX_SESSIONS: '0' }),
+    /BAMBAM_MAX_SESSIONS must be an integer in \[1, 1000\]/,
+  );
+  assert.throws(() => configFromEnv({ BAMBAM_MAX_SESSIONS: 'many' }), /BAMBAM_MAX_SESSIONS/);
+});

@@ -64,8 +64,12 @@ export interface EngineConfig {
    * a second hand is found within a third of a second, at half the cost of every 5th frame.
    */
   readonly palmSearchInterval: number;
-  /** Largest number of concurrent sessions; more connections get an error and are closed. */
-  readonly maxSessions: number;
+  /**
+   * Players served at once (`BAMBAM_MAX_SESSIONS`); one more is refused with `engine-full` before
+   * any media work. Undefined: estimated from the machine's cores and the hand model (see
+   * admission/capacity.ts; the engine prints the figure it chose at start).
+   */
+  readonly maxSessions?: number;
   /** Bitrate hints for the browser's video encoder (kbps), put into the answer's fmtp. */
   readonly videoBitrateKbps: { readonly min: number; readonly start: number; readonly max: number };
   /**
@@ -107,7 +111,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   trackerNiceness: 0,
   maxHands: 2,
   palmSearchInterval: 10,
-  maxSessions: 16,
+  maxSessions: undefined,
   videoBitrateKbps: { min: 300, start: 800, max: 2000 },
   sendHitsEarly: false,
   audioFrameMs: 20,
@@ -235,7 +239,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
       1,
       1000,
     ),
-    maxSessions: intFrom(env, 'BAMBAM_MAX_SESSIONS', DEFAULT_CONFIG.maxSessions, 1, 1000),
+    maxSessions: env.BAMBAM_MAX_SESSIONS ? intFrom(env, 'BAMBAM_MAX_SESSIONS', 0, 1, 1000) : undefined,
     sendHitsEarly: env.BAMBAM_SEND_HITS_EARLY
       ? env.BAMBAM_SEND_HITS_EARLY !== '0'
       : DEFAULT_CONFIG.sendHitsEarly,

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Admission } from './admission/admission.ts';
 import { DEFAULT_CONFIG, type EngineConfig } from './config.ts';
 import { createRouter, type RouteModule } from './http/router.ts';
 import { DEFAULT_PLUGIN, ExampleCatalog, type PluginCatalog } from './instrument/catalog.ts';
@@ -30,6 +31,8 @@ export interface Engine {
   readonly config: EngineConfig;
   readonly metrics: EngineMetrics;
   readonly signaling: Signaling;
+  /** Seats: how many players the engine serves, and how many it serves now. */
+  readonly admission: Admission;
   /** The hand tracker workers all sessions share (started in the background with the engine). */
   readonly tracking: SharedTracking;
   /**
@@ -78,15 +81,9 @@ export async function createEngine(
   const metrics = new EngineMetrics({ defaultMetrics: options.processMetrics });
   const examples = new ExampleCatalog();
   const catalogs = [examples, ...(options.catalogs ?? [])];
-  let signaling: Signaling | undefined;
+  const admission = new Admission({ config: full });
   const httpServer = createServer(
-    createRouter({
-      config: full,
-      metrics,
-      routes: options.routes ?? [],
-      version: VERSION,
-      sessions: () => signaling?.sessions.size ?? 0,
-    }),
+    createRouter({ config: full, metrics, routes: options.routes ?? [], version: VERSION, admission }),
   );
   // Started now, in the background: the first session finds the models loaded.
   const tracking = new SharedTracking({
@@ -97,7 +94,7 @@ export async function createEngine(
     niceness: full.trackerNiceness,
   });
   metrics.watchTrackerPool(() => tracking.stats);
-  signaling = new Signaling(httpServer, { config: full, metrics, catalogs, tracking });
+  const signaling = new Signaling(httpServer, { config: full, metrics, catalogs, tracking, admission });
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(full.port, full.host, () => {
@@ -109,22 +106,23 @@ export async function createEngine(
   const port = (httpServer.address() as AddressInfo).port;
   const host = full.host.includes(':') ? `[${full.host}]` : full.host;
   let closed: Promise<void> | undefined;
-  const sig = signaling;
+
   return {
     httpServer,
     url: `http://${host}:${port}`,
     port,
     config: full,
     metrics,
-    signaling: sig,
+    signaling,
+    admission,
     tracking,
     warmed,
     get sessionCount() {
-      return sig.sessions.size;
+      return signaling.sessions.size;
     },
     close() {
       closed ??= (async () => {
-        await sig.close();
+        await signaling.close();
         // A warm-up still under way on a loaded machine must not hold shutdown past its deadline:
         // its sandbox process and render worker end with the engine's process.
         await Promise.race([

@@ -51,6 +51,7 @@ const engine = await createEngine(config, { routes: registry.routes, catalogs: r
   },
 );
 console.log(`engine: listening on ${engine.url} (socket.io signaling, metrics at ${engine.url}/metrics)`);
+console.log(`engine: ${engine.admission.describe()}`);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

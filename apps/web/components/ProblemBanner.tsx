@@ -7,7 +7,7 @@
  */
 import { useState } from 'react';
 import type { Problem } from '../lib/problems.ts';
-import { useStudioStatus } from './EngineProvider.tsx';
+import { useEngine, useStudioStatus } from './EngineProvider.tsx';
 
 export function ProblemBanner({
   problem,
@@ -18,6 +18,7 @@ export function ProblemBanner({
 }) {
   const [busy, setBusy] = useState(false);
   const status = useStudioStatus();
+  const client = useEngine();
   const shown = status ? status.banner : problem;
   if (!shown) return null;
   const tone = shown.tone ?? 'bad';
@@ -45,6 +46,11 @@ export function ProblemBanner({
           }}
         >
           Reload instrument
+        </button>
+      )}
+      {shown.action === 'retry-engine' && client && (
+        <button type="button" className="button" onClick={() => client.retry()}>
+          Try again
         </button>
       )}
       {shown.action === 'reload-page' && (

@@ -29,6 +29,7 @@ import { parseHitMessage } from './hit-message.ts';
 import {
   cameraProblem,
   connectionLostProblem,
+  engineFullProblem,
   engineUnreachableProblem,
   noCameraApiProblem,
   type Problem,
@@ -36,8 +37,17 @@ import {
   webrtcProblem,
 } from './problems.ts';
 
-/** The signaling link to the engine. */
-export type LinkState = 'connecting' | 'connected' | 'unreachable' | 'lost' | 'closed';
+/**
+ * The signaling link to the engine. `full`: the engine refused this page because all its seats
+ * are taken (`engine-full`); nothing retries by itself until {@link EngineClient.retry}.
+ */
+export type LinkState = 'connecting' | 'connected' | 'unreachable' | 'lost' | 'full' | 'closed';
+
+/**
+ * The engine's refusal when all its seats are taken. Not in the protocol's `ErrorInfo['code']`
+ * list yet (the SDK's protocol is being moved into its own package), hence compared as a string.
+ */
+export const ENGINE_FULL_CODE = 'engine-full';
 /** The media path: off, opening the camera, negotiating, live, or recovering after a failure. */
 export type MediaState = 'off' | 'camera' | 'negotiating' | 'live' | 'recovering';
 
@@ -235,12 +245,15 @@ export class EngineClient {
     socket.on('disconnect', (reason) => {
       this.#closePeer();
       const closedByUs = reason === 'io client disconnect';
+      // Refused for want of a seat: the engine closed the socket right after saying so.
+      const refused = this.#snapshot.link === 'full' && !closedByUs;
       this.#update({
-        link: closedByUs ? 'closed' : 'lost',
+        link: closedByUs ? 'closed' : refused ? 'full' : 'lost',
         sessionId: null,
         socketId: null,
         media: this.#snapshot.wantsMedia && !closedByUs ? 'recovering' : 'off',
-        problem: closedByUs ? this.#snapshot.problem : connectionLostProblem(this.#options.engineUrl),
+        problem:
+          closedByUs || refused ? this.#snapshot.problem : connectionLostProblem(this.#options.engineUrl),
       });
     });
     socket.on(ServerEvent.Ready, (ready: SessionReady) => void this.#onReady(ready));
@@ -255,12 +268,25 @@ export class EngineClient {
         { level: 'error', message: error.message, t: 0, plugin: error.plugin, location: error.location },
         'engine',
       );
-      if (error.code === 'webrtc-failed' || error.code === 'unsupported-codec') {
+      if ((error.code as string) === ENGINE_FULL_CODE) {
+        this.#update({ link: 'full', problem: engineFullProblem(error.message) });
+      } else if (error.code === 'webrtc-failed' || error.code === 'unsupported-codec') {
         this.#update({ problem: webrtcProblem(error.message, this.#snapshot.wantsMedia) });
       } else if (error.code === 'plugin-runtime' || error.code === 'plugin-load') {
         this.#update({ problem: pluginDisabledProblem(error.message) });
       }
     });
+  }
+
+  /**
+   * Asks the engine for a seat again after it refused this page (`link: 'full'`) or closed the
+   * connection; what the player had (instrument, params, media) is restored once admitted.
+   */
+  retry(): void {
+    const socket = this.#socket;
+    if (!socket || this.#disposed || socket.connected) return;
+    this.#update({ link: 'connecting', problem: this.#clearProblem('link') });
+    socket.connect();
   }
 
   /** Opens the camera and starts sending it to the engine; the instrument's audio comes back. */
@@ -667,7 +693,7 @@ export class EngineClient {
     const problem = this.#snapshot.problem;
     if (!problem) return null;
     const kinds: Record<typeof area, readonly string[]> = {
-      link: ['engine-unreachable', 'connection-lost'],
+      link: ['engine-unreachable', 'connection-lost', 'engine-full'],
       media: ['webrtc-failed', 'connection-lost'],
       camera: ['camera-denied', 'camera-missing', 'camera-busy', 'camera-unavailable'],
       plugin: ['plugin-disabled'],

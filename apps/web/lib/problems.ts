@@ -29,7 +29,7 @@ export interface Problem {
   /** True while the studio keeps retrying by itself. */
   readonly retrying?: boolean;
   /** A button that fixes it, if there is one. */
-  readonly action?: 'reload-plugin' | 'reload-page';
+  readonly action?: 'reload-plugin' | 'reload-page' | 'retry-engine';
   /** 'warn' for trouble that lets the instrument play on (a slow machine); default 'bad'. */
   readonly tone?: 'bad' | 'warn';
 }
@@ -128,16 +128,13 @@ export function describeLocation(location: SourceLocation | undefined): string {
   return `line ${location.line}, column ${location.column}${location.file ? ` of ${location.file}` : ''}`;
 }
 
-/** The engine refused the session: it already serves as many as it may. */
+/**
+ * The engine refused the session (`engine-full`): it already serves as many players as it can at
+ * quality. Its message is shown as it is ("This engine is full (N of N players). Try again in a
+ * minute or use another engine."), with a button that asks again.
+ */
 export function engineFullProblem(message: string): Problem {
-  return {
-    kind: 'engine-full',
-    title: 'The engine is full',
-    detail:
-      `${message.replace(/ ?Try again later\.?$/, '')} Close the studio in another tab or window ` +
-      '(each one is a session), or ask whoever runs the engine to raise BAMBAM_MAX_SESSIONS; then reload this page.',
-    action: 'reload-page',
-  };
+  return { kind: 'engine-full', title: 'The engine is full', detail: message, action: 'retry-engine' };
 }
 
 /** A save that did not compile: the previous instrument keeps playing. */

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { PluginInfo } from '@bambam/sdk/protocol';
 import type { EngineSnapshot } from './engine-client.ts';
 import type { HealthIssue } from './health.ts';
-import { connectionLostProblem, pluginDisabledProblem } from './problems.ts';
+import { connectionLostProblem, engineFullProblem, pluginDisabledProblem } from './problems.ts';
 import {
   classifyConsoleLine,
   deriveStudioStatus,
@@ -41,7 +41,7 @@ const engineLine = (message: string, extra: object = {}) =>
   ({ origin: 'engine', level: 'error', message, plugin: 'thrower', ...extra }) as const;
 
 describe('classifyConsoleLine', () => {
-  it('tells runtime errors, disabling, forgiven timeouts and a full engine apart', () => {
+  it('tells runtime errors, disabling and forgiven timeouts apart', () => {
     assert.equal(
       classifyConsoleLine(engineLine("Plugin 'thrower': onFrame threw boom"))?.kind,
       'runtime-error',
@@ -59,13 +59,14 @@ describe('classifyConsoleLine', () => {
       )?.kind,
       'forgiven',
     );
+    // A full engine is told by its code (the link's state), not by console text.
     assert.equal(
       classifyConsoleLine({
         origin: 'engine',
         level: 'error',
-        message: 'The engine is full (1 sessions). Try again later.',
-      })?.kind,
-      'engine-full',
+        message: 'This engine is full (1 of 1 player). Try again in a minute or use another engine.',
+      }),
+      null,
     );
     assert.equal(
       classifyConsoleLine({ origin: 'engine', level: 'log', message: 'frame 1', plugin: 'x' }),
@@ -147,20 +148,21 @@ describe('deriveStudioStatus', () => {
     assert.equal(recordNote(log, { kind: 'forgiven', message: 'x' }, 60_000).forgiven!.count, 1);
   });
 
-  it('says the engine is full instead of "reconnecting" when it refused the session', () => {
-    const log = recordNote(
-      {},
-      { kind: 'engine-full', message: 'The engine is full (1 sessions). Try again later.' },
-      1,
-    );
+  it('says the engine is full, in its words, with a Try again button, when it refused the session', () => {
+    const message = 'This engine is full (3 of 3 players). Try again in a minute or use another engine.';
     const s = status({
-      snapshot: { ...LIVE, link: 'lost', media: 'off', sessionId: null, problem: connectionLostProblem('x') },
-      log,
+      snapshot: { ...LIVE, link: 'full', media: 'off', sessionId: null, problem: engineFullProblem(message) },
     });
     assert.equal(s.state, 'engine-full');
     assert.equal(s.text, 'Engine full');
-    assert.match(s.banner!.detail, /The engine is full \(1 sessions\)\. Close the studio in another tab/);
-    assert.equal(s.banner!.action, 'reload-page');
+    assert.equal(s.banner!.title, 'The engine is full');
+    assert.equal(s.banner!.detail, message);
+    assert.equal(s.banner!.action, 'retry-engine');
+    // Lost for another reason, it is not "full".
+    const lost = status({
+      snapshot: { ...LIVE, link: 'lost', media: 'off', sessionId: null, problem: connectionLostProblem('x') },
+    });
+    assert.equal(lost.state, 'reconnecting');
   });
 
   it('shows health warnings as a warning while the instrument plays', () => {

@@ -41,15 +41,12 @@ export interface InstrumentLog {
   };
   /** Calls stopped on a starved machine: frames lost, not held against the plugin. */
   readonly forgiven?: { readonly message: string; readonly at: number; readonly count: number };
-  /** The engine refused the session (all its sessions are taken). */
-  readonly engineFull?: { readonly message: string; readonly at: number };
 }
 
 export type InstrumentNote =
   | { readonly kind: 'runtime-error'; readonly message: string; readonly location?: SourceLocation }
   | { readonly kind: 'disabled'; readonly message: string; readonly location?: SourceLocation }
-  | { readonly kind: 'forgiven'; readonly message: string }
-  | { readonly kind: 'engine-full'; readonly message: string };
+  | { readonly kind: 'forgiven'; readonly message: string };
 
 /** What an engine console line says about the instrument, or null when it is only a log line. */
 export function classifyConsoleLine(
@@ -57,7 +54,6 @@ export function classifyConsoleLine(
 ): InstrumentNote | null {
   if (line.origin !== 'engine' || line.level !== 'error') return null;
   const located = line.location ? { location: line.location } : {};
-  if (/\bengine is full\b/i.test(line.message)) return { kind: 'engine-full', message: line.message };
   if (/not held against the plugin/i.test(line.message)) return { kind: 'forgiven', message: line.message };
   if (/\bwas disabled\b/.test(line.message)) return { kind: 'disabled', message: line.message, ...located };
   if (line.plugin) return { kind: 'runtime-error', message: line.message, ...located };
@@ -72,8 +68,6 @@ export function recordNote(
   options: StatusOptions = DEFAULT_STATUS_OPTIONS,
 ): InstrumentLog {
   switch (note.kind) {
-    case 'engine-full':
-      return { ...log, engineFull: { message: note.message, at } };
     case 'forgiven': {
       const recent = log.forgiven && at - log.forgiven.at < options.forgivenFreshMs ? log.forgiven.count : 0;
       return { ...log, forgiven: { message: note.message, at, count: recent + 1 } };
@@ -182,12 +176,12 @@ export function deriveStudioStatus(
   if (!s) return { state: 'starting', tone: 'busy', text: 'Finding the engine…', banner: null };
 
   // The link to the engine first: nothing else is true without it.
-  if (log.engineFull && s.link !== 'connected') {
+  if (s.link === 'full') {
     return {
       state: 'engine-full',
       tone: 'bad',
       text: 'Engine full',
-      banner: engineFullProblem(log.engineFull.message),
+      banner: s.problem?.kind === 'engine-full' ? s.problem : engineFullProblem('This engine is full.'),
     };
   }
   if (s.link === 'unreachable')

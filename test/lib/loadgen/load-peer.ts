@@ -64,6 +64,16 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   ]).finally(() => clearTimeout(timer));
 }
 
+/** The engine refused the session (`engine-full`: all its seats are taken), in its words. */
+export class SessionRefusedError extends Error {
+  override name = 'SessionRefusedError';
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
 export class LoadPeer {
   readonly socket: Socket;
   readonly pc: RTCPeerConnection;
@@ -101,7 +111,10 @@ export class LoadPeer {
     this.packetizer = new Vp8Packetizer({ maxPayloadSize: options.maxPayloadSize ?? 1100, payloadType: 96 });
   }
 
-  /** Connects a session and starts sending the clip in a loop. */
+  /**
+   * Connects a session and starts sending the clip in a loop. Rejects with
+   * {@link SessionRefusedError} when the engine has no seat for it.
+   */
   static async connect(options: LoadPeerOptions): Promise<LoadPeer> {
     const timeoutMs = options.timeoutMs ?? 15_000;
     const socket = io(options.engineUrl, { transports: ['websocket'], reconnection: false, forceNew: true });
@@ -123,6 +136,9 @@ export class LoadPeer {
         new Promise<{ sessionId: string }>((resolve, reject) => {
           socket.once('session:ready', resolve);
           socket.once('connect_error', (e) => reject(new Error(`socket.io: ${e.message}`)));
+          socket.on('session:error', (e: { code: string; message: string }) => {
+            if (e.code === 'engine-full') reject(new SessionRefusedError(e.code, e.message));
+          });
         }),
         timeoutMs,
         'session:ready',

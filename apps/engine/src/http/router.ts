@@ -1,5 +1,6 @@
 /**
- * HTTP routing: /metrics, /api/health, then route modules others provide (saved sources,
+ * HTTP routing: /metrics, /api/health (200 `ready` or 503 `full`, with sessions, capacity and
+ * load), then route modules others provide (saved sources,
  * the registry) in order; the first that handles a request wins. socket.io handles its own
  * path before this runs (and applies the same {@link OriginPolicy} there).
  *
@@ -9,6 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpRoute } from '@bambam/sdk/protocol';
+import type { Admission } from '../admission/admission.ts';
 import type { EngineConfig } from '../config.ts';
 import type { EngineMetrics } from '../metrics/engine-metrics.ts';
 import { isJsonContentType } from './content-type.ts';
@@ -34,7 +36,8 @@ export interface RouterOptions {
   readonly metrics: EngineMetrics;
   readonly routes: readonly RouteModule[];
   readonly version: string;
-  readonly sessions: () => number;
+  /** Seats taken and free: `/api/health` answers 200 `ready` or 503 `full` from it. */
+  readonly admission: Admission;
 }
 
 export function createRouter(options: RouterOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -97,9 +100,14 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
       return;
     }
     if (path === HttpRoute.Health && req.method === 'GET') {
+      // 503 when full, so a load balancer sends the next player to another engine.
+      const health = options.admission.health(options.version);
       res
-        .writeHead(200, { 'Content-Type': 'application/json' })
-        .end(JSON.stringify({ ok: true, version: options.version, sessions: options.sessions() }));
+        .writeHead(health.status === 'full' ? 503 : 200, {
+          'Content-Type': 'application/json',
+          'Cache-Control': 'no-store',
+        })
+        .end(JSON.stringify(health));
       return;
     }
     for (const module of routes) {

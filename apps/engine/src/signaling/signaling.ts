@@ -17,7 +17,6 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import {
   type Ack,
   ClientEvent,
-  type ErrorInfo,
   LoadPluginRequest,
   MAX_MESSAGE_BYTES,
   MAX_TRANSPORT_BYTES,
@@ -32,6 +31,7 @@ import {
 } from '@bambam/sdk/protocol';
 import { Server, type Socket } from 'socket.io';
 import type { z } from 'zod';
+import type { Admission } from '../admission/admission.ts';
 import type { EngineConfig } from '../config.ts';
 import { OriginPolicy } from '../http/origin-policy.ts';
 import { RefusalLog } from '../http/refusal-log.ts';
@@ -57,6 +57,8 @@ export interface SignalingOptions {
   readonly metrics: EngineMetrics;
   readonly catalogs: readonly PluginCatalog[];
   readonly tracking: SharedTracking;
+  /** Seats: a connection without one is refused (`engine-full`) before any session exists. */
+  readonly admission: Admission;
 }
 
 type AckFn = (reply: Ack<object>) => void;
@@ -122,19 +124,19 @@ export class Signaling {
   }
 
   private async onConnection(socket: Socket): Promise<void> {
-    const { config, metrics, catalogs, tracking } = this.options;
+    const { config, metrics, catalogs, tracking, admission } = this.options;
     if (this.closing) {
       socket.disconnect(true);
       return;
     }
-    if (this.sessions.size >= config.maxSessions) {
-      socket.emit(ServerEvent.Error, {
-        code: 'internal',
-        message: `The engine is full (${config.maxSessions} sessions). Try again later.`,
-      } satisfies ErrorInfo);
+    // A seat first: a refused player costs no session, plugin or media work.
+    const admitted = admission.admit();
+    if ('refusal' in admitted) {
+      socket.emit(ServerEvent.Error, admitted.refusal);
       socket.disconnect(true);
       return;
     }
+    socket.once('disconnect', () => admitted.seat.release());
     const session = new Session({
       id: randomUUID(),
       config,
@@ -142,7 +144,10 @@ export class Signaling {
       catalogs,
       tracking,
       events: {
-        telemetry: (t) => socket.volatile.emit(ServerEvent.Telemetry, t),
+        telemetry: (t) => {
+          admission.observeTrackMs(t.timings.track - (t.timings.trackWait ?? 0));
+          socket.volatile.emit(ServerEvent.Telemetry, t);
+        },
         console: (entry) => socket.emit(ServerEvent.Console, entry),
         pluginChanged: (info) => socket.emit(ServerEvent.PluginChanged, info),
         error: (error) => socket.emit(ServerEvent.Error, error),

@@ -118,6 +118,9 @@ export async function startEngine(options: EngineOptions = {}): Promise<RunningE
       ENGINE_PORT: String(port),
       ENGINE_HOST: '127.0.0.1',
       BAMBAM_DATA_DIR: dataDir,
+      // A fixed capacity, so that suites opening several sessions do not depend on the CI box's
+      // cores (the estimate); admission tests set their own.
+      BAMBAM_MAX_SESSIONS: process.env.BAMBAM_MAX_SESSIONS ?? '8',
       ...options.env,
       BAMBAM_ALLOWED_ORIGINS: allowedOrigins(page.origins, { ...process.env, ...options.env }),
     },

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MODEL_VARIANTS, type ModelVariant, recommendedModel } from '@bambam/hand-tracker';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits, decodeLimitsFromEnv } from './decode/decode-limits.ts';
+import { DEFAULT_OSC_ALLOW, OscTargetPolicy } from './egress/osc/osc-target-policy.ts';
 import { OPUS_FRAME_MS } from './encode/opus-encoder.ts';
 import { normalizeHostName, normalizeOrigin, OriginPolicyError } from './http/origin-policy.ts';
 
@@ -38,6 +39,11 @@ export interface EngineConfig {
    * own listen address; other `Host` headers are refused (DNS rebinding). `'*'`: no check.
    */
   readonly allowedHosts: readonly string[] | '*';
+  /**
+   * Where sessions may send OSC (comma-separated CIDRs / addresses), or `off`. Default: loopback
+   * and private ranges (a local install); a hosted engine lists its users' networks or says off.
+   */
+  readonly oscAllow: string;
   /** Where saved sources and the registry keep their files. */
   readonly dataDir: string;
   /** A peer that has not connected this long after the answer is dropped. */
@@ -103,6 +109,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   iceAdditionalHostAddresses: [],
   allowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
   allowedHosts: [],
+  oscAllow: DEFAULT_OSC_ALLOW,
   dataDir: `${REPO_ROOT}.data`,
   iceTimeoutMs: 15_000,
   trackerMaxWidth: 640,
@@ -226,6 +233,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
         : undefined,
     allowedOrigins: origins ?? DEFAULT_CONFIG.allowedOrigins,
     allowedHosts: listFrom(env, 'BAMBAM_ALLOWED_HOSTS', normalizeHostName) ?? DEFAULT_CONFIG.allowedHosts,
+    oscAllow: oscAllowFrom(env),
     dataDir: env.BAMBAM_DATA_DIR || DEFAULT_CONFIG.dataDir,
     iceTimeoutMs: intFrom(env, 'BAMBAM_ICE_TIMEOUT_MS', DEFAULT_CONFIG.iceTimeoutMs, 100, 600_000),
     trackerModel: model as ModelVariant,
@@ -246,4 +254,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
     audioFrameMs: audioFrameMsFrom(env),
     decodeLimits: decodeLimitsFrom(env),
   };
+}
+
+/** `BAMBAM_OSC_ALLOW`, checked now so a typo stops the engine at start with the reason. */
+function oscAllowFrom(env: NodeJS.ProcessEnv): string {
+  const value = env.BAMBAM_OSC_ALLOW?.trim();
+  if (!value) return DEFAULT_CONFIG.oscAllow;
+  new OscTargetPolicy(value); // throws with the bad entry named
+  return value;
 }

@@ -67,7 +67,33 @@ export const ClientEvent = {
    * on the audio timeline (negative: later); kept across media reconnections.
    */
   SetLatency: 'session:latency',
+  /**
+   * `{ host, port, landmarksHz? }` → ack `{ osc }`: send this session's hits (and hands, at
+   * `landmarksHz`) as OSC over UDP to host:port, if the engine's operator allows it;
+   * `{ off: true }` → ack `{ osc: null }` stops it. Refused with `osc-refused` and the reason.
+   */
+  SetOsc: 'session:osc',
 } as const;
+
+export const SetOscRequest = z.union([
+  z
+    .object({
+      host: z.string().min(1).max(255),
+      port: z.number().int().min(1).max(65535),
+      landmarksHz: z.number().min(0).max(60).optional(),
+    })
+    .strict(),
+  z.object({ off: z.literal(true) }).strict(),
+]);
+export type SetOscRequest = z.infer<typeof SetOscRequest>;
+
+/** Where a session's OSC goes (the address the engine resolved and sends to). */
+export interface OscInfo {
+  readonly host: string;
+  readonly address: string;
+  readonly port: number;
+  readonly landmarksHz: number;
+}
 
 export const OfferRequest = z.object({ sdp: z.string().min(10).max(100_000) }).strict();
 export type OfferRequest = z.infer<typeof OfferRequest>;
@@ -139,6 +165,10 @@ export interface ErrorInfo {
     | 'plugin-load'
     | 'plugin-runtime'
     | 'plugin-not-found'
+    /** The engine has no seat free (admission control); try again or another engine. */
+    | 'engine-full'
+    /** An OSC target the engine's operator does not allow, or OSC is off. */
+    | 'osc-refused'
     | 'internal';
   readonly message: string;
   /** Where in the plugin's own source, for plugin errors (1-based line and column). */
@@ -239,6 +269,11 @@ export interface ConsoleEntry {
   readonly t: number;
   readonly plugin?: string;
   readonly location?: SourceLocation;
+  /**
+   * What kind of entry, when it is one the studio acts on: `frame-skipped` = a frame's budget
+   * was missed on a starved machine and not held against the plugin (the machine is the problem).
+   */
+  readonly code?: 'frame-skipped';
 }
 
 // ---------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@
  * Video is latest-wins from the tracker on (drops counted); audio never drops. `dispose()`
  * releases the peer connection, decoder, tracker worker and audio clock.
  */
-import type { PlayEvent } from '@bambam/sdk';
+import type { Frame, PlayEvent } from '@bambam/sdk';
 import type { HitInfo, Telemetry } from '@bambam/sdk/protocol';
 import { samplesPerFrame } from '@bambam/sdk/runtime';
 import type { EngineConfig } from '../config.ts';
@@ -46,6 +46,8 @@ export interface MediaPipelineOptions {
   readonly onFailed: (reason: string) => void;
   /** A frame's plays, right as they are triggered (direct monitoring's hit channel). */
   readonly onHits?: (hits: readonly PlayEvent[], frame: { t: number; arrivalMs: number }) => void;
+  /** Every tracked frame, before the instrument sees it (OSC's hand stream). */
+  readonly onTrackedFrame?: (frame: Frame) => void;
   /** A data channel the browser opened (the hit channel). */
   readonly onDataChannel?: MediaPeerOptions['onDataChannel'];
 }
@@ -301,6 +303,7 @@ export class MediaPipeline {
     const { frame } = result;
     const timing = this.timings.get(frame.t);
     this.timings.delete(frame.t);
+    this.options.onTrackedFrame?.(frame);
     const plays = await instrument.onFrame(frame);
     if (this.disposed) return;
     this.syncCounters();

@@ -3,10 +3,12 @@
  * survives media reconnects, and at most one {@link MediaPipeline} (peer connection, decoder,
  * tracker worker, audio clock). `dispose()` releases all of it.
  */
-import type { ConsoleEntry, ErrorInfo, PluginInfo } from '@bambam/sdk/protocol';
+import type { ConsoleEntry, ErrorInfo, OscInfo, PluginInfo, SetOscRequest } from '@bambam/sdk/protocol';
 import { compilePlugin } from '@bambam/sdk/runtime';
 import type { EngineConfig } from '../config.ts';
 import { HitChannel } from '../egress/hit-channel.ts';
+import { OscOutput } from '../egress/osc/osc-output.ts';
+import { OscTargetPolicy, OscTargetRefused } from '../egress/osc/osc-target-policy.ts';
 import { DEFAULT_PLUGIN, type PluginCatalog } from '../instrument/catalog.ts';
 import { Instrument } from '../instrument/instrument.ts';
 import type { EngineMetrics } from '../metrics/engine-metrics.ts';
@@ -28,6 +30,8 @@ export interface SessionOptions {
   readonly catalogs: readonly PluginCatalog[];
   readonly tracking: SharedTracking;
   readonly events: SessionEvents;
+  /** Where this engine lets sessions send OSC (one policy for the engine); default from `config.oscAllow`. */
+  readonly oscPolicy?: OscTargetPolicy;
 }
 
 export class Session {
@@ -36,6 +40,8 @@ export class Session {
   private readonly options: SessionOptions;
   private pipeline: MediaPipeline | undefined;
   private latencyCompensationMs = 0;
+  /** The session's OSC output, if the studio asked for one; kept across media reconnections. */
+  private osc: OscOutput | undefined;
   /** Media requests run one after another (a second offer replaces the first connection). */
   private mediaQueue: Promise<unknown> = Promise.resolve();
   private pluginQueue: Promise<unknown> = Promise.resolve();
@@ -79,7 +85,11 @@ export class Session {
         instrument: this.instrument,
         onTelemetry: (telemetry) => this.options.events.telemetry(telemetry),
         onDataChannel: (channel) => hitChannel.attach(channel),
-        onHits: (hits, frame) => hitChannel.send(hits, frame),
+        onHits: (hits, frame) => {
+          hitChannel.send(hits, frame);
+          if (this.osc) for (const hit of hits) this.osc.sendHit(hit);
+        },
+        onTrackedFrame: (frame) => this.osc?.sendHands(frame),
         onFailed: (reason) => {
           if (this.pipeline !== pipeline) return;
           this.options.events.error({
@@ -137,6 +147,37 @@ export class Session {
     return ms;
   }
 
+  /**
+   * Sends this session's hits (and hands at `landmarksHz`) as OSC to host:port, if the engine's
+   * policy allows the address; `{ off: true }` stops. Refused with `osc-refused` and the reason.
+   */
+  async setOsc(request: SetOscRequest): Promise<OscInfo | null> {
+    if ('off' in request) {
+      this.osc?.dispose();
+      this.osc = undefined;
+      return null;
+    }
+    let target: Awaited<ReturnType<OscTargetPolicy['resolve']>>;
+    try {
+      const policy = this.options.oscPolicy ?? new OscTargetPolicy(this.options.config.oscAllow);
+      target = await policy.resolve(request.host, request.port);
+    } catch (error) {
+      if (error instanceof OscTargetRefused)
+        throw new RequestError({ code: 'osc-refused', message: error.message });
+      throw error;
+    }
+    if (this.disposed) throw new RequestError({ code: 'internal', message: 'The session closed.' });
+    const output = new OscOutput(target, { landmarksHz: request.landmarksHz ?? 0 });
+    this.osc?.dispose();
+    this.osc = output;
+    return {
+      host: target.host,
+      address: target.address,
+      port: target.port,
+      landmarksHz: output.options.landmarksHz,
+    };
+  }
+
   /** Changes param values; an unknown key or bad value is a bad request, nothing changes. */
   setParams(values: Record<string, unknown>): PluginInfo {
     let info: PluginInfo;
@@ -158,6 +199,8 @@ export class Session {
     const pipeline = this.pipeline;
     this.pipeline = undefined;
     await pipeline?.dispose();
+    this.osc?.dispose();
+    this.osc = undefined;
     this.instrument.dispose();
   }
 

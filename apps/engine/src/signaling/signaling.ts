@@ -25,6 +25,7 @@ import {
   ServerEvent,
   type SessionReady,
   SetLatencyRequest,
+  SetOscRequest,
   SetParamsRequest,
   StopRequest,
   UsePluginRequest,
@@ -33,6 +34,7 @@ import { Server, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { Admission } from '../admission/admission.ts';
 import type { EngineConfig } from '../config.ts';
+import { OscTargetPolicy } from '../egress/osc/osc-target-policy.ts';
 import { OriginPolicy } from '../http/origin-policy.ts';
 import { RefusalLog } from '../http/refusal-log.ts';
 import type { PluginCatalog } from '../instrument/catalog.ts';
@@ -70,9 +72,12 @@ export class Signaling {
   /** Connection setups in flight (loading the default plugin), for {@link settled}. */
   private readonly setups = new Set<Promise<void>>();
   private closing = false;
+  /** Where sessions may send OSC (the operator's `BAMBAM_OSC_ALLOW`). */
+  private readonly oscPolicy: OscTargetPolicy;
 
   constructor(httpServer: HttpServer, options: SignalingOptions) {
     this.options = options;
+    this.oscPolicy = new OscTargetPolicy(options.config.oscAllow);
     const policy = OriginPolicy.fromConfig(options.config);
     const refusals = new RefusalLog('socket.io');
     /** The refusal message for a request, or undefined when it may go on. */
@@ -143,6 +148,7 @@ export class Signaling {
       metrics,
       catalogs,
       tracking,
+      oscPolicy: this.oscPolicy,
       events: {
         telemetry: (t) => {
           admission.observeTrackMs(t.timings.track - (t.timings.trackWait ?? 0));
@@ -178,6 +184,9 @@ export class Signaling {
     }));
     this.handle(socket, ClientEvent.SetLatency, SetLatencyRequest, async ({ compensationMs }) => ({
       compensationMs: session.setLatencyCompensation(compensationMs),
+    }));
+    this.handle(socket, ClientEvent.SetOsc, SetOscRequest, async (request) => ({
+      osc: await session.setOsc(request),
     }));
     this.handle(socket, ClientEvent.Stop, StopRequest, async () => {
       await session.stop();

@@ -88,15 +88,18 @@ export class NpmClient {
     const objects = Array.isArray(body.objects) ? body.objects : [];
     return objects.flatMap((object: { package?: Record<string, unknown> }) => {
       const p = object.package;
-      if (!p || typeof p.name !== 'string' || typeof p.version !== 'string') return [];
+      // The public registry sends `version` and `date`; Verdaccio 6 sends `dist-tags` and `time`.
+      const version = p?.version ?? (p?.['dist-tags'] as { latest?: unknown } | undefined)?.latest;
+      if (!p || typeof p.name !== 'string' || typeof version !== 'string') return [];
+      const date = p.date ?? (p.time as { modified?: unknown } | undefined)?.modified;
       const publisher = (p.publisher as { username?: unknown } | undefined)?.username;
       return [
         {
           name: p.name,
-          version: p.version,
+          version,
           ...(typeof p.description === 'string' ? { description: p.description } : {}),
           ...(Array.isArray(p.keywords) ? { keywords: p.keywords.map(String) } : {}),
-          ...(typeof p.date === 'string' ? { date: p.date } : {}),
+          ...(typeof date === 'string' ? { date } : {}),
           ...(typeof publisher === 'string' ? { publisher } : {}),
         },
       ];

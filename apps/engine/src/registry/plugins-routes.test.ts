@@ -14,6 +14,9 @@ import {
   type TestNpmRegistry,
 } from './test-support.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field
+type Json = any;
+
 describe('/api/plugins on an npm registry (real Verdaccio, real npm)', { timeout: 300_000 }, () => {
   let npm: TestNpmRegistry;
   let engine: RunningService;
@@ -44,7 +47,7 @@ describe('/api/plugins on an npm registry (real Verdaccio, real npm)', { timeout
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(body),
     });
-    return { status: response.status, json: (await response.json()) as Record<string, any> };
+    return { status: response.status, json: (await response.json()) as Record<string, Json> };
   };
 
   test('search finds plugins by the bambam-plugin keyword and text, and names the registry', async () => {
@@ -91,7 +94,7 @@ describe('/api/plugins on an npm registry (real Verdaccio, real npm)', { timeout
     const published = await post({ source }, npm.token);
     assert.equal(published.status, 201, JSON.stringify(published.json));
     assert.equal(published.json.name, 'studio-drum');
-    const packument = (await (await fetch(new URL('studio-drum', npm.url))).json()) as Record<string, any>;
+    const packument = (await (await fetch(new URL('studio-drum', npm.url))).json()) as Record<string, Json>;
     const version = packument.versions['0.1.0'];
     assert.deepEqual(version.keywords, ['bambam-plugin']);
     assert.equal(version.peerDependencies['@bambam/sdk'], published.json.manifest.sdk);

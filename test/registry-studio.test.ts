@@ -105,7 +105,11 @@ describe('npm plugins in the studio: publish with an npm token, use it from the 
       assert.match(text ?? '', /NoiseSynth/, 'the sounds are listed for audition');
       assert.match(text ?? '', /Sensitivity/, 'the params are listed');
       assert.match(text ?? '', /npm install --registry=http:\/\/127\.0\.0\.1:\d+\/ e2e-noise@0\.1\.0/);
-      assert.equal(await p.locator('[aria-label="Play bam"]').count(), 1, 'the sound has an audition button');
+      assert.equal(
+        await detail.locator('[aria-label="Play bam"]').count(),
+        1,
+        'the sound has an audition button',
+      );
       const commands = await p.locator('.plugins-cli-block').textContent();
       assert.match(
         commands ?? '',

@@ -1,20 +1,23 @@
 /**
- * Issue 6's end-to-end check, in real headless Chromium: `bambam init` → build → publish to a
- * running engine → the plugin appears on the studio's plugins page → "Use in this session"
- * switches the page's session to it (`plugin:use`) while the fake camera plays the fixture
+ * Plugins from an npm registry, in real headless Chromium: a real Verdaccio (the registry in the
+ * box), an npm account signed in through npm's login API, a plugin (bam-drum's source made a
+ * bright noise) published through the engine with that npm token → the studio's plugins page
+ * finds it by keyword → "Use in this session" switches the page's session to it (`plugin:use`,
+ * loaded from npm, integrity-verified, sandbox-checked) while the fake camera plays the fixture
  * clip → its sound (a bright noise burst, unlike bam-drum's kick) is heard in the received audio.
- * Then a plugin saved in the workspace is published from the page with a token.
+ * Then a plugin saved in the workspace is published from the page with the npm token.
  * Screenshot: test/test-results/registry-plugins.png.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
+import { loginToRegistry, NpmRegistry } from '@bambam/npm-registry';
 import type { Page } from 'playwright-core';
 import { freePort, type RunningEngine } from './lib/engine.ts';
-import { bambam, createToken, editPlugin, pluginWorkspace } from './lib/registry-cli.ts';
+import { REPO_ROOT } from './lib/fixtures.ts';
 import { median } from './lib/studio-audio.ts';
 import { listenToStudio, startStudioRecorder, waitForHands, waitForLive } from './lib/studio-page.ts';
 import { studioBuilt } from './lib/studio-server.ts';
@@ -27,17 +30,21 @@ type Any = any;
 
 const RESULTS = path.join(import.meta.dirname, 'test-results');
 
-/** The scaffold's drum, made a bright white-noise burst so it cannot be mistaken for bam-drum. */
-const BRIGHT_HIT = `hit: {
-      kind: 'tone',
-      instrument: 'NoiseSynth',
-      duration: 0.15,
-      length: 0.4,
-      options: { noise: { type: 'white' }, envelope: { attack: 0.001, decay: 0.15, sustain: 0, release: 0.05 } },
-    },
-  },`;
+/** bam-drum's source, renamed, every drum made a bright white-noise burst so it cannot be mistaken for bam-drum. */
+function noiseDrumSource(): string {
+  const source = readFileSync(path.join(REPO_ROOT, 'plugins', 'bam-drum', 'src', 'index.ts'), 'utf8');
+  const bright = `{ kind: 'tone', instrument: 'NoiseSynth', duration: 0.15, length: 0.4, options: { noise: { type: 'white' }, envelope: { attack: 0.001, decay: 0.15, sustain: 0, release: 0.05 } } }`;
+  return source
+    .replace(/name: 'bam-drum'/, "name: 'e2e-noise'")
+    .replace(/version: '[^']+'/, "version: '0.1.0'")
+    .replace(/description:\s*'[^']*'/, "description: 'A bright noise when a hand moves down.'")
+    .replace(
+      /\n {2}sounds,\n/,
+      `\n  sounds: Object.fromEntries(DRUMS.map((drum) => [drum, ${bright}])) as typeof sounds,\n`,
+    );
+}
 
-describe('registry in the studio: publish with the CLI, use it from the plugins page, hear it', {
+describe('npm plugins in the studio: publish with an npm token, use it from the plugins page, hear it', {
   timeout: 300_000,
 }, () => {
   const suite = new StudioSuite();
@@ -45,33 +52,30 @@ describe('registry in the studio: publish with the CLI, use it from the plugins 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bambam-e2e-registry-studio-'));
   let engine: RunningEngine | undefined;
   let page: Page | undefined;
-  let root: string | undefined;
+  let npm: NpmRegistry | undefined;
   let token = '';
-  suite.onTeardown(() => {
-    if (root) rmSync(root, { recursive: true, force: true });
+  suite.onTeardown(async () => {
+    await npm?.dispose();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   before(() =>
     suite.setup(async () => {
+      npm = await NpmRegistry.start({ dataDir, port: 0, uplink: null, logLevel: 'fatal' });
+      token = await loginToRegistry(npm.url, { name: 'alice', password: 'alice-secret-1' });
       const studioPort = await freePort();
-      engine = await suite.startEngine(studioPort, { BAMBAM_DATA_DIR: dataDir });
+      engine = await suite.startEngine(studioPort, {
+        BAMBAM_DATA_DIR: dataDir,
+        BAMBAM_NPM_REGISTRY: npm.url,
+      });
       const studio = await suite.startStudio({ engineUrl: engine.url, port: studioPort });
-      token = (await createToken(dataDir, 'alice')).token;
-      root = pluginWorkspace();
-      const plugin = path.join(root, 'e2e-noise');
-      const steps: [string, string[], string][] = [
-        ['init', ['init', 'e2e-noise'], root],
-        ['build', ['build'], plugin],
-        ['publish', ['publish', '--registry', engine.url], plugin],
-      ];
-      for (const [what, args, cwd] of steps) {
-        if (what === 'build') {
-          editPlugin(plugin, (s) => s.replace(/hit: \{[\s\S]*?\n {4}\},\n {2}\},/, BRIGHT_HIT));
-        }
-        const result = await bambam(args, cwd, { BAMBAM_TOKEN: token });
-        if (result.code !== 0) throw new Error(`bambam ${what} failed (${result.code}): ${result.stderr}`);
-      }
+      const published = await fetch(`${engine.url}/api/plugins`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ source: noiseDrumSource() }),
+        signal: AbortSignal.timeout(120_000),
+      });
+      if (published.status !== 201) throw new Error(`publishing e2e-noise failed: ${await published.text()}`);
       const chromium = await suite.launchChromium();
       page = await chromium.newPage();
       await page.setViewportSize({ width: 1440, height: 900 });
@@ -93,12 +97,25 @@ describe('registry in the studio: publish with the CLI, use it from the plugins 
       await item.waitFor({ timeout: 15_000 });
       await item.click();
       const detail = p.locator('[data-testid="plugin-detail"]');
-      await detail.getByText('Plays a drum hit when a hand moves down fast.').waitFor({ timeout: 5000 });
+      // The engine downloads, verifies and sandbox-checks it before the page shows the manifest.
+      await detail.getByText('A bright noise when a hand moves down.').waitFor({ timeout: 60_000 });
+      await detail.locator('[data-testid="plugin-use"]').waitFor({ timeout: 60_000 });
       const text = await detail.textContent();
       assert.match(text ?? '', /e2e-noise/);
-      assert.match(text ?? '', /NoiseSynth/, 'the sound is listed for audition');
-      assert.match(text ?? '', /Speed to hit/, 'the params are listed');
-      assert.equal(await p.locator('[aria-label="Play hit"]').count(), 1, 'the sound has an audition button');
+      assert.match(text ?? '', /NoiseSynth/, 'the sounds are listed for audition');
+      assert.match(text ?? '', /Sensitivity/, 'the params are listed');
+      assert.match(text ?? '', /npm install --registry=http:\/\/127\.0\.0\.1:\d+\/ e2e-noise@0\.1\.0/);
+      assert.equal(
+        await detail.locator('[aria-label="Play bam"]').count(),
+        1,
+        'the sound has an audition button',
+      );
+      const commands = await p.locator('.plugins-cli-block').textContent();
+      assert.match(
+        commands ?? '',
+        /npm exec --registry=http:\/\/127\.0\.0\.1:\d+\/ --package=@bambam\/cli -- bambam init my-drum/,
+      );
+      assert.doesNotMatch(commands ?? '', /npx bambam/, 'no command resolves to a stranger’s package');
     });
   });
 
@@ -122,8 +139,8 @@ describe('registry in the studio: publish with the CLI, use it from the plugins 
       await delay(500); // let the last kick's tail pass
       const noise = await listenToStudio(p, 8000);
       assert.ok(
-        noise.reported.includes('hit'),
-        `the engine reported no 'hit' from e2e-noise: ${noise.reported.join(',')}`,
+        noise.reported.includes('bam'),
+        `the engine reported no 'bam' from e2e-noise: ${noise.reported.join(',')}`,
       );
       assert.ok(
         noise.features.length >= 2,
@@ -148,7 +165,7 @@ describe('registry in the studio: publish with the CLI, use it from the plugins 
     });
   });
 
-  it('publishes a saved plugin from the page with a token', async (t) => {
+  it('publishes a saved plugin from the page with an npm token', async (t) => {
     const p = ready(t);
     if (!p) return;
     await guard(async () => {
@@ -172,22 +189,28 @@ export default definePlugin({
       assert.equal(saved.status, 200);
       await p.reload();
       await p.locator('[data-testid="publish-source"]').selectOption('web-clap');
-      await p.locator('[data-testid="publish-token"]').fill('bbt_wrong');
+      await p.locator('[data-testid="publish-token"]').fill('npm_wrong');
       await p.locator('[data-testid="publish-submit"]').click();
       await p
         .locator('[data-testid="publish-result"]')
-        .getByText(/Unknown token/)
-        .waitFor({ timeout: 15_000 });
+        .getByText(/refused the token \(401\)/)
+        .waitFor({ timeout: 60_000 });
       await p.locator('[data-testid="publish-token"]').fill(token);
       await p.locator('[data-testid="publish-submit"]').click();
       await p
         .locator('[data-testid="publish-result"]')
         .getByText('Published web-clap@1.0.0.')
-        .waitFor({ timeout: 30_000 });
+        .waitFor({ timeout: 60_000 });
       await p.locator('[data-testid="plugins-search"]').fill('');
       await p.locator('[data-testid="plugin-item-web-clap"]').waitFor({ timeout: 10_000 });
-      const pkg = JSON.parse((await engine!.get('/api/plugins/web-clap')).text);
-      assert.equal(pkg.owner, 'alice');
+      const packument = (await (await fetch(new URL('web-clap', npm!.url))).json()) as {
+        versions: Record<string, { keywords: string[]; _npmUser?: { name: string } }>;
+      };
+      assert.deepEqual(
+        packument.versions['1.0.0']?.keywords,
+        ['bambam-plugin'],
+        'published to npm as a plugin package',
+      );
       assert.ok(!(await p.content()).includes(token), 'the token is not rendered into the page');
       await p.screenshot({ path: path.join(RESULTS, 'registry-publish.png') });
     });

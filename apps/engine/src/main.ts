@@ -42,8 +42,11 @@ process.on('unhandledRejection', (reason) => {
   console.error(`engine: unhandled rejection #${escaped}:`, reason);
 });
 
-// The plugin registry and saved sources (/api/plugins, /api/sources) in the data dir.
-const registry = await createRegistryService({ dataDir: config.dataDir });
+// Plugins from the npm registry (BAMBAM_NPM_REGISTRY) and saved sources (/api/plugins, /api/sources).
+const registry = await createRegistryService({ dataDir: config.dataDir }).catch((error: Error) => {
+  console.error(`engine: ${error.message}`);
+  process.exit(2);
+});
 const engine = await createEngine(config, { routes: registry.routes, catalogs: registry.catalogs }).catch(
   (error: Error) => {
     console.error(`engine: could not start on ${config.host}:${config.port}: ${error.message}`);
@@ -52,6 +55,7 @@ const engine = await createEngine(config, { routes: registry.routes, catalogs: r
 );
 console.log(`engine: listening on ${engine.url} (socket.io signaling, metrics at ${engine.url}/metrics)`);
 console.log(`engine: ${engine.admission.describe()}`);
+console.log(`engine: plugins from the npm registry at ${registry.npm.registry}`);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

@@ -1,11 +1,11 @@
 /**
  * The engine's `plugin:use` looks plugins up in these, in order: the workspace's saved sources
- * (and bundled examples), then the registry's published plugins.
+ * (and bundled examples), then the npm registry's plugin packages.
  */
 import { readFile } from 'node:fs/promises';
 import { compilePlugin } from '@bambam/sdk/runtime';
 import { HttpError } from './http.ts';
-import type { Registry } from './registry.ts';
+import { checkPackageName, type NpmPluginSource } from './npm/npm-plugin-source.ts';
 import { type SavedSources, SOURCE_NAME } from './sources.ts';
 import type { PluginCatalog } from './types.ts';
 
@@ -31,15 +31,23 @@ export function savedSourcesCatalog(sources: SavedSources): PluginCatalog {
   };
 }
 
-/** Published plugins: `version` is a semver range (`1.2.0`, `^1.0.0`; the latest stable when absent). */
-export function registryCatalog(registry: Registry): PluginCatalog {
+/**
+ * Plugins on the npm registry: `version` is a semver range or dist-tag (`1.2.0`, `^1.0.0`; the
+ * `latest` dist-tag when absent). Every load is verified (see npm-plugin-source.ts); a refusal
+ * reaches the player as its message.
+ */
+export function npmCatalog(source: NpmPluginSource): PluginCatalog {
   return {
     async resolve(name, version) {
       try {
-        const found = await registry.compiled(name, version);
-        return found ? { compiled: found.compiled } : undefined;
+        checkPackageName(name);
+      } catch {
+        return undefined;
+      }
+      try {
+        const loaded = await source.load(name, version);
+        return loaded ? { compiled: loaded.compiled } : undefined;
       } catch (error) {
-        // A corrupt bundle: the registry has logged it; say so plainly to the player.
         if (error instanceof HttpError) throw new Error(error.message);
         throw error;
       }

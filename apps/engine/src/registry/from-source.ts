@@ -3,20 +3,22 @@
  * compiles the TypeScript source with the same `compilePlugin` that `bambam build` uses and
  * derives the manifest from the loaded plugin, exactly as `bambam build` would.
  */
-import { createHash } from 'node:crypto';
 import { MAX_PLUGIN_SOURCE_CHARS } from '@bambam/sdk/protocol';
 import { compilePlugin, PluginError, PluginSandbox } from '@bambam/sdk/runtime';
 import { HttpError } from './http.ts';
 import type { Manifest } from './manifest.ts';
+import { sha256Hex as sha256 } from './sha256.ts';
 import { soundFacts } from './validate.ts';
 
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+/** A plugin built from source: what `bambam build` writes to `dist/`. */
+export interface BuiltPlugin {
+  readonly manifest: Manifest;
+  readonly bundle: Buffer;
+  readonly sourceMap: Buffer;
+}
 
-/** Builds a publish request `{ manifest, bundle, sourceMap }` from plugin source. Throws 400/413/422 {@link HttpError}s. */
-export async function uploadFromSource(
-  source: unknown,
-  sdkRange: string,
-): Promise<{ manifest: Manifest; bundle: string; sourceMap: string }> {
+/** Builds `dist/` (bundle, source map, manifest) from plugin source. Throws 400/413/422 {@link HttpError}s. */
+export async function buildFromSource(source: unknown, sdkRange: string): Promise<BuiltPlugin> {
   if (typeof source !== 'string' || source.length === 0) {
     throw new HttpError(400, 'bad-request', "'source' must be a non-empty string of TypeScript.");
   }
@@ -63,5 +65,5 @@ export async function uploadFromSource(
     bundle: { sha256: sha256(bundle), size: bundle.length },
     sourceMap: { sha256: sha256(map), size: map.length },
   };
-  return { manifest, bundle: bundle.toString('base64'), sourceMap: map.toString('base64') };
+  return { manifest, bundle, sourceMap: map };
 }

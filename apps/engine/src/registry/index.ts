@@ -1,9 +1,9 @@
 /**
- * The engine's plugin registry and the studio's saved sources: HTTP routes for
- * `/api/plugins` and `/api/sources`, and the catalogs `plugin:use` resolves names through.
+ * Plugins from an npm registry and the studio's saved sources: HTTP routes for `/api/plugins`
+ * and `/api/sources`, and the catalogs `plugin:use` resolves names through.
  *
  * ```ts
- * const registry = await createRegistryService({ dataDir });
+ * const registry = await createRegistryService({ dataDir, npmRegistry: npmRegistryFromEnv() });
  * const engine = await createEngine({ ...config, routes: registry.routes, catalogs: registry.catalogs });
  * // on shutdown
  * await registry.dispose();
@@ -11,33 +11,41 @@
  */
 import { join } from 'node:path';
 import sdkPackage from '@bambam/sdk/package.json' with { type: 'json' };
-import { BlobStore } from './blobs.ts';
-import { registryCatalog, savedSourcesCatalog } from './catalogs.ts';
+import { npmCatalog, savedSourcesCatalog } from './catalogs.ts';
+import { NpmPluginSource, type NpmSourceLimits } from './npm/npm-plugin-source.ts';
+import { npmRegistryFromEnv } from './npm/npm-registry-url.ts';
 import { createPluginRoutes } from './plugins-routes.ts';
-import { DEFAULT_REGISTRY_LIMITS, Registry, type RegistryLimits } from './registry.ts';
 import { type Example, SavedSources } from './sources.ts';
 import { createSourceRoutes } from './sources-routes.ts';
-import { SqliteRegistryStore } from './store/sqlite.ts';
-import type { RegistryStore } from './store/store.ts';
+import { SqliteSourceStore } from './store/sqlite.ts';
+import type { SourceStore } from './store/store.ts';
 import { consoleLogger, type PluginCatalog, type RegistryLogger, type RouteModule } from './types.ts';
 import { WorkerValidator } from './validator.ts';
 
 export type { Manifest } from './manifest.ts';
-export type { PackageInfo, PublishRequest, RegistryLimits, VersionInfo } from './registry.ts';
-export type { RegistryStore } from './store/store.ts';
-export { createToken } from './tokens.ts';
+export { NPM_REGISTRY_SETTING } from './npm/npm-client.ts';
+export {
+  DEFAULT_NPM_SOURCE_LIMITS,
+  type LoadedPlugin,
+  type NpmSourceLimits,
+} from './npm/npm-plugin-source.ts';
+export { npmRegistryFromEnv } from './npm/npm-registry-url.ts';
+export type { PackageInfo, PluginSummary, VersionInfo } from './plugins-routes.ts';
+export type { SourceStore } from './store/store.ts';
 export type { CompiledBundle, PluginCatalog, RegistryLogger, RouteModule } from './types.ts';
-export { BlobStore, DEFAULT_REGISTRY_LIMITS, Registry, SavedSources, SqliteRegistryStore };
+export { NpmPluginSource, SavedSources, SqliteSourceStore };
 
 export interface RegistryServiceOptions {
-  /** Where the database (`registry.sqlite`) and bundles (`bundles/`) live. */
+  /** Where saved sources (`registry.sqlite`) and verified plugins (`plugin-cache/`) live. */
   readonly dataDir: string;
-  /** Limits on uploads. */
-  readonly limits?: Partial<RegistryLimits>;
-  /** Where corrupt bundles and publishes are reported. Default: the console, prefixed `[registry]`. */
+  /** The npm registry plugins come from; default {@link npmRegistryFromEnv}. */
+  readonly npmRegistry?: string;
+  /** Timeouts and size limits of plugin loads. */
+  readonly limits?: Partial<NpmSourceLimits>;
+  /** Where refusals and publishes are reported. Default: the console, prefixed `[registry]`. */
   readonly logger?: RegistryLogger;
-  /** A different store (e.g. PostgreSQL); default the SQLite file under `dataDir`. */
-  readonly store?: RegistryStore;
+  /** A different store for saved sources (e.g. PostgreSQL); default the SQLite file under `dataDir`. */
+  readonly store?: SourceStore;
   /** Bundled examples served as saved sources; default bam-drum. */
   readonly examples?: readonly Example[];
 }
@@ -45,36 +53,38 @@ export interface RegistryServiceOptions {
 export interface RegistryService {
   /** Mount these on the engine's HTTP server (`/api/plugins`, `/api/sources`). */
   readonly routes: RouteModule[];
-  /** Pass these to the engine: saved sources first, then published plugins. */
+  /** Pass these to the engine: saved sources first, then the npm registry. */
   readonly catalogs: PluginCatalog[];
-  readonly registry: Registry;
+  readonly npm: NpmPluginSource;
   readonly sources: SavedSources;
-  readonly store: RegistryStore;
+  readonly store: SourceStore;
   dispose(): Promise<void>;
 }
 
-/** The database file under a data dir. */
+/** The database file of saved sources under a data dir (its name predates the npm registry). */
 export const databasePath = (dataDir: string): string => join(dataDir, 'registry.sqlite');
+
+/** Verified plugin packages, by integrity, under a data dir. */
+export const pluginCachePath = (dataDir: string): string => join(dataDir, 'plugin-cache');
 
 export async function createRegistryService(options: RegistryServiceOptions): Promise<RegistryService> {
   const logger = options.logger ?? consoleLogger;
-  const store = options.store ?? new SqliteRegistryStore(databasePath(options.dataDir));
-  const blobs = new BlobStore(join(options.dataDir, 'bundles'));
+  const store = options.store ?? new SqliteSourceStore(databasePath(options.dataDir));
   const validator = new WorkerValidator();
-  const registry = new Registry({
-    store,
-    blobs,
-    logger,
+  const npm = new NpmPluginSource({
+    registry: options.npmRegistry ?? npmRegistryFromEnv(),
+    cacheDir: pluginCachePath(options.dataDir),
     sdkVersion: sdkPackage.version,
     validate: validator.validate,
+    logger,
     limits: options.limits,
   });
   const sources = new SavedSources(store, options.examples);
   let disposed = false;
   return {
-    routes: [createPluginRoutes(registry, logger), createSourceRoutes(sources, logger)],
-    catalogs: [savedSourcesCatalog(sources), registryCatalog(registry)],
-    registry,
+    routes: [createPluginRoutes(npm, logger), createSourceRoutes(sources, logger)],
+    catalogs: [savedSourcesCatalog(sources), npmCatalog(npm)],
+    npm,
     sources,
     store,
     async dispose() {

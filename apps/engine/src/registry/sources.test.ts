@@ -4,18 +4,17 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { SavedSource } from '@bambam/sdk/protocol';
 import { PluginSandbox } from '@bambam/sdk/runtime';
-import { pluginSource, type RunningRegistry, removeDir, startRegistry } from './test-support.ts';
+import { pluginSource, type RunningService, startService } from './test-support.ts';
 
 const BAM_DRUM = readFileSync(fileURLToPath(import.meta.resolve('@bambam/bam-drum')), 'utf8');
 
 describe('saved sources (/api/sources) and their catalog', () => {
-  let registry: RunningRegistry;
+  let registry: RunningService;
   before(async () => {
-    registry = await startRegistry();
+    registry = await startService({ npmRegistry: 'http://127.0.0.1:9/' });
   });
   after(async () => {
     await registry.stop();
-    removeDir(registry.dataDir);
   });
 
   const call = async (method: string, path: string, body?: unknown, type = 'application/json') => {

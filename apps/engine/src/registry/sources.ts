@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { MAX_PLUGIN_SOURCE_CHARS, type SavedSource } from '@bambam/sdk/protocol';
 import { HttpError } from './http.ts';
-import type { RegistryStore } from './store/store.ts';
+import type { SourceStore } from './store/store.ts';
 
 export const SOURCE_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
@@ -33,10 +33,10 @@ export function checkSourceName(name: string): void {
 }
 
 export class SavedSources {
-  readonly #store: RegistryStore;
+  readonly #store: SourceStore;
   readonly #examples: readonly Example[];
 
-  constructor(store: RegistryStore, examples: readonly Example[] = defaultExamples()) {
+  constructor(store: SourceStore, examples: readonly Example[] = defaultExamples()) {
     this.#store = store;
     this.#examples = examples;
   }

@@ -1,20 +1,23 @@
 /**
- * Test helpers for the registry's tests: a real registry service on a free port in a temp
- * data dir, and real bundles built from plugin source text with the sandbox's compiler.
+ * Test helpers for the plugin routes and the npm plugin source: a real npm registry (Verdaccio,
+ * `@bambam/npm-registry`) in a temp data dir with a signed-in account, plugin packages built
+ * with the real compile (`buildFromSource`) and published with the real npm CLI, and a real
+ * registry service behind a real HTTP server.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loginToRegistry, NpmRegistry, npmrcAuthLine, runNpm } from '@bambam/npm-registry';
 import sdkPackage from '@bambam/sdk/package.json' with { type: 'json' };
-import { compilePlugin, PluginSandbox } from '@bambam/sdk/runtime';
-import { sha256Hex } from './blobs.ts';
+import { buildFromSource } from './from-source.ts';
 import { createRegistryService, type RegistryService, type RegistryServiceOptions } from './index.ts';
 import type { Manifest } from './manifest.ts';
-import { createToken } from './tokens.ts';
+import { pluginPackageJson } from './npm/plugin-package.ts';
 import type { RegistryLogger } from './types.ts';
-import { soundFacts } from './validate.ts';
 
 export interface PluginSpec {
   name?: string;
@@ -30,7 +33,7 @@ export function pluginSource(spec: PluginSpec = {}): string {
 ${spec.prelude ?? ''}
 export default definePlugin({
   name: '${spec.name ?? 'test-drum'}',
-  version: '${spec.version ?? '1.0.0'}',
+  version: '${spec.version ?? '0.1.0'}',
   description: '${spec.description ?? 'A test drum.'}',
   sounds: { hit: { kind: 'tone', instrument: 'MembraneSynth', note: '${spec.note ?? 'C2'}', duration: 0.1, length: 0.3 } },
   params: { gain: { type: 'number', default: 1, min: 0, max: 2 } },
@@ -39,70 +42,97 @@ export default definePlugin({
 `;
 }
 
-export interface Upload {
-  manifest: Manifest;
-  bundle: Buffer;
-  sourceMap: Buffer;
-  body: { manifest: Manifest; bundle: string; sourceMap: string };
+/** bam-drum's real source, renamed and versioned (what an author's `src/index.ts` is). */
+export async function bamDrumSource(name: string, version: string): Promise<string> {
+  const entry = fileURLToPath(import.meta.resolve('@bambam/bam-drum'));
+  const source = await readFile(entry, 'utf8');
+  return source
+    .replace(/name: 'bam-drum'/, `name: '${name}'`)
+    .replace(/version: '[^']+'/, `version: '${version}'`);
 }
 
-/** Compiles `source` like `bambam build` does and derives its manifest from the loaded plugin. */
-export async function buildUpload(source: string, overrides: Partial<Manifest> = {}): Promise<Upload> {
-  const compiled = await compilePlugin({ source, filename: 'index.ts' });
-  const bundle = Buffer.from(compiled.code);
-  const sourceMap = Buffer.from(compiled.sourceMap);
-  let facts: Pick<Manifest, 'name' | 'version' | 'description' | 'sounds' | 'params'>;
-  try {
-    const sandbox = await PluginSandbox.load(compiled);
-    const d = sandbox.description;
-    facts = {
-      name: d.name,
-      version: d.version,
-      description: d.description,
-      sounds: soundFacts(d.sounds),
-      params: d.params as Manifest['params'],
-    };
-    sandbox.dispose();
-  } catch {
-    // A plugin meant to fail: describe it as its source says.
-    facts = {
-      name: 'broken',
-      version: '1.0.0',
-      description: 'Broken.',
-      sounds: { hit: { kind: 'tone', instrument: 'MembraneSynth' } },
-      params: {},
-    };
-  }
-  const manifest: Manifest = {
-    ...facts,
-    sdk: `^${sdkPackage.version}`,
-    bundle: { sha256: sha256Hex(bundle), size: bundle.length },
-    sourceMap: { sha256: sha256Hex(sourceMap), size: sourceMap.length },
-    ...overrides,
-  } as Manifest;
+/** A package's files: path inside the package → contents. */
+export type PackageFiles = Record<string, string | Buffer>;
+
+/** The files `bambam build` would give for `source`, laid out as a plugin package. */
+export async function pluginPackage(
+  source: string,
+  sdkRange = `^${sdkPackage.version}`,
+): Promise<PackageFiles> {
+  const built = await buildFromSource(source, sdkRange);
+  return packageFilesOf(built.manifest, built.bundle, built.sourceMap);
+}
+
+export function packageFilesOf(manifest: Manifest, bundle: Buffer, sourceMap: Buffer): PackageFiles {
   return {
-    manifest,
-    bundle,
-    sourceMap,
-    body: { manifest, bundle: bundle.toString('base64'), sourceMap: sourceMap.toString('base64') },
+    'package.json': JSON.stringify(pluginPackageJson(manifest), null, 2),
+    'dist/plugin.js': bundle,
+    'dist/plugin.js.map': sourceMap,
+    'dist/manifest.json': JSON.stringify(manifest, null, 2),
   };
 }
 
-export interface RunningRegistry {
+export interface TestNpmRegistry {
+  readonly registry: NpmRegistry;
+  readonly url: string;
+  readonly dataDir: string;
+  /** A token of the signed-in test account (npm's login API). */
+  readonly token: string;
+  /** `npm publish` of a package with these files, with the account's token. */
+  publish(files: PackageFiles): Promise<void>;
+  /** The stored tarball of `name@version` in Verdaccio's storage. */
+  tarballPath(name: string, version: string): string;
+  dispose(): Promise<void>;
+}
+
+/** A real Verdaccio on a free port, offline (no uplink), with an account signed in. */
+export async function startNpmRegistry(): Promise<TestNpmRegistry> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'bambam-npm-test-'));
+  const registry = await NpmRegistry.start({ dataDir, port: 0, uplink: null, logLevel: 'fatal' });
+  const token = await loginToRegistry(registry.url, { name: 'alice', password: 'alice-secret-1' });
+  const userconfig = join(dataDir, 'npmrc');
+  await writeFile(userconfig, `registry=${registry.url}\n${npmrcAuthLine(registry.url, token)}\n`);
+  let count = 0;
+  return {
+    registry,
+    url: registry.url,
+    dataDir,
+    token,
+    async publish(files) {
+      const dir = join(dataDir, `package-${++count}`);
+      for (const [path, contents] of Object.entries(files)) {
+        await mkdir(dirname(join(dir, path)), { recursive: true });
+        await writeFile(join(dir, path), contents);
+      }
+      await runNpm(['publish', '--registry', registry.url], {
+        cwd: dir,
+        env: { npm_config_userconfig: userconfig, npm_config_cache: join(dataDir, 'npm-cache') },
+      });
+    },
+    tarballPath(name, version) {
+      const base = name.split('/').pop();
+      return join(dataDir, 'npm', 'storage', name, `${base}-${version}.tgz`);
+    },
+    async dispose() {
+      await registry.dispose();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RunningService {
   url: string;
   dataDir: string;
   service: RegistryService;
   logs: string[];
-  token(owner: string): Promise<{ token: string; id: string }>;
-  /** Stops the server and the service; the data dir stays (for restart tests). */
   stop(): Promise<void>;
 }
 
-/** A real registry service behind a real HTTP server on a free loopback port. */
-export async function startRegistry(
-  dataDir = mkdtempSync(join(tmpdir(), 'bambam-registry-')),
+/** A real registry service (npm source, saved sources) behind a real HTTP server on a free loopback port. */
+export async function startService(
   options: Partial<RegistryServiceOptions> = {},
-): Promise<RunningRegistry> {
+  dataDir = mkdtempSync(join(tmpdir(), 'bambam-registry-')),
+): Promise<RunningService> {
   const logs: string[] = [];
   const logger: RegistryLogger = {
     info: (m) => logs.push(`info ${m}`),
@@ -121,35 +151,11 @@ export async function startRegistry(
     dataDir,
     service,
     logs,
-    async token(owner) {
-      const { token, record } = await createToken(service.store, owner);
-      return { token, id: record.id };
-    },
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
       await service.dispose();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-export function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
-}
-
-/** POSTs a publish; returns status and parsed JSON. */
-export async function publish(
-  url: string,
-  body: unknown,
-  token?: string,
-): Promise<{
-  status: number;
-  json: { error?: { code: string; message: string; location?: unknown } } & Record<string, unknown>;
-}> {
-  const response = await fetch(`${url}/api/plugins`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json()) as never };
 }

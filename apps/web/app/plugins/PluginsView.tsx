@@ -1,8 +1,8 @@
 'use client';
 /**
- * The plugins page: search the engine's registry, read a plugin's description, params and
- * sounds (audition them with Tone.js, as the editor does), use it in this page's session
- * (`plugin:use`), and publish a saved plugin with a token.
+ * The plugins page: search the engine's npm registry for `bambam-plugin` packages, read a
+ * plugin's description, params and sounds (audition them with Tone.js, as the editor does),
+ * use it in this page's session (`plugin:use`), and publish a saved plugin with an npm token.
  */
 import type { SoundInfo } from '@bambam/sdk/protocol';
 import { useEffect, useMemo, useRef, useState } from 'react';
@@ -15,10 +15,24 @@ import { SourcesApi } from '../../lib/sources-api.ts';
 import {
   type PackageInfo,
   type PluginManifest,
+  type PluginSummary,
   RegistryApi,
   RegistryError,
   type VersionInfo,
 } from './registry-api.ts';
+
+/** The commands an author runs, naming our scoped packages and the registry (never a bare `npx bambam`). */
+export function authorCommands(registry: string): string {
+  return [
+    `npm exec --registry=${registry} --package=@bambam/cli -- bambam init my-drum`,
+    `cd my-drum && npm install --registry=${registry}`,
+    // `--no`: run the @bambam/cli the plugin installed, never fetch a package named bambam.
+    'npm exec --no -- bambam test',
+    'npm exec --no -- bambam build',
+    `npm login --registry=${registry}`,
+    `npm exec --no -- bambam publish --registry=${registry}`,
+  ].join('\n');
+}
 
 interface Apis {
   engineUrl: string;
@@ -53,7 +67,8 @@ export function PluginsView({
   const apis = useApis();
   const client = useEngine();
   const [query, setQuery] = useState(initialQuery);
-  const [results, setResults] = useState<PackageInfo[] | null>(null);
+  const [results, setResults] = useState<PluginSummary[] | null>(null);
+  const [registry, setRegistry] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [generation, setGeneration] = useState(0);
@@ -66,7 +81,8 @@ export function PluginsView({
       apis.registry
         .search(query, abort.signal)
         .then((found) => {
-          setResults(found);
+          setResults(found.plugins);
+          setRegistry(found.registry);
           setError(null);
         })
         .catch((e: Error) => {
@@ -90,6 +106,11 @@ export function PluginsView({
   return (
     <div className="plugins" data-testid="plugins-page">
       <section className="plugins-browse" aria-label="Registry">
+        {registry && (
+          <p className="muted plugins-registry" data-testid="plugins-registry">
+            npm packages with the keyword <code>bambam-plugin</code> on {registry}
+          </p>
+        )}
         <input
           type="search"
           className="plugins-search"
@@ -119,9 +140,9 @@ export function PluginsView({
               >
                 <span className="plugins-item-head">
                   <strong>{pkg.name}</strong>
-                  <span className="plugins-version">{pkg.latest.version}</span>
+                  <span className="plugins-version">{pkg.version}</span>
                 </span>
-                <span className="muted plugins-item-text">{pkg.latest.manifest.description}</span>
+                <span className="muted plugins-item-text">{pkg.description}</span>
               </button>
             </li>
           ))}
@@ -129,6 +150,7 @@ export function PluginsView({
         {apis && (
           <PublishPanel
             apis={apis}
+            registry={registry}
             initialName={publishName}
             onPublished={() => setGeneration((g) => g + 1)}
           />
@@ -136,7 +158,13 @@ export function PluginsView({
       </section>
       <section className="plugins-detail" aria-label="Plugin">
         {shown && apis ? (
-          <PluginDetail key={shown.name} pkg={shown} registry={apis.registry} client={client} />
+          <PluginLoader
+            key={shown.name}
+            summary={shown}
+            registry={apis.registry}
+            npmRegistry={registry}
+            client={client}
+          />
         ) : (
           <div className="plugins-empty muted">Pick a plugin to see its sounds and params.</div>
         )}
@@ -158,24 +186,82 @@ function describeParam(spec: PluginManifest['params'][string]): string {
   return `${spec.choices.join(' · ')}, default ${spec.default}`;
 }
 
+/** Asks the engine to load and verify the plugin's latest version, then shows it (or why it was refused). */
+function PluginLoader({
+  summary,
+  registry,
+  npmRegistry,
+  client,
+}: {
+  summary: PluginSummary;
+  registry: RegistryApi;
+  npmRegistry: string | null;
+  client: EngineClient | null;
+}) {
+  const [pkg, setPkg] = useState<PackageInfo | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const abort = new AbortController();
+    registry
+      .package(summary.name, abort.signal)
+      .then(setPkg)
+      .catch((e: Error) => e.name !== 'AbortError' && setError(e.message));
+    return () => abort.abort();
+  }, [registry, summary.name]);
+  if (error || pkg?.refusal || (pkg && !pkg.latest)) {
+    return (
+      <article className="plugins-card" data-testid="plugin-detail">
+        <h2>{summary.name}</h2>
+        <p className="plugins-description">{summary.description}</p>
+        <p className="plugins-status bad" data-testid="plugin-refusal">
+          {error ?? pkg?.refusal?.message ?? `${summary.name} has no version the engine can load.`}
+        </p>
+      </article>
+    );
+  }
+  if (!pkg?.latest) {
+    return (
+      <article className="plugins-card" data-testid="plugin-detail">
+        <h2>{summary.name}</h2>
+        <p className="muted">
+          Downloading and checking {summary.name}@{summary.version} (integrity, manifest, sandbox)…
+        </p>
+      </article>
+    );
+  }
+  return (
+    <PluginDetail
+      pkg={pkg}
+      latest={pkg.latest}
+      registry={registry}
+      npmRegistry={npmRegistry}
+      client={client}
+    />
+  );
+}
+
 function PluginDetail({
   pkg,
+  latest,
   registry,
+  npmRegistry,
   client,
 }: {
   pkg: PackageInfo;
+  latest: VersionInfo;
   registry: RegistryApi;
+  npmRegistry: string | null;
   client: EngineClient | null;
 }) {
   const snapshot = useEngineSnapshot(client);
-  const [version, setVersion] = useState(pkg.latest.version);
-  const [info, setInfo] = useState<VersionInfo>(pkg.latest);
+  const [version, setVersion] = useState(latest.version);
+  const [info, setInfo] = useState<VersionInfo>(latest);
   const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    if (version === pkg.latest.version) {
-      setInfo(pkg.latest);
+    if (version === latest.version) {
+      setInfo(latest);
       return;
     }
     let live = true;
@@ -186,7 +272,7 @@ function PluginDetail({
     return () => {
       live = false;
     };
-  }, [pkg, registry, version]);
+  }, [pkg, latest, registry, version]);
 
   const manifest = info.manifest;
   const params = Object.entries(manifest.params);
@@ -220,15 +306,16 @@ function PluginDetail({
         <div>
           <h2>{manifest.name}</h2>
           <p className="muted">
-            by {manifest.author ?? pkg.owner} · published {new Date(info.publishedAt).toLocaleDateString()} ·
-            SDK {manifest.sdk}
+            by {manifest.author ?? info.publishedBy ?? pkg.owner ?? 'unknown'}
+            {info.publishedAt ? ` · published ${new Date(info.publishedAt).toLocaleDateString()}` : ''} · SDK{' '}
+            {manifest.sdk}
           </p>
         </div>
         <select value={version} onChange={(e) => setVersion(e.target.value)} aria-label="Version">
           {pkg.versions.map((v) => (
             <option key={v.version} value={v.version}>
               {v.version}
-              {v.version === pkg.latest.version ? ' (latest)' : ''}
+              {v.version === latest.version ? ' (latest)' : ''}
             </option>
           ))}
         </select>
@@ -245,7 +332,8 @@ function PluginDetail({
           {inSession ? '✓ In this session' : busy ? 'Loading…' : '▶ Use in this session'}
         </button>
         <code className="plugins-cli">
-          bambam install {manifest.name}@{manifest.version}
+          npm install {npmRegistry ? `--registry=${npmRegistry} ` : ''}
+          {info.name}@{info.version}
         </code>
       </div>
       {!connected && <p className="muted">Connecting to the engine… (use needs a session)</p>}
@@ -298,7 +386,8 @@ function PluginDetail({
         </section>
       </div>
       <p className="muted plugins-hash">
-        bundle {(manifest.bundle.size / 1024).toFixed(1)} KB · sha256 {manifest.bundle.sha256.slice(0, 16)}…
+        bundle {(manifest.bundle.size / 1024).toFixed(1)} KB · sha256 {manifest.bundle.sha256.slice(0, 16)}… ·
+        verified {info.integrity.slice(0, 20)}…
       </p>
     </article>
   );
@@ -306,10 +395,12 @@ function PluginDetail({
 
 function PublishPanel({
   apis,
+  registry,
   initialName,
   onPublished,
 }: {
   apis: Apis;
+  registry: string | null;
   initialName?: string;
   onPublished: () => void;
 }) {
@@ -332,10 +423,8 @@ function PublishPanel({
       .catch((e: Error) => setResult({ ok: false, text: e.message }));
   }, [apis]);
 
-  const cli = useMemo(
-    () => `bambam build\nBAMBAM_TOKEN=… bambam publish --registry ${apis.engineUrl}`,
-    [apis.engineUrl],
-  );
+  const where = registry ?? 'the engine’s npm registry';
+  const cli = useMemo(() => authorCommands(registry ?? '<registry>'), [registry]);
 
   const publish = async () => {
     setBusy(true);
@@ -361,8 +450,9 @@ function PublishPanel({
     <section className="panel plugins-publish" aria-label="Publish">
       <h3>Publish</h3>
       <p className="muted">
-        Publish a plugin saved from the editor. The engine builds it, checks it in the sandbox and stores it;
-        versions are immutable, so bump <code>version</code> to publish again.
+        Publish a plugin saved from the editor as an npm package on {where}. The engine builds it, checks it
+        in the sandbox and publishes it with your npm token; versions are immutable, so bump{' '}
+        <code>version</code> to publish again.
       </p>
       <form
         onSubmit={(e) => {
@@ -382,16 +472,20 @@ function PublishPanel({
           </select>
         </label>
         <label>
-          <span>Token</span>
+          <span>npm token</span>
           <input
             type="password"
             autoComplete="off"
             spellCheck={false}
-            placeholder="bbt_…"
+            placeholder="npm_…"
             ref={tokenInput}
             onChange={(e) => setHasToken(e.target.value.trim().length > 0)}
             data-testid="publish-token"
           />
+          <small className="muted" data-testid="publish-token-help">
+            An npm token for {where}: <code>npm login --registry {registry ?? '<registry>'}</code> then{' '}
+            <code>npm token create</code>, or the token from your <code>.npmrc</code>.
+          </small>
         </label>
         <button
           type="submit"

@@ -1,6 +1,6 @@
 /**
- * The engine's plugin registry (`/api/plugins`) as the studio sees it. Shapes mirror the
- * engine's answers (apps/engine/src/registry/README.md).
+ * Plugins on the engine's npm registry (`/api/plugins`) as the studio sees it. Shapes mirror
+ * the engine's answers (apps/engine/src/registry/README.md).
  */
 
 import {
@@ -12,19 +12,38 @@ import {
 
 export type { ManifestSound, PluginManifest };
 
+/** A search hit: what the npm registry's search says, before any load. */
+export interface PluginSummary {
+  name: string;
+  version: string;
+  description: string;
+  date?: string;
+  publisher?: string;
+}
+
+/** A version the engine loaded and verified (integrity, manifest, sandbox). */
 export interface VersionInfo {
   name: string;
   version: string;
   manifest: PluginManifest;
-  publishedAt: string;
-  publishedBy: string;
+  integrity: string;
+  publishedAt: string | null;
+  publishedBy: string | null;
 }
 
 export interface PackageInfo {
   name: string;
-  owner: string;
-  versions: { version: string; publishedAt: string }[];
-  latest: VersionInfo;
+  owner: string | null;
+  versions: { version: string; publishedAt: string | null }[];
+  /** Null when the latest version was refused; `refusal` says why. */
+  latest: VersionInfo | null;
+  refusal?: { code: string; message: string };
+}
+
+export interface SearchResult {
+  plugins: PluginSummary[];
+  /** The npm registry the engine uses (for the commands the page shows). */
+  registry: string;
 }
 
 export class RegistryError extends Error {
@@ -62,13 +81,20 @@ export class RegistryApi {
     this.#base = `${engineUrl}${HttpRoute.Plugins}`;
   }
 
-  async search(query: string, signal?: AbortSignal): Promise<PackageInfo[]> {
+  async search(query: string, signal?: AbortSignal): Promise<SearchResult> {
     const response = await fetch(`${this.#base}?q=${encodeURIComponent(query)}`, {
       cache: 'no-store',
       signal,
     });
     if (!response.ok) throw await failure(response, 'Searching the registry');
-    return ((await response.json()) as { plugins: PackageInfo[] }).plugins;
+    return (await response.json()) as SearchResult;
+  }
+
+  /** The package with its latest version loaded and verified by the engine. */
+  async package(name: string, signal?: AbortSignal): Promise<PackageInfo> {
+    const response = await fetch(`${this.#base}/${encodeURIComponent(name)}`, { cache: 'no-store', signal });
+    if (!response.ok) throw await failure(response, `Reading ${name}`);
+    return (await response.json()) as PackageInfo;
   }
 
   async version(name: string, version: string): Promise<VersionInfo> {
@@ -79,7 +105,10 @@ export class RegistryApi {
     return (await response.json()) as VersionInfo;
   }
 
-  /** Publishes TypeScript source; the engine builds, validates and stores it. The token is only sent, never stored. */
+  /**
+   * Publishes TypeScript source: the engine builds and checks it, then publishes it to the npm
+   * registry with this npm token. The token is only sent, never stored.
+   */
   async publishSource(source: string, token: string): Promise<VersionInfo> {
     const response = await fetch(this.#base, {
       method: 'POST',

@@ -51,4 +51,13 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: 3,
+    name: 'retire the home-made registry: plugins, versions and tokens live on the npm registry',
+    sql: `
+      DROP TABLE IF EXISTS versions;
+      DROP TABLE IF EXISTS packages;
+      DROP TABLE IF EXISTS tokens;
+    `,
+  },
 ];

@@ -1,5 +1,5 @@
 /**
- * The embedded {@link RegistryStore}: one SQLite file through Node's built-in `node:sqlite`
+ * The embedded {@link SourceStore}: one SQLite file through Node's built-in `node:sqlite`
  * (no native build). Statements are synchronous but tiny (indexed lookups on a small
  * database, well under a millisecond), so they do not hold the engine's event loop.
  */
@@ -7,14 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { MIGRATIONS, type Migration } from './migrations.ts';
-import type {
-  PackageRecord,
-  PublishOutcome,
-  RegistryStore,
-  SourceRecord,
-  TokenRecord,
-  VersionRecord,
-} from './store.ts';
+import type { SourceRecord, SourceStore } from './store.ts';
 
 type Row = Record<string, unknown>;
 
@@ -45,33 +38,6 @@ function retryWhileBusy<T>(open: () => T, timeoutMs = 10_000): T {
   }
 }
 
-function tokenFrom(row: Row): TokenRecord {
-  return {
-    id: String(row.id),
-    owner: String(row.owner),
-    label: row.label === null ? null : String(row.label),
-    createdAt: String(row.created_at),
-    revokedAt: row.revoked_at === null ? null : String(row.revoked_at),
-  };
-}
-
-function versionFrom(row: Row): VersionRecord {
-  return {
-    name: String(row.name),
-    version: String(row.version),
-    manifest: String(row.manifest),
-    bundleSha256: String(row.bundle_sha256),
-    bundleSize: Number(row.bundle_size),
-    sourceMapSha256: row.source_map_sha256 === null ? null : String(row.source_map_sha256),
-    publishedAt: String(row.published_at),
-    publishedBy: String(row.published_by),
-  };
-}
-
-function packageFrom(row: Row): PackageRecord {
-  return { name: String(row.name), owner: String(row.owner), createdAt: String(row.created_at) };
-}
-
 function sourceFrom(row: Row): SourceRecord {
   return { name: String(row.name), source: String(row.source), updatedAt: String(row.updated_at) };
 }
@@ -92,7 +58,7 @@ export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIG
     if (applied().has(migration.id)) continue;
     db.exec('BEGIN IMMEDIATE');
     try {
-      // Another process (the token CLI, a second engine) may have applied it while we waited for the lock.
+      // Another process (a second engine) may have applied it while we waited for the lock.
       if (applied().has(migration.id)) {
         db.exec('COMMIT');
         continue;
@@ -115,7 +81,7 @@ export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIG
   return ran;
 }
 
-export class SqliteRegistryStore implements RegistryStore {
+export class SqliteSourceStore implements SourceStore {
   readonly path: string;
   readonly #db: DatabaseSync;
 
@@ -137,110 +103,6 @@ export class SqliteRegistryStore implements RegistryStore {
       .prepare('SELECT id FROM schema_migrations ORDER BY id')
       .all()
       .map((row) => Number(row.id));
-  }
-
-  async insertToken(token: { id: string; owner: string; label: string | null; hash: string }) {
-    const createdAt = now();
-    this.#db
-      .prepare('INSERT INTO tokens (id, owner, label, hash, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(token.id, token.owner, token.label, token.hash, createdAt);
-    return { id: token.id, owner: token.owner, label: token.label, createdAt, revokedAt: null };
-  }
-
-  async findTokenByHash(hash: string) {
-    const row = this.#db.prepare('SELECT * FROM tokens WHERE hash = ?').get(hash);
-    return row ? tokenFrom(row) : undefined;
-  }
-
-  async revokeToken(id: string) {
-    const result = this.#db
-      .prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
-      .run(now(), id);
-    if (Number(result.changes) > 0) return true;
-    return this.#db.prepare('SELECT 1 FROM tokens WHERE id = ?').get(id) !== undefined;
-  }
-
-  async listTokens() {
-    return this.#db.prepare('SELECT * FROM tokens ORDER BY created_at, id').all().map(tokenFrom);
-  }
-
-  async getPackage(name: string) {
-    const row = this.#db.prepare('SELECT * FROM packages WHERE name = ?').get(name);
-    return row ? packageFrom(row) : undefined;
-  }
-
-  async listVersions(name: string) {
-    return this.#db
-      .prepare('SELECT * FROM versions WHERE name = ? ORDER BY published_at, rowid')
-      .all(name)
-      .map(versionFrom);
-  }
-
-  async getVersion(name: string, version: string) {
-    const row = this.#db.prepare('SELECT * FROM versions WHERE name = ? AND version = ?').get(name, version);
-    return row ? versionFrom(row) : undefined;
-  }
-
-  async search(query: string, limit: number) {
-    // SQLite refuses a non-integer LIMIT ("datatype mismatch"): whole rows only.
-    if (!(limit >= 1)) throw new RangeError(`search limit must be at least 1, got ${limit}`);
-    const rows = Math.floor(limit);
-    const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    return this.#db
-      .prepare(
-        `SELECT p.*, MAX(v.published_at) AS last_published FROM packages p
-         JOIN versions v ON v.name = p.name
-         GROUP BY p.name
-         HAVING lower(p.name) LIKE ?1 ESCAPE '\\'
-           OR SUM(lower(json_extract(v.manifest, '$.description')) LIKE ?1 ESCAPE '\\') > 0
-         ORDER BY last_published DESC, p.name
-         LIMIT ?2`,
-      )
-      .all(pattern, rows)
-      .map(packageFrom);
-  }
-
-  async publish(version: VersionRecord, owner: string): Promise<PublishOutcome> {
-    const db = this.#db;
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      const existing = db.prepare('SELECT owner FROM packages WHERE name = ?').get(version.name);
-      if (existing && existing.owner !== owner) {
-        db.exec('ROLLBACK');
-        return { ok: false, reason: 'owner' };
-      }
-      if (
-        db.prepare('SELECT 1 FROM versions WHERE name = ? AND version = ?').get(version.name, version.version)
-      ) {
-        db.exec('ROLLBACK');
-        return { ok: false, reason: 'exists' };
-      }
-      if (!existing) {
-        db.prepare('INSERT INTO packages (name, owner, created_at) VALUES (?, ?, ?)').run(
-          version.name,
-          owner,
-          version.publishedAt,
-        );
-      }
-      db.prepare(
-        `INSERT INTO versions (name, version, manifest, bundle_sha256, bundle_size, source_map_sha256,
-           published_at, published_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        version.name,
-        version.version,
-        version.manifest,
-        version.bundleSha256,
-        version.bundleSize,
-        version.sourceMapSha256,
-        version.publishedAt,
-        version.publishedBy,
-      );
-      db.exec('COMMIT');
-      return { ok: true };
-    } catch (error) {
-      if (db.isTransaction) db.exec('ROLLBACK');
-      throw error;
-    }
   }
 
   async listSources() {

@@ -3,7 +3,7 @@
  * (and bundled examples), then the registry's published plugins.
  */
 import { readFile } from 'node:fs/promises';
-import { compilePlugin } from '@bambam/sdk/runtime';
+import { compilePlugin } from '@bambam/runtime';
 import { HttpError } from './http.ts';
 import type { Registry } from './registry.ts';
 import { type SavedSources, SOURCE_NAME } from './sources.ts';

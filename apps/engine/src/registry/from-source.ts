@@ -4,8 +4,8 @@
  * derives the manifest from the loaded plugin, exactly as `bambam build` would.
  */
 import { createHash } from 'node:crypto';
-import { MAX_PLUGIN_SOURCE_CHARS } from '@bambam/sdk/protocol';
-import { compilePlugin, PluginError, PluginSandbox } from '@bambam/sdk/runtime';
+import { MAX_PLUGIN_SOURCE_CHARS } from '@bambam/protocol';
+import { compilePlugin, PluginError, PluginSandbox } from '@bambam/runtime';
 import { HttpError } from './http.ts';
 import type { Manifest } from './manifest.ts';
 import { soundFacts } from './validate.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { encodeWav, PluginSandbox } from '@bambam/sdk/runtime';
+import { encodeWav, PluginSandbox } from '@bambam/runtime';
 import {
   buildUpload,
   pluginSource,

@@ -188,7 +188,7 @@ function median(values: readonly number[]): number {
  *   from the last three samples, stops where its speed runs out), plus the player's own timing
  *   bias (the median error of the last `learnStrokes` early predictions against the bottoms
  *   then seen, at most ±50 ms), which absorbs the rest of the model's error for that player's
- *   style. {@link landingEstimate} refines it every sample until the bottom is seen.
+ *   style. {@link StrokeDetector.landingEstimate} refines it every sample until the bottom is seen.
  * - **Braking:** a gentle stroke eased into its bottom never reaches the early speed; when it
  *   has slowed below 70% of its peak and decelerates to a stop within 40 ms, and the stroke as
  *   it will end passes the tests at the bottom, it fires then, with `landingT` = the stop.
@@ -204,7 +204,7 @@ function median(values: readonly number[]): number {
  *   it holds still: five samples within 0.1 hand sizes, so the brief turn at the top of fast
  *   taps doesn't count as holding) raises the travel floor to 8× it, so a shaky track needs a
  *   clearer stroke.
- * - **Learned statistics outlive {@link reset}:** the player's travel, speed and timing bias
+ * - **Learned statistics outlive {@link StrokeDetector.reset}:** the player's travel, speed and timing bias
  *   (the last `learnStrokes` strokes) and the hand's recent sizes are kept when the hand is
  *   forgotten, on the assumption that the same player comes back. When someone else takes over
  *   a detector, its early thresholds and landing predictions stay tuned to the previous player

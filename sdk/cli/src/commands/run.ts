@@ -49,10 +49,10 @@ as a JSON line: {"t": ms, "sound": name, "velocity": 0..1, "pan": -1..1}, plus "
 a play scheduled with ctx.play(sound, { at }) (frame-clock ms, as the plugin asked).
 
 Arguments:
-  <plugin>             a plugin directory (package.json "main", or src/index.ts), a .ts/.js file,
-                       or a built plugin: a folder with manifest.json + plugin.js, as
-                       \`bambam build\` writes to dist/ and \`bambam install\` installs (its
-                       bundle is checked against the manifest's SHA-256 first)
+  <plugin>             a plugin directory (package.json "source", "main", or src/index.ts), a
+                       .ts/.js file, or a built plugin: a folder with manifest.json + plugin.js,
+                       as \`bambam build\` writes to dist/ (its bundle is checked against the
+                       manifest's SHA-256 first)
 
 Options:
   --landmarks <file>   the recording; "-" reads standard input (required)

@@ -60,7 +60,11 @@ export async function revokeToken(dataDir: string, id: string): Promise<void> {
 export function pluginWorkspace(): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'bambam-e2e-plugins-'));
   mkdirSync(path.join(root, 'node_modules', '@bambam'), { recursive: true });
-  symlinkSync(path.join(REPO_ROOT, 'sdk', 'contract'), path.join(root, 'node_modules', '@bambam', 'sdk'), 'dir');
+  symlinkSync(
+    path.join(REPO_ROOT, 'sdk', 'contract'),
+    path.join(root, 'node_modules', '@bambam', 'sdk'),
+    'dir',
+  );
   return root;
 }
 

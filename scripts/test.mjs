@@ -1,6 +1,6 @@
 // `npm test`'s entry: plain JavaScript, so that an old Node gets the version message (not
 // ERR_UNKNOWN_FILE_EXTENSION on test.ts), then the real test script.
-import { requireNode24 } from '../sdk/bin/require-node.js';
+import { requireNode24 } from '../sdk/cli/bin/require-node.js';
 
 requireNode24(
   'Bam Bam',

@@ -29,7 +29,11 @@ const old = oldNode();
 const entries: [string, string[], RegExp][] = [
   ['npm start (scripts/start.mjs)', ['scripts/start.mjs'], /`source scripts\/node24\.sh`.*`npm start` again/],
   ['npm test (scripts/test.mjs)', ['scripts/test.mjs'], /`source scripts\/node24\.sh`.*`npm test` again/],
-  ['the bambam bin', ['--no-node-snapshot', 'sdk/bin/bambam.js', 'publish'], /`source scripts\/node24\.sh`/],
+  [
+    'the bambam bin',
+    ['--no-node-snapshot', 'sdk/cli/bin/bambam.js', 'publish'],
+    /`source scripts\/node24\.sh`/,
+  ],
 ];
 
 for (const [what, args, fix] of entries) {
@@ -48,7 +52,7 @@ for (const [what, args, fix] of entries) {
 }
 
 test('the bambam bin on this Node 24 runs the CLI', () => {
-  const run = spawnSync(process.execPath, ['--no-node-snapshot', 'sdk/bin/bambam.js', '--version'], {
+  const run = spawnSync(process.execPath, ['--no-node-snapshot', 'sdk/cli/bin/bambam.js', '--version'], {
     cwd: REPO,
     encoding: 'utf8',
   });

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { compilePlugin, PluginError, PluginSandbox } from '@bambam/sdk/runtime';
+import { compilePlugin, PluginError, PluginSandbox } from '@bambam/runtime';
 import { downStrokes, record } from '../plugins/bam-drum/src/recordings.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));

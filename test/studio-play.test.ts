@@ -204,7 +204,7 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
           Array.from((await (window as Any).__bambamAudition.render(s)).channels[0] as Float32Array),
         sound,
       );
-      const { renderSound } = await import('@bambam/sdk/runtime');
+      const { renderSound } = await import('@bambam/runtime');
       const engine = await renderSound('bam', sound, { thread: 'here' });
       const n = Math.min(browser.length, engine.left.length);
       assert.ok(

@@ -11,7 +11,7 @@
  * ```
  */
 
-import type { Telemetry } from '@bambam/sdk/protocol';
+import type { Telemetry } from '@bambam/protocol';
 import type { Page } from 'playwright-core';
 
 export interface StartOptions {

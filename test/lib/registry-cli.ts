@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './fixtures.ts';
 
-export const BAMBAM_BIN = path.join(REPO_ROOT, 'sdk', 'bin', 'bambam.js');
+export const BAMBAM_BIN = path.join(REPO_ROOT, 'sdk', 'cli', 'bin', 'bambam.js');
 export const REGISTRY_CLI = path.join(REPO_ROOT, 'apps', 'engine', 'src', 'registry', 'cli.ts');
 
 export interface Run {
@@ -60,7 +60,11 @@ export async function revokeToken(dataDir: string, id: string): Promise<void> {
 export function pluginWorkspace(): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'bambam-e2e-plugins-'));
   mkdirSync(path.join(root, 'node_modules', '@bambam'), { recursive: true });
-  symlinkSync(path.join(REPO_ROOT, 'sdk'), path.join(root, 'node_modules', '@bambam', 'sdk'), 'dir');
+  symlinkSync(
+    path.join(REPO_ROOT, 'sdk', 'contract'),
+    path.join(root, 'node_modules', '@bambam', 'sdk'),
+    'dir',
+  );
   return root;
 }
 

@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { readVideoFrames } from '@bambam/hand-tracker';
-import { FRAME_LENGTH } from '@bambam/sdk/runtime';
+import { FRAME_LENGTH } from '@bambam/runtime';
 import { RgbConverter } from '../src/convert/rgb-converter.ts';
 import { VideoDecoder } from '../src/decode/video-decoder.ts';
 import { OpusFrameEncoder } from '../src/encode/opus-encoder.ts';

@@ -29,7 +29,7 @@ test('main prints where it listens, serves, and stops gracefully on SIGTERM', as
   }
   const url = /listening on (http:\/\/\S+)/.exec(output())?.[1];
   assert.ok(url, `no listening line in: ${output()}`);
-  const health = await (await fetch(`${url}/api/health`)).json();
+  const health = (await (await fetch(`${url}/api/health`)).json()) as { ok: boolean };
   assert.equal(health.ok, true);
   child.kill('SIGTERM');
   const [code] = await once(child, 'exit');

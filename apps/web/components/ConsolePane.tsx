@@ -3,7 +3,7 @@
  * The console: the plugin's `ctx.log` output, sandbox errors with their line:column in the
  * user's source (click to jump there), and the studio's own notes (save and load results).
  */
-import type { SourceLocation } from '@bambam/sdk/protocol';
+import type { SourceLocation } from '@bambam/protocol';
 import { useEffect, useRef, useState } from 'react';
 import type { ConsoleLine, EngineClient } from '../lib/engine-client.ts';
 import { classifyConsoleLine } from '../lib/studio-status.ts';

@@ -1,5 +1,5 @@
 'use client';
-import type { SavedSource, SourceLocation } from '@bambam/sdk/protocol';
+import type { SavedSource, SourceLocation } from '@bambam/protocol';
 /**
  * The live-coding editor: Monaco with the SDK's types, Save & Run (Ctrl/Cmd+S) that saves the
  * source on the engine and hot-swaps it into the running session, errors as markers at their

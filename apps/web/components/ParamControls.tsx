@@ -1,10 +1,10 @@
 'use client';
+import type { PluginInfo } from '@bambam/protocol';
 /**
  * The running instrument's params as controls: numbers as sliders, booleans as switches,
  * choices as selects. Changes go to the engine (`plugin:params`) as you move them.
  */
 import type { ParamSpec } from '@bambam/sdk';
-import type { PluginInfo } from '@bambam/sdk/protocol';
 import { useEffect, useRef, useState } from 'react';
 import type { EngineClient } from '../lib/engine-client.ts';
 

@@ -4,7 +4,7 @@
  * Tone.js from the same patch the engine renders (lib/audition.ts), and its waveform.
  * Exported for the plugins page.
  */
-import type { SoundInfo } from '@bambam/sdk/protocol';
+import type { SoundInfo } from '@bambam/protocol';
 import { useEffect, useState } from 'react';
 import { audition, renderAudition, waveformPeaks } from '../lib/audition.ts';
 

@@ -5,7 +5,7 @@
  * overlay mirrors the landmarks the same way and maps them into the video's visible picture
  * (`object-fit: contain`), so bones sit on the hand whatever the element's size.
  */
-import type { Telemetry } from '@bambam/sdk/protocol';
+import type { Telemetry } from '@bambam/protocol';
 import { useEffect, useRef, useState } from 'react';
 import type { EngineClient } from '../lib/engine-client.ts';
 import { drawHands, HAND_COLORS, palmCenter, toCanvas, videoContentRect } from '../lib/hand-drawing.ts';

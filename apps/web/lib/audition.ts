@@ -1,14 +1,15 @@
 /**
  * Auditions a plugin's sounds in the browser with Tone.js, rendering each patch exactly the way
- * the engine does (`sdk/src/runtime/sound/tone.ts` + `render.ts`): same defaults, an offline
+ * the engine does (`sdk/runtime/src/sound/tone.ts` + `render.ts`): same defaults, an offline
  * render at 48 kHz stereo of `new Tone[instrument](options)` triggered at 0 with
  * `triggerAttackRelease(note, duration)` (`triggerAttackRelease(duration)` for NoiseSynth),
  * then the sound's gain, scaled down to peak at full scale if louder, silent tail trimmed. So
  * what you hear in the editor is what the engine plays. The plugins page reuses this module.
  */
+
+import type { SoundInfo } from '@bambam/protocol';
+import { finishChannels, renderToneWith, type ToneModule } from '@bambam/runtime/tone-patch';
 import type { ToneSound } from '@bambam/sdk';
-import type { SoundInfo } from '@bambam/sdk/protocol';
-import { finishChannels, renderToneWith, type ToneModule } from '@bambam/sdk/tone-patch';
 
 /** The engine's sample rate and the render's: matches `SAMPLE_RATE` in the SDK runtime. */
 export const AUDITION_SAMPLE_RATE = 48000;
@@ -45,7 +46,7 @@ export function withToneDefaults(sound: ToneSound): Required<ToneSound> {
   };
 }
 
-/** Renders a Tone patch offline with the given Tone module, with the engine's own code (`@bambam/sdk/tone-patch`). */
+/** Renders a Tone patch offline with the given Tone module, with the engine's own code (`@bambam/runtime/tone-patch`). */
 export async function renderToneSound(Tone: ToneModule, patch: ToneSound): Promise<RenderedAudition> {
   const sound = withToneDefaults(patch);
   const { left, right, length, peak } = finishChannels(

@@ -17,7 +17,7 @@
  * the compensation to the measured latency plus a margin; then every hit lands the same delay
  * after the gesture, whatever the jitter of tracking.
  */
-import { DEFAULT_SCHEDULE_DELAY_MS } from '@bambam/sdk/protocol';
+import { DEFAULT_SCHEDULE_DELAY_MS } from '@bambam/protocol';
 
 /** Chromium's capture → encode → packetize time for a 640×480 VP8 frame, ms (measured: 5–10). */
 export const ENCODE_ESTIMATE_MS = 8;

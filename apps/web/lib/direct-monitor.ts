@@ -17,7 +17,7 @@
  *
  * Settings per browser (localStorage): {@link DIRECT_MONITOR_STORAGE_KEYS}.
  */
-import type { SoundInfo } from '@bambam/sdk/protocol';
+import type { SoundInfo } from '@bambam/protocol';
 import { AUDITION_SAMPLE_RATE, renderAudition } from './audition.ts';
 import {
   contextStartTime,

@@ -22,7 +22,7 @@ import {
   ServerEvent,
   type SessionReady,
   type Telemetry,
-} from '@bambam/sdk/protocol';
+} from '@bambam/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { Emitter } from './emitter.ts';
 import { parseHitMessage } from './hit-message.ts';

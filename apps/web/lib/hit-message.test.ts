@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { HitMessage } from '@bambam/sdk/protocol';
+import type { HitMessage } from '@bambam/protocol';
 import { parseHitMessage } from './hit-message.ts';
 
 const good: HitMessage = {

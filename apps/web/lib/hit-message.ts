@@ -1,5 +1,5 @@
 /** Reading the hit channel's messages ({@link HitMessage}) on the page. */
-import type { HitMessage } from '@bambam/sdk/protocol';
+import type { HitMessage } from '@bambam/protocol';
 
 /** A hit channel message, or null when it is not one (checked field by field: it drives audio). */
 export function parseHitMessage(data: unknown): HitMessage | null {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Telemetry } from '@bambam/sdk/protocol';
+import type { Telemetry } from '@bambam/protocol';
 import { LatencyWindow } from './latency-stats.ts';
 
 function telemetry(total: number, extra: Partial<Telemetry> & { hitLatencyMs?: number[] } = {}): Telemetry {

@@ -2,7 +2,7 @@
  * Rolling statistics over the engine's per-frame timings, and the browser's own share of the
  * latency (audio jitter buffer, round trip) from `getStats()`.
  */
-import type { StageTimings, Telemetry } from '@bambam/sdk/protocol';
+import type { StageTimings, Telemetry } from '@bambam/protocol';
 
 export const STAGES = [
   'decode',

@@ -2,7 +2,7 @@
  * What can go wrong between the player and the engine, phrased as what to do about it. Every
  * problem the studio shows goes through here so the messages stay consistent.
  */
-import type { SourceLocation } from '@bambam/sdk/protocol';
+import type { SourceLocation } from '@bambam/protocol';
 import type { HealthIssue, HealthIssueKind } from './health.ts';
 
 export type ProblemKind =

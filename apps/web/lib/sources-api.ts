@@ -2,7 +2,7 @@
  * The engine's saved plugin sources (`/api/sources`): the studio's workspace lives on the
  * engine, not only in the browser.
  */
-import { HttpRoute, type SavedSource } from '@bambam/sdk/protocol';
+import { HttpRoute, type SavedSource } from '@bambam/protocol';
 
 export class SourcesError extends Error {
   readonly status: number;

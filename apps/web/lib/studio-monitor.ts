@@ -4,7 +4,7 @@
  * results, the telemetry of the last seconds and the browser's audio stats, assessed once a
  * second for health. Views read `status` and `figures` and subscribe with `on('change' | 'figures')`.
  */
-import type { Ack, ErrorInfo, PluginInfo } from '@bambam/sdk/protocol';
+import type { Ack, ErrorInfo, PluginInfo } from '@bambam/protocol';
 import { Emitter } from './emitter.ts';
 import type { EngineClient, EngineSnapshot } from './engine-client.ts';
 import { assessHealth, type HealthIssue, type HealthState, INITIAL_HEALTH } from './health.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { PluginInfo } from '@bambam/sdk/protocol';
+import type { PluginInfo } from '@bambam/protocol';
 import type { EngineSnapshot } from './engine-client.ts';
 import type { HealthIssue } from './health.ts';
 import { connectionLostProblem, engineFullProblem, pluginDisabledProblem } from './problems.ts';

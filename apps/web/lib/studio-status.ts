@@ -5,7 +5,7 @@
  * last load result) and the health warnings. The toolbar badge and the banner both render this
  * one value, so they cannot disagree. Pure: {@link StudioMonitor} feeds it.
  */
-import type { SourceLocation } from '@bambam/sdk/protocol';
+import type { SourceLocation } from '@bambam/protocol';
 import type { ConsoleLine, EngineSnapshot } from './engine-client.ts';
 import type { HealthIssue } from './health.ts';
 import {

@@ -36,7 +36,7 @@ console.log(
 const byPattern = () => new Map<string, Score>(patterns.map((p) => [p, emptyScore()]));
 
 if (!values.detector) {
-  const { compilePlugin } = await import('@bambam/sdk/runtime');
+  const { compilePlugin } = await import('@bambam/runtime');
   const compiled = await compilePlugin({ entry: join(import.meta.dirname, '..') });
   const sandbox = await loadSandbox(compiled, params);
   const scores = byPattern();

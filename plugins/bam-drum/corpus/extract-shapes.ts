@@ -22,7 +22,7 @@ const run = promisify(execFile);
 const HERE = import.meta.dirname;
 const REPO = resolve(HERE, '../../..');
 const FIXTURES = resolve(process.argv[2] ?? process.env.BAMBAM_FIXTURES ?? join(REPO, '../shared/fixtures'));
-const BAMBAM = fileURLToPath(new URL('../../../sdk/bin/bambam.js', import.meta.url));
+const BAMBAM = fileURLToPath(new URL('../../../sdk/cli/bin/bambam.js', import.meta.url));
 
 async function track(file: string, dir: string, images: boolean): Promise<Frame[]> {
   const out = join(dir, 'out.jsonl');

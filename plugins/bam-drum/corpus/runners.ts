@@ -3,6 +3,8 @@
  * sandbox runtime (what `bambam run` does), or a bare {@link StrokeDetector} per hand, in
  * process, for fast iteration on the detector.
  */
+
+import type { CompiledPlugin, PluginSandbox } from '@bambam/runtime';
 import {
   centroid,
   type Frame,
@@ -12,7 +14,6 @@ import {
   StrokeDetector,
   type StrokeDetectorOptions,
 } from '@bambam/sdk';
-import type { CompiledPlugin, PluginSandbox } from '@bambam/sdk/runtime';
 import type { CorpusRecording } from './generate.ts';
 import type { Hit } from './score.ts';
 
@@ -45,7 +46,7 @@ export async function loadSandbox(
   compiled: CompiledPlugin,
   params: Record<string, unknown> = {},
 ): Promise<PluginSandbox> {
-  const { PluginSandbox, DEFAULT_SANDBOX_LIMITS } = await import('@bambam/sdk/runtime');
+  const { PluginSandbox, DEFAULT_SANDBOX_LIMITS } = await import('@bambam/runtime');
   const limits = {
     frameBudgetMs: 50, // as `bambam run`: a loaded machine must not drop frames
     cpuBudget: {

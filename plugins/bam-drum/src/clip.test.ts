@@ -15,7 +15,7 @@ const run = promisify(execFile);
 const REPO = resolve(import.meta.dirname, '../../..');
 const FIXTURES = process.env.BAMBAM_FIXTURES ?? resolve(REPO, '../shared/fixtures');
 const CLIP = join(FIXTURES, 'clips/open-hand-4-strokes.mjpeg');
-const BAMBAM = join(dirname(fileURLToPath(import.meta.resolve('@bambam/sdk/package.json'))), 'bin/bambam.js');
+const BAMBAM = join(dirname(fileURLToPath(import.meta.resolve('@bambam/cli/package.json'))), 'bin/bambam.js');
 
 test('open-hand-4-strokes.mjpeg: four hits, one per down-stroke, during each stroke', {
   timeout: 180_000,

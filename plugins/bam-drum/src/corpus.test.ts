@@ -44,7 +44,7 @@ test('bare StrokeDetector on the corpus: precision and recall per pattern, landi
 });
 
 test('bam-drum in the sandbox hears what the bare detector hears', { timeout: 180_000 }, async () => {
-  const { compilePlugin } = await import('@bambam/sdk/runtime');
+  const { compilePlugin } = await import('@bambam/runtime');
   const compiled = await compilePlugin({ entry: join(import.meta.dirname, '..') });
   const sandbox = await loadSandbox(compiled);
   try {

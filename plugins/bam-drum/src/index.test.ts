@@ -169,7 +169,7 @@ test('the sound param picks the drum; stereo 0 centres it', () => {
 });
 
 test('every drum is a valid patch that renders to sound', async () => {
-  const { SoundBank } = await import('@bambam/sdk/runtime');
+  const { SoundBank } = await import('@bambam/runtime');
   const bank = await SoundBank.render(drum.sounds);
   assert.deepEqual(bank.names, ['bam', 'kick', 'snare', 'tom', 'clap', 'hat']);
   for (const name of bank.names) {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ServerEvent, type SessionReady } from '@bambam/sdk/protocol';
+import { ServerEvent, type SessionReady } from '@bambam/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { createEngine, type Engine } from '../engine.ts';
 import { Admission } from './admission.ts';

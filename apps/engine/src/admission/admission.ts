@@ -7,7 +7,7 @@
  * balancers.
  */
 import os from 'node:os';
-import type { ErrorInfo } from '@bambam/sdk/protocol';
+import type { ErrorInfo } from '@bambam/protocol';
 import type { EngineConfig } from '../config.ts';
 import { type CapacityEstimate, estimateCapacity } from './capacity.ts';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { Frame } from 'node-av';
 import { AV_PIX_FMT_YUV420P } from 'node-av/constants';

@@ -4,7 +4,7 @@
  * a stall keeps the browser's playout timeline exact; sequence numbers count packets sent.
  */
 
-import { FRAME_SAMPLES } from '@bambam/sdk/runtime';
+import { FRAME_SAMPLES } from '@bambam/runtime';
 import { MediaStreamTrack, RtpHeader, RtpPacket } from 'werift';
 
 export class AudioRtpSender {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { HIT_CHANNEL_LABEL, type HitMessage } from '@bambam/sdk/protocol';
+import { HIT_CHANNEL_LABEL, type HitMessage } from '@bambam/protocol';
 import { type RTCDataChannel, RTCPeerConnection } from 'werift';
 import { HitChannel } from './hit-channel.ts';
 

@@ -8,7 +8,7 @@
  * page notices a missing hit through telemetry and plays it late, or unmutes the stream when the
  * channel is not open). One instance per media connection.
  */
-import { HIT_CHANNEL_LABEL, type HitMessage } from '@bambam/sdk/protocol';
+import { HIT_CHANNEL_LABEL, type HitMessage } from '@bambam/protocol';
 import type { RTCDataChannel } from 'werift';
 
 export const DEFAULT_HIT_CHANNEL_OPTIONS = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FRAME_LENGTH, FRAME_SAMPLES } from '@bambam/sdk/runtime';
+import { FRAME_LENGTH, FRAME_SAMPLES } from '@bambam/runtime';
 import { Decoder } from '@evan/opus';
 import { OpusFrameEncoder } from './opus-encoder.ts';
 

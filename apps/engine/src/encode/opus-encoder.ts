@@ -4,7 +4,7 @@
  * Audio never drops: every frame the clock emits is encoded (0.05–0.07 ms each, notes).
  */
 
-import { CHANNELS, FRAME_SAMPLES, SAMPLE_RATE, samplesPerFrame } from '@bambam/sdk/runtime';
+import { CHANNELS, FRAME_SAMPLES, SAMPLE_RATE, samplesPerFrame } from '@bambam/runtime';
 import { Encoder } from '@evan/opus';
 
 export interface OpusEncoderOptions {

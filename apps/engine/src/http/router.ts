@@ -9,7 +9,7 @@
  * that is not JSON gets 415 (see content-type.ts). CORS headers go to the allowed origins only.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpRoute } from '@bambam/sdk/protocol';
+import { HttpRoute } from '@bambam/protocol';
 import type { Admission } from '../admission/admission.ts';
 import type { EngineConfig } from '../config.ts';
 import type { EngineMetrics } from '../metrics/engine-metrics.ts';

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { type CompiledPlugin, compilePlugin } from '@bambam/sdk/runtime';
+import { type CompiledPlugin, compilePlugin } from '@bambam/runtime';
 
 export interface ResolvedPlugin {
   readonly compiled: CompiledPlugin;

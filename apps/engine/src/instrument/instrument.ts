@@ -13,8 +13,8 @@
  * Falling behind: frames are processed one at a time; while a frame is in the sandbox, a newer
  * one replaces the waiting one (latest wins, counted in `dropped`).
  */
-import type { Frame, PlayEvent } from '@bambam/sdk';
-import type { ConsoleEntry, ErrorInfo, PluginInfo, SoundInfo } from '@bambam/sdk/protocol';
+
+import type { ConsoleEntry, ErrorInfo, PluginInfo, SoundInfo } from '@bambam/protocol';
 import {
   type CompiledPlugin,
   type LogEntry,
@@ -22,7 +22,8 @@ import {
   PluginSandbox,
   type RenderedSound,
   SoundBank,
-} from '@bambam/sdk/runtime';
+} from '@bambam/runtime';
+import type { Frame, PlayEvent } from '@bambam/sdk';
 
 export interface InstrumentOptions {
   readonly onConsole: (entry: ConsoleEntry) => void;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RenderedSound } from '@bambam/sdk/runtime';
+import type { RenderedSound } from '@bambam/runtime';
 import { Decoder } from '@evan/opus';
 import { OpusFrameEncoder } from '../encode/opus-encoder.ts';
 import { AudioOutput } from './audio-output.ts';

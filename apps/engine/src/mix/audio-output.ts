@@ -28,7 +28,7 @@ import {
   type RenderedSound,
   SAMPLE_RATE,
   samplesPerFrame,
-} from '@bambam/sdk/runtime';
+} from '@bambam/runtime';
 import { FrameClockMap, type FrameClockMapOptions } from './frame-clock-map.ts';
 
 /** Defaults of {@link AudioOutput}. */

@@ -10,7 +10,7 @@
  * `at + offset + scheduleDelayMs - latencyCompensationMs`: the fixed delay leaves the
  * pipeline (decode, tracking, plugin) time to deliver plays meant for the frame's own time.
  */
-import { DEFAULT_SCHEDULE_DELAY_MS } from '@bambam/sdk/protocol';
+import { DEFAULT_SCHEDULE_DELAY_MS } from '@bambam/protocol';
 
 /** Defaults of {@link FrameClockMap}. */
 export const DEFAULT_FRAME_CLOCK_MAP = Object.freeze({

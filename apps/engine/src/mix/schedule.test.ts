@@ -3,7 +3,7 @@
 // back sample by sample.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RenderedSound } from '@bambam/sdk/runtime';
+import type { RenderedSound } from '@bambam/runtime';
 import { AudioOutput } from './audio-output.ts';
 import { DEFAULT_FRAME_CLOCK_MAP, FrameClockMap, scheduleDelayFromEnv } from './frame-clock-map.ts';
 

@@ -3,7 +3,7 @@
  * (and bundled examples), then the npm registry's plugin packages.
  */
 import { readFile } from 'node:fs/promises';
-import { compilePlugin } from '@bambam/sdk/runtime';
+import { compilePlugin } from '@bambam/runtime';
 import { HttpError } from './http.ts';
 import { checkPackageName, type NpmPluginSource } from './npm/npm-plugin-source.ts';
 import { type SavedSources, SOURCE_NAME } from './sources.ts';

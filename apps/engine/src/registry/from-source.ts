@@ -3,8 +3,8 @@
  * compiles the TypeScript source with the same `compilePlugin` that `bambam build` uses and
  * derives the manifest from the loaded plugin, exactly as `bambam build` would.
  */
-import { MAX_PLUGIN_SOURCE_CHARS } from '@bambam/sdk/protocol';
-import { compilePlugin, PluginError, PluginSandbox } from '@bambam/sdk/runtime';
+import { MAX_PLUGIN_SOURCE_CHARS } from '@bambam/protocol';
+import { compilePlugin, PluginError, PluginSandbox } from '@bambam/runtime';
 import { HttpError } from './http.ts';
 import type { Manifest } from './manifest.ts';
 import { sha256Hex as sha256 } from './sha256.ts';

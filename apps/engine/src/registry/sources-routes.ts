@@ -4,7 +4,7 @@
  → the saved `SavedSource`; `DELETE /:name` → 204.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAX_PLUGIN_SOURCE_CHARS } from '@bambam/sdk/protocol';
+import { MAX_PLUGIN_SOURCE_CHARS } from '@bambam/protocol';
 import { answer, HttpError, readBody, requireJson, segmentsUnder, sendJson } from './http.ts';
 import type { SavedSources } from './sources.ts';
 import type { RegistryLogger, RouteModule } from './types.ts';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { SavedSource } from '@bambam/sdk/protocol';
-import { PluginSandbox } from '@bambam/sdk/runtime';
+import type { SavedSource } from '@bambam/protocol';
+import { PluginSandbox } from '@bambam/runtime';
 import { pluginSource, type RunningService, startService } from './test-support.ts';
 
 const BAM_DRUM = readFileSync(fileURLToPath(import.meta.resolve('@bambam/bam-drum')), 'utf8');

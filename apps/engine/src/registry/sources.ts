@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { MAX_PLUGIN_SOURCE_CHARS, type SavedSource } from '@bambam/sdk/protocol';
+import { MAX_PLUGIN_SOURCE_CHARS, type SavedSource } from '@bambam/protocol';
 import { HttpError } from './http.ts';
 import type { SourceStore } from './store/store.ts';
 

@@ -5,8 +5,8 @@
  * author, sounds, params).
  */
 import { createHash } from 'node:crypto';
+import { PluginError, PluginSandbox, SoundBank } from '@bambam/runtime';
 import type { Sound } from '@bambam/sdk';
-import { PluginError, PluginSandbox, SoundBank } from '@bambam/sdk/runtime';
 import { canonicalJson, type Manifest } from './manifest.ts';
 import type { CompiledBundle } from './types.ts';
 

@@ -1,6 +1,6 @@
 /** Maps whatever a request threw to the wire's {@link ErrorInfo}. */
-import type { ErrorInfo } from '@bambam/sdk/protocol';
-import { PluginError, SoundError } from '@bambam/sdk/runtime';
+import type { ErrorInfo } from '@bambam/protocol';
+import { PluginError, SoundError } from '@bambam/runtime';
 import { SdpError } from '../ingest/sdp.ts';
 
 /** A request failed for a reason the client should see as is. */

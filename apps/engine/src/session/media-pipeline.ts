@@ -8,8 +8,8 @@
  * releases the peer connection, decoder, tracker worker and audio clock.
  */
 import type { Frame, PlayEvent } from '@bambam/sdk';
-import type { HitInfo, Telemetry } from '@bambam/sdk/protocol';
-import { samplesPerFrame } from '@bambam/sdk/runtime';
+import type { HitInfo, Telemetry } from '@bambam/protocol';
+import { samplesPerFrame } from '@bambam/runtime';
 import type { EngineConfig } from '../config.ts';
 import { RgbConverter } from '../convert/rgb-converter.ts';
 import { VideoDecoder } from '../decode/video-decoder.ts';

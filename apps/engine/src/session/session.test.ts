@@ -8,7 +8,7 @@ import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { readVideoFrames } from '@bambam/hand-tracker';
-import { ClientEvent } from '@bambam/sdk/protocol';
+import { ClientEvent } from '@bambam/protocol';
 import { Decoder } from '@evan/opus';
 import { createEngine, type Engine } from '../engine.ts';
 import { encodeVp8, testPicture, type Vp8Frame } from '../testing/vp8.ts';

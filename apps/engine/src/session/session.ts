@@ -3,8 +3,8 @@
  * survives media reconnects, and at most one {@link MediaPipeline} (peer connection, decoder,
  * tracker worker, audio clock). `dispose()` releases all of it.
  */
-import type { ConsoleEntry, ErrorInfo, OscInfo, PluginInfo, SetOscRequest } from '@bambam/sdk/protocol';
-import { compilePlugin } from '@bambam/sdk/runtime';
+import type { ConsoleEntry, ErrorInfo, OscInfo, PluginInfo, SetOscRequest } from '@bambam/protocol';
+import { compilePlugin } from '@bambam/runtime';
 import type { EngineConfig } from '../config.ts';
 import { HitChannel } from '../egress/hit-channel.ts';
 import { OscOutput } from '../egress/osc/osc-output.ts';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { ServerEvent, type SessionReady } from '@bambam/sdk/protocol';
+import { ServerEvent, type SessionReady } from '@bambam/protocol';
 import { io } from 'socket.io-client';
 import { createEngine, type Engine } from '../engine.ts';
 import { ExampleCatalog } from '../instrument/catalog.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { PluginInfo } from '@bambam/sdk/protocol';
-import { ClientEvent, MAX_PLUGIN_SOURCE_CHARS } from '@bambam/sdk/protocol';
+import type { PluginInfo } from '@bambam/protocol';
+import { ClientEvent, MAX_PLUGIN_SOURCE_CHARS } from '@bambam/protocol';
 import { createEngine, type Engine } from '../engine.ts';
 import { TestClient } from '../testing/werift-client.ts';
 
@@ -153,7 +153,10 @@ test('plugin:use switches by name; an unknown name is plugin-not-found', async (
 test('session:stop without media is fine; /api/health and /metrics answer', async () => {
   const ack = await client.request(ClientEvent.Stop, {});
   assert.equal(ack.ok, true);
-  const health = await (await fetch(`${engine.url}/api/health`)).json();
+  const health = (await (await fetch(`${engine.url}/api/health`)).json()) as {
+    ok: boolean;
+    sessions: number;
+  };
   assert.equal(health.ok, true);
   assert.equal(health.sessions, 1);
   const metrics = await (await fetch(`${engine.url}/metrics`)).text();

@@ -29,7 +29,7 @@ import {
   SetParamsRequest,
   StopRequest,
   UsePluginRequest,
-} from '@bambam/sdk/protocol';
+} from '@bambam/protocol';
 import { Server, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { Admission } from '../admission/admission.ts';

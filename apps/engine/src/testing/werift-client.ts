@@ -3,8 +3,8 @@
  * VP8 camera and a recvonly Opus audio transceiver over the engine's real socket.io
  * signaling, sends pre-encoded VP8 frames as RTP, and collects the audio it receives.
  */
-import type { Ack, PluginInfo, SessionReady } from '@bambam/sdk/protocol';
-import { ClientEvent, ServerEvent } from '@bambam/sdk/protocol';
+import type { Ack, PluginInfo, SessionReady } from '@bambam/protocol';
+import { ClientEvent, ServerEvent } from '@bambam/protocol';
 import { io, type Socket } from 'socket.io-client';
 import {
   MediaStreamTrack,

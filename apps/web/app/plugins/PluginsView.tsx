@@ -4,7 +4,7 @@
  * plugin's description, params and sounds (audition them with Tone.js, as the editor does),
  * use it in this page's session (`plugin:use`), and publish a saved plugin with an npm token.
  */
-import type { SoundInfo } from '@bambam/sdk/protocol';
+import type { SoundInfo } from '@bambam/protocol';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useEngine, useEngineSnapshot } from '../../components/EngineProvider.tsx';
 import { PlayPanel } from '../../components/PlayPanel.tsx';

@@ -3,12 +3,7 @@
  * the engine's answers (apps/engine/src/registry/README.md).
  */
 
-import {
-  HttpRoute,
-  type ManifestSound,
-  type PluginManifest,
-  type SourceLocation,
-} from '@bambam/sdk/protocol';
+import { HttpRoute, type ManifestSound, type PluginManifest, type SourceLocation } from '@bambam/protocol';
 
 export type { ManifestSound, PluginManifest };
 

@@ -1,0 +1,25 @@
+/** Messages between a {@link ProcessSandbox} and its child, sandbox-host.ts (IPC, structured clone). */
+import type { Frame } from '@bambam/sdk';
+import type { CompiledPlugin } from './compile.ts';
+import type { ParamValue, PluginDescription } from './definition.ts';
+import type { PluginErrorData } from './errors.ts';
+import type { LogEntry, SandboxOptions, SandboxStats } from './types.ts';
+
+export type HostRequest =
+  | { op: 'load'; compiled: CompiledPlugin; options: Omit<SandboxOptions, 'onLog' | 'isolation'> }
+  | { op: 'frame'; id: number; frame: Frame }
+  | { op: 'reset'; id: number }
+  | { op: 'params'; values: Record<string, ParamValue> }
+  | { op: 'dispose' };
+
+export type SerializedError =
+  | { kind: 'plugin'; data: PluginErrorData }
+  | { kind: 'TypeError' | 'RangeError' | 'Error'; message: string };
+
+export type HostReply =
+  | { type: 'ready' }
+  | { type: 'log'; entry: LogEntry }
+  | { type: 'loaded'; description: PluginDescription; params: Readonly<Record<string, ParamValue>> }
+  | { type: 'load-failed'; error: SerializedError }
+  | { type: 'result'; id: number; value: unknown; stats: SandboxStats }
+  | { type: 'error'; id: number; error: SerializedError; stats: SandboxStats };

@@ -39,7 +39,11 @@ describe('OSC out: a session sends its hits to a UDP socket on loopback', { time
     if (skip) return;
     receiver.on('message', (bytes) => {
       const message = decode(bytes) as { address: string; args: Array<{ value: unknown }> };
-      received.push({ address: message.address, args: message.args.map((arg) => arg.value), receivedAt: Date.now() });
+      received.push({
+        address: message.address,
+        args: message.args.map((arg) => arg.value),
+        receivedAt: Date.now(),
+      });
     });
     await new Promise<void>((resolve) => receiver.bind(0, '127.0.0.1', resolve));
     engine = await startEngine();
@@ -66,7 +70,9 @@ describe('OSC out: a session sends its hits to a UDP socket on loopback', { time
     assert.match(ack.error?.message ?? '', /not allowed by this engine/);
   });
 
-  it('one /bambam/hit per hit, in order, with sound, velocity and pan; hands at the asked rate', { skip }, async () => {
+  it('one /bambam/hit per hit, in order, with sound, velocity and pan; hands at the asked rate', {
+    skip,
+  }, async () => {
     const port = receiver.address().port;
     const ack = (await client!.request('session:osc', { host: '127.0.0.1', port, landmarksHz: 10 })) as {
       ok: boolean;
@@ -99,11 +105,21 @@ describe('OSC out: a session sends its hits to a UDP socket on loopback', { time
       assert.ok(index >= 0, `hit ${JSON.stringify(hit)} is in the OSC stream after message ${at}`);
       at = index + 1;
     }
-    assert.ok(oscHits.length <= hits.length + 2, `${oscHits.length} OSC hits for ${hits.length} telemetry hits`);
-    const hands = received.filter((m) => /^\/bambam\/hand\/\d+\/landmarks$/.test(m.address) && m.receivedAt >= startedAt);
+    assert.ok(
+      oscHits.length <= hits.length + 2,
+      `${oscHits.length} OSC hits for ${hits.length} telemetry hits`,
+    );
+    const hands = received.filter(
+      (m) => /^\/bambam\/hand\/\d+\/landmarks$/.test(m.address) && m.receivedAt >= startedAt,
+    );
     const seconds = 8.5;
-    assert.ok(hands.length >= 3 * seconds && hands.length <= 11 * seconds * 2, `${hands.length} hand messages`);
+    assert.ok(
+      hands.length >= 3 * seconds && hands.length <= 11 * seconds * 2,
+      `${hands.length} hand messages`,
+    );
     assert.equal(hands[0]!.args.length, 1 + 21 * 3);
-    console.log(`osc: ${oscHits.length} hit messages for ${hits.length} telemetry hits, ${hands.length} hand messages in ${seconds} s`);
+    console.log(
+      `osc: ${oscHits.length} hit messages for ${hits.length} telemetry hits, ${hands.length} hand messages in ${seconds} s`,
+    );
   });
 });

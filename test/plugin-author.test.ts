@@ -2,8 +2,8 @@
  * A plugin author outside this repository, with npm only (issue 16): `npm start`'s registry in
  * the box and an engine pointed at it; in a temporary folder outside the repo (a clean npm
  * cache, no workspace links, `npm_config_registry` = the box) the README's author commands:
- * init → npm install → bambam test → bambam build → a token through npm's login API →
- * bambam publish → in a second folder `npm install my-drum@^0.1.0` → `bambam run` on a landmark
+ * init → npm install → npm test (bambam test) → npm run build (bambam build) → a token through
+ * npm's login API (what `npm adduser` calls) → npm run release (bambam publish) → in a second folder `npm install my-drum@^0.1.0` → `bambam run` on a landmark
  * recording plays hits → an engine session loads `my-drum@^0.1.0`. Prints each step's time and
  * the scaffold's install size.
  */
@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loginToRegistry, npmrcAuthLine } from '@bambam/npm-registry';
-import { type PluginInfo, ClientEvent } from '@bambam/protocol';
+import { ClientEvent, type PluginInfo } from '@bambam/protocol';
 import { TestClient } from '../apps/engine/src/testing/werift-client.ts';
 import { type BoxRegistry, startBoxRegistry } from './lib/box-registry.ts';
 import { type RunningEngine, startEngine } from './lib/engine.ts';
@@ -32,7 +32,9 @@ interface Step {
 
 const timings: Array<[string, number]> = [];
 
-describe('a plugin author outside the repository, with npm and the registry in the box', { timeout: 900_000 }, () => {
+describe('a plugin author outside the repository, with npm and the registry in the box', {
+  timeout: 900_000,
+}, () => {
   let registry: BoxRegistry;
   let engine: RunningEngine;
   let home: string;
@@ -42,12 +44,17 @@ describe('a plugin author outside the repository, with npm and the registry in t
   function npm(label: string, args: string[], cwd: string): Promise<Step> {
     const started = performance.now();
     return new Promise((resolve) => {
-      execFile('npm', args, { cwd, env, maxBuffer: 32 * 1024 * 1024, timeout: 300_000 }, (error, stdout, stderr) => {
-        const ms = performance.now() - started;
-        timings.push([label, ms]);
-        console.log(`author: ${label}: ${(ms / 1000).toFixed(1)} s`);
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr, ms });
-      });
+      execFile(
+        'npm',
+        args,
+        { cwd, env, maxBuffer: 32 * 1024 * 1024, timeout: 300_000 },
+        (error, stdout, stderr) => {
+          const ms = performance.now() - started;
+          timings.push([label, ms]);
+          console.log(`author: ${label}: ${(ms / 1000).toFixed(1)} s`);
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr, ms });
+        },
+      );
     });
   }
   const bambam = (label: string, args: string[], cwd: string) =>
@@ -71,7 +78,9 @@ describe('a plugin author outside the repository, with npm and the registry in t
     };
   });
   after(async () => {
-    console.log(`author: steps ${timings.map(([label, ms]) => `${label} ${(ms / 1000).toFixed(1)}s`).join(', ')}`);
+    console.log(
+      `author: steps ${timings.map(([label, ms]) => `${label} ${(ms / 1000).toFixed(1)}s`).join(', ')}`,
+    );
     await engine?.dispose();
     await registry?.dispose();
     if (home) await rm(home, { recursive: true, force: true });
@@ -100,9 +109,10 @@ describe('a plugin author outside the repository, with npm and the registry in t
   });
 
   it("the scaffold's own test passes and it builds", async () => {
-    const test = await bambam('bambam test', ['test'], plugin());
+    // The scaffold's scripts, as its README says: each runs `npm exec --package=@bambam/cli -- bambam …`.
+    const test = await npm('npm test (bambam test)', ['test'], plugin());
     assert.equal(test.code, 0, test.stdout + test.stderr);
-    const build = await bambam('bambam build', ['build'], plugin());
+    const build = await npm('npm run build (bambam build)', ['run', 'build'], plugin());
     assert.equal(build.code, 0, build.stdout + build.stderr);
     for (const file of ['plugin.js', 'plugin.js.map', 'manifest.json']) {
       assert.ok(existsSync(path.join(plugin(), 'dist', file)), `dist/${file}`);
@@ -111,8 +121,11 @@ describe('a plugin author outside the repository, with npm and the registry in t
 
   it('publishes with a token from npm’s login API, and the registry has it', async () => {
     const token = await loginToRegistry(registry.url, { name: 'ada', password: 'ada-drums-1815' });
-    await writeFile(path.join(home, '.npmrc'), `registry=${registry.url}\n${npmrcAuthLine(registry.url, token)}\n`);
-    const publish = await bambam('bambam publish', ['publish'], plugin());
+    await writeFile(
+      path.join(home, '.npmrc'),
+      `registry=${registry.url}\n${npmrcAuthLine(registry.url, token)}\n`,
+    );
+    const publish = await npm('npm run release (bambam publish)', ['run', 'release'], plugin());
     assert.equal(publish.code, 0, publish.stdout + publish.stderr);
     assert.ok(!(publish.stdout + publish.stderr).includes(token), 'the token is never printed');
     const packument = await (await fetch(new URL('my-drum', registry.url))).json();
@@ -126,7 +139,11 @@ describe('a plugin author outside the repository, with npm and the registry in t
     const install = await npm('npm install my-drum', ['install', 'my-drum@^0.1.0'], elsewhere);
     assert.equal(install.code, 0, install.stdout + install.stderr);
     const recording = path.join(plugin(), 'recordings', 'down-strokes.jsonl');
-    const run = await bambam('bambam run', ['run', 'node_modules/my-drum', '--landmarks', recording], elsewhere);
+    const run = await bambam(
+      'bambam run',
+      ['run', 'node_modules/my-drum', '--landmarks', recording],
+      elsewhere,
+    );
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const hits = run.stdout
       .split('\n')
@@ -172,7 +189,8 @@ function scan(dir: string): { bytes: number; native: string[] } {
       if (entry.isDirectory()) walk(full);
       else if (entry.isFile()) {
         bytes += statSync(full).size;
-        if (entry.name.endsWith('.node') || entry.name === 'binding.gyp') native.push(path.relative(dir, full));
+        if (entry.name.endsWith('.node') || entry.name === 'binding.gyp')
+          native.push(path.relative(dir, full));
       }
     }
   };

@@ -10,6 +10,7 @@
  *   localhost (`studio.test`, mapped to 127.0.0.1 in Chromium, as a LAN address would be) and
  *   listed in BAMBAM_ALLOWED_HOSTS: a secure context, so the camera works, and /play plays.
  */
+
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,12 +19,12 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
+import { loginToRegistry, NpmRegistry } from '@bambam/npm-registry';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './lib/chromium.ts';
 import { freePort, type RunningEngine } from './lib/engine.ts';
 import { FOUR_STROKES } from './lib/fixtures.ts';
 import { detectOnsets } from './lib/onsets.ts';
-import { createToken } from './lib/registry-cli.ts';
 import {
   pageNow,
   startStudioRecorder,
@@ -137,15 +138,20 @@ describe('studio on one origin: the engine behind the studio (HTTP, 127.0.0.1)',
   let engine: RunningEngine | undefined;
   let studio: RunningStudio | undefined;
   let page: Page | undefined;
+  /** The npm registry the engine publishes to and loads plugins from (real Verdaccio, offline). */
+  let registry: NpmRegistry | undefined;
   /** A source saved and a plugin published through the studio, for /edit and /plugins. */
   const NAME = 'one-origin-drum';
 
   before(() =>
     suite.setup(async () => {
       const studioPort = await freePort();
+      registry = await NpmRegistry.start({ dataDir, port: 0, uplink: null, logLevel: 'fatal' });
+      suite.onTeardown(() => registry?.dispose());
       engine = await suite.startEngine(studioPort, {
         BAMBAM_ALLOWED_ORIGINS: SOME_OTHER_ORIGIN,
         BAMBAM_DATA_DIR: dataDir,
+        BAMBAM_NPM_REGISTRY: registry.url,
       });
       studio = await suite.startStudio({ engineUrl: engine.url, port: studioPort });
       const chromium = await suite.launchChromium();
@@ -220,7 +226,7 @@ describe('studio on one origin: the engine behind the studio (HTTP, 127.0.0.1)',
     const p = ready(t);
     if (!p) return;
     await suite.guard(async () => {
-      const { token } = await createToken(dataDir, 'alice');
+      const token = await loginToRegistry(registry!.url, { name: 'alice', password: 'alice-drums-1' });
       const example = JSON.parse((await rawRequest(`${studio!.url}/api/sources/bam-drum`, {})).body);
       const source = (example.source as string).replace(/name: 'bam-drum'/, `name: '${NAME}'`);
       const published = await rawRequest(

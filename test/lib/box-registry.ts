@@ -23,11 +23,15 @@ export async function startBoxRegistry(options: { timeoutMs?: number } = {}): Pr
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bambam-box-registry-'));
   const port = await freePort();
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'apps/npm-registry/src/main.ts')], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, REGISTRY_PORT: String(port), HOST: '127.0.0.1', BAMBAM_DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [path.join(REPO_ROOT, 'apps/npm-registry/src/main.ts')],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, REGISTRY_PORT: String(port), HOST: '127.0.0.1', BAMBAM_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -36,17 +40,23 @@ export async function startBoxRegistry(options: { timeoutMs?: number } = {}): Pr
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the registry exited (${code}) before it was ready:\n${output}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`the registry exited (${code}) before it was ready:\n${output}`)),
+    );
   });
   const timeoutMs = options.timeoutMs ?? 120_000;
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     ready,
     new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the registry was not ready in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`the registry was not ready in ${timeoutMs} ms:\n${output}`)),
+        timeoutMs,
+      );
     }),
   ]).finally(() => clearTimeout(timer));
-  if (/could not publish/.test(output)) throw new Error(`the registry could not publish the workspace:\n${output}`);
+  if (/could not publish/.test(output))
+    throw new Error(`the registry could not publish the workspace:\n${output}`);
   return {
     url: `http://127.0.0.1:${port}/`,
     dataDir,

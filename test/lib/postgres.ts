@@ -70,22 +70,26 @@ export async function startPostgres(): Promise<RunningPostgres> {
   let output = '';
 
   async function start(): Promise<void> {
-    server = spawn(path.join(bin!, 'postgres'), [
-      '-D',
-      data,
-      '-p',
-      String(port),
-      '-k',
-      dir,
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-    ], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir, ...user });
+    server = spawn(
+      path.join(bin!, 'postgres'),
+      [
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-k',
+        dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir, ...user },
+    );
     server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     server.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const deadline = Date.now() + 30_000;

@@ -40,6 +40,18 @@ async function readBuiltPlugin(
   return { code: bundle.toString('utf8'), sourceMap, filename: `${manifest.name ?? 'plugin'}.js` };
 }
 
+/**
+ * A plugin installed with npm (`node_modules/my-drum`): its package holds the build in `dist/`
+ * and no sources, so the verified bundle is what runs. A folder with sources (an author's own
+ * plugin) compiles from them instead, as the build there may be stale.
+ */
+async function readInstalledPlugin(
+  path: string,
+): Promise<{ code: string; sourceMap: string; filename: string } | undefined> {
+  if (existsSync(join(path, 'src')) || !existsSync(join(path, 'package.json'))) return undefined;
+  return readBuiltPlugin(join(path, 'dist'));
+}
+
 const help = `
 Usage: bambam run <plugin dir or file> --landmarks <recording.jsonl | -> [options]
 
@@ -51,7 +63,8 @@ a play scheduled with ctx.play(sound, { at }) (frame-clock ms, as the plugin ask
 Arguments:
   <plugin>             a plugin directory (package.json "source", "main", or src/index.ts), a
                        .ts/.js file, or a built plugin: a folder with manifest.json + plugin.js,
-                       as \`bambam build\` writes to dist/ (its bundle is checked against the
+                       as \`bambam build\` writes to dist/, or a plugin installed with npm
+                       (node_modules/<name>: its dist/ runs; the bundle is checked against the
                        manifest's SHA-256 first)
 
 Options:
@@ -261,7 +274,7 @@ const command: Command = {
       io.stderr.write(`[plugin ${entry.level}] ${entry.message}${where}\n`);
     };
 
-    const built = await readBuiltPlugin(pluginPath);
+    const built = (await readBuiltPlugin(pluginPath)) ?? (await readInstalledPlugin(pluginPath));
     let loaded: InstanceType<typeof PluginSandbox> | undefined;
     try {
       const compiled = built ?? (await compilePlugin({ entry: pluginPath }));

@@ -55,9 +55,16 @@ describe('classifyConsoleLine', () => {
       classifyConsoleLine(
         engineLine(
           "Plugin 'bam-drum': onFrame was stopped after 5 ms (1.2 ms of CPU; its budget is 5 ms) and this frame was skipped; not held against the plugin: the machine may be busy",
+          { code: 'frame-skipped' },
         ),
       )?.kind,
       'forgiven',
+    );
+    // By its code, not its words: the same text without the code is a runtime error.
+    assert.equal(
+      classifyConsoleLine(engineLine("Plugin 'bam-drum': not held against the plugin, says the plugin"))
+        ?.kind,
+      'runtime-error',
     );
     // A full engine is told by its code (the link's state), not by console text.
     assert.equal(

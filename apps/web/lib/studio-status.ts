@@ -50,11 +50,12 @@ export type InstrumentNote =
 
 /** What an engine console line says about the instrument, or null when it is only a log line. */
 export function classifyConsoleLine(
-  line: Pick<ConsoleLine, 'origin' | 'level' | 'message' | 'location' | 'plugin'>,
+  line: Pick<ConsoleLine, 'origin' | 'level' | 'message' | 'location' | 'plugin' | 'code'>,
 ): InstrumentNote | null {
   if (line.origin !== 'engine' || line.level !== 'error') return null;
   const located = line.location ? { location: line.location } : {};
-  if (/not held against the plugin/i.test(line.message)) return { kind: 'forgiven', message: line.message };
+  // The engine marks a frame lost to a starved machine (forgiven, not held against the plugin).
+  if (line.code === 'frame-skipped') return { kind: 'forgiven', message: line.message };
   if (/\bwas disabled\b/.test(line.message)) return { kind: 'disabled', message: line.message, ...located };
   if (line.plugin) return { kind: 'runtime-error', message: line.message, ...located };
   return null;

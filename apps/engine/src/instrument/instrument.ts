@@ -189,7 +189,15 @@ export class Instrument {
             message: `Plugin '${name}' failed: ${String((error as Error)?.message ?? error)}`,
             plugin: name,
           };
-    this.report({ level: 'error', message: info.message, location: info.location }, name);
+    this.report(
+      {
+        level: 'error',
+        message: info.message,
+        location: info.location,
+        ...(forgiven ? { code: 'frame-skipped' as const } : {}),
+      },
+      name,
+    );
     const limit = this.options.maxConsecutiveErrors ?? 30;
     const fatal = (error instanceof PluginError && error.fatal) || loaded.sandbox.disabled !== undefined;
     if (fatal || this.consecutiveErrors >= limit) {
@@ -210,7 +218,12 @@ export class Instrument {
   }
 
   private report(
-    entry: { level: ConsoleEntry['level']; message: string; location?: ConsoleEntry['location'] },
+    entry: {
+      level: ConsoleEntry['level'];
+      message: string;
+      location?: ConsoleEntry['location'];
+      code?: ConsoleEntry['code'];
+    },
     plugin: string,
   ): void {
     const now = performance.now();
@@ -226,6 +239,7 @@ export class Instrument {
       t: now,
       plugin,
       ...(entry.location ? { location: entry.location } : {}),
+      ...(entry.code ? { code: entry.code } : {}),
     });
   }
 }

@@ -32,8 +32,8 @@ export interface RenderedAudition {
   readonly peak: number;
 }
 
-/** Fills in the engine validator's defaults. */
-export function withToneDefaults(sound: ToneSound): Required<ToneSound> {
+/** Fills in the engine validator's defaults (of what makes the sound; `midi` is not part of it). */
+export function withToneDefaults(sound: ToneSound): Required<Omit<ToneSound, 'midi'>> {
   const duration = sound.duration ?? TONE_SOUND_DEFAULTS.duration;
   return {
     kind: 'tone',

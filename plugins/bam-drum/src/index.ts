@@ -24,6 +24,7 @@ import {
 const sounds = {
   bam: {
     kind: 'tone',
+    midi: { note: 41 }, // General MIDI drums
     instrument: 'MembraneSynth',
     note: 'A1',
     duration: 0.35,
@@ -37,6 +38,7 @@ const sounds = {
   },
   kick: {
     kind: 'tone',
+    midi: { note: 36 }, // General MIDI drums
     instrument: 'MembraneSynth',
     note: 'C1',
     duration: 0.4,
@@ -49,6 +51,7 @@ const sounds = {
   },
   snare: {
     kind: 'tone',
+    midi: { note: 38 }, // General MIDI drums
     instrument: 'NoiseSynth',
     duration: 0.15,
     length: 0.4,
@@ -59,6 +62,7 @@ const sounds = {
   },
   tom: {
     kind: 'tone',
+    midi: { note: 45 }, // General MIDI drums
     instrument: 'MembraneSynth',
     note: 'G2',
     duration: 0.45,
@@ -71,6 +75,7 @@ const sounds = {
   },
   clap: {
     kind: 'tone',
+    midi: { note: 39 }, // General MIDI drums
     instrument: 'NoiseSynth',
     duration: 0.1,
     length: 0.3,
@@ -79,6 +84,7 @@ const sounds = {
   },
   hat: {
     kind: 'tone',
+    midi: { note: 42 }, // General MIDI drums
     instrument: 'MetalSynth',
     note: 300,
     duration: 0.05,

@@ -11,6 +11,7 @@
 export type { Frame, Hand, Handedness, Landmark } from './frame.ts';
 export * from './gesture/index.ts';
 export * from './landmarks.ts';
+export * from './midi.ts';
 export * from './params.ts';
 export * from './plugin.ts';
 export * from './sounds.ts';

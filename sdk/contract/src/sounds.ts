@@ -7,6 +7,8 @@
  * @packageDocumentation
  */
 
+import type { MidiMapping } from './midi.ts';
+
 /** Tone.js instruments a {@link ToneSound} may use. */
 export const TONE_INSTRUMENTS = [
   'Synth',
@@ -119,6 +121,8 @@ export interface ToneSound {
   readonly length?: number;
   /** Output gain applied to the rendered buffer, linear, 0..{@link SOUND_LIMITS}`.maxGain`. Default `1`. */
   readonly gain?: number;
+  /** The MIDI note (and channel) this sound sends to MIDI gear; default from its name (see `midiMappingFor`). */
+  readonly midi?: MidiMapping;
 }
 
 /**
@@ -132,6 +136,8 @@ export interface SampleSound {
   readonly wav: Uint8Array;
   /** Output gain applied to the sample, linear. Default `1`. */
   readonly gain?: number;
+  /** The MIDI note (and channel) this sound sends to MIDI gear; default from its name (see `midiMappingFor`). */
+  readonly midi?: MidiMapping;
 }
 
 /** A sound a plugin can play: a Tone.js patch or a WAV sample. */

@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 
-import type { Hand, ParamSpecs, PlayEvent, ToneSound } from '@bambam/sdk';
+import type { Hand, MidiMapping, ParamSpecs, PlayEvent, ToneSound } from '@bambam/sdk';
 import { z } from 'zod';
 
 /** Largest socket.io message the engine accepts, in bytes (plugin sources included). */
@@ -24,7 +24,7 @@ export const MAX_TRANSPORT_BYTES = 8_000_000;
 export const MAX_PLUGIN_SOURCE_CHARS = 500_000;
 
 /** A sound as a plugin manifest describes it: Tone patches as they are, samples by size and hash. */
-export type ManifestSound = ToneSound | { kind: 'sample'; bytes: number; sha256: string };
+export type ManifestSound = ToneSound | { kind: 'sample'; bytes: number; sha256: string; midi?: MidiMapping };
 
 /**
  * A built plugin's `manifest.json`: what `bambam build` writes, the registry validates and
@@ -194,6 +194,8 @@ export type SoundInfo =
       readonly kind: 'sample';
       readonly durationMs: number /** URL to fetch the rendered WAV from, if the engine serves it. */;
       readonly url?: string;
+      /** The sample's MIDI note, when it declares one. */
+      readonly midi?: MidiMapping;
     };
 
 /** The running plugin as the studio shows it. */

@@ -105,7 +105,11 @@ export class Instrument {
       sounds[name] =
         sound.kind === 'tone'
           ? sound
-          : { kind: 'sample', durationMs: current.bank.get(name)?.durationMs ?? 0 };
+          : {
+              kind: 'sample',
+              durationMs: current.bank.get(name)?.durationMs ?? 0,
+              ...(sound.midi ? { midi: sound.midi } : {}),
+            };
     }
     return {
       name: d.name,

@@ -12,6 +12,11 @@ const SHA256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-
 const KEY = z.string().min(1).max(64);
 const TEXT = z.string().max(200);
 
+/** A sound's MIDI note and channel (`@bambam/sdk`'s `MidiMapping`). */
+const MidiManifest = z
+  .object({ note: z.number().int().min(0).max(127), channel: z.number().int().min(1).max(16).optional() })
+  .strict();
+
 const ToneSoundManifest = z
   .object({
     kind: z.literal('tone'),
@@ -21,6 +26,7 @@ const ToneSoundManifest = z
     duration: z.number().finite().optional(),
     length: z.number().finite().optional(),
     gain: z.number().finite().optional(),
+    midi: MidiManifest.optional(),
   })
   .strict()
   .superRefine((sound, ctx) => boundedOptions(sound.options, ctx));
@@ -65,7 +71,12 @@ function boundedOptions(options: Record<string, unknown> | undefined, ctx: z.Ref
 
 /** A WAV sample is described, not embedded: its size and hash (the bytes are in the bundle). */
 const SampleSoundManifest = z
-  .object({ kind: z.literal('sample'), bytes: z.number().int().nonnegative(), sha256: SHA256 })
+  .object({
+    kind: z.literal('sample'),
+    bytes: z.number().int().nonnegative(),
+    sha256: SHA256,
+    midi: MidiManifest.optional(),
+  })
   .strict();
 
 const ParamBase = { label: TEXT.optional(), description: z.string().max(500).optional() };

@@ -20,6 +20,7 @@ export function soundFacts(sounds: Readonly<Record<string, Sound>>): Manifest['s
         kind: 'sample',
         bytes: wav.length,
         sha256: createHash('sha256').update(wav).digest('hex'),
+        ...(sound.midi ? { midi: sound.midi } : {}),
       };
     } else {
       facts[name] = sound as Manifest['sounds'][string];

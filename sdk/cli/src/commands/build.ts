@@ -39,7 +39,12 @@ export function soundFacts(sounds: Readonly<Record<string, Sound>>): Record<stri
   for (const [name, sound] of Object.entries(sounds)) {
     facts[name] =
       sound.kind === 'sample'
-        ? { kind: 'sample', bytes: sound.wav.length, sha256: sha256Hex(sound.wav) }
+        ? {
+            kind: 'sample',
+            bytes: sound.wav.length,
+            sha256: sha256Hex(sound.wav),
+            ...(sound.midi ? { midi: sound.midi } : {}),
+          }
         : sound;
   }
   return facts;

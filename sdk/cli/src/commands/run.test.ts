@@ -346,3 +346,44 @@ test('runs a built plugin (manifest.json + plugin.js), and refuses one whose bun
   assert.match(bad.stderr, /does not match the SHA-256 in manifest\.json/);
   assert.equal(bad.stdout, '');
 });
+
+test('--midi writes a Standard MIDI File: one note per play at its sounding time, velocity, GM note', async () => {
+  const { code, stderr } = await bambam([
+    'run',
+    'scheduler.ts',
+    '--landmarks',
+    'ticks.jsonl',
+    '--midi',
+    'take.mid',
+  ]);
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /wrote take\.mid \(4 notes\)/);
+  const toneMidi = (await import('@tonejs/midi')).default as unknown as {
+    Midi: new (
+      bytes: Uint8Array,
+    ) => {
+      tracks: Array<{ channel: number; notes: Array<{ midi: number; time: number; velocity: number }> }>;
+    };
+  };
+  const parsed = new toneMidi.Midi(new Uint8Array(await readFile(join(dir, 'take.mid'))));
+  // Note's time is a getter (from ticks): copy the fields, don't spread.
+  const notes = parsed.tracks.flatMap((track) =>
+    track.notes.map((note) => ({
+      midi: note.midi,
+      time: note.time,
+      velocity: note.velocity,
+      channel: track.channel,
+    })),
+  );
+  assert.equal(notes.length, 4);
+  // Sounding times: at -50 is in the past (its frame's t = 0), then 500, 1007.3, 1250 ms.
+  const times = notes.map((note) => note.time).sort((a, b) => a - b);
+  [0, 0.5, 1.0073, 1.25].forEach((expected, i) => {
+    assert.ok(Math.abs(times[i]! - expected) < 0.002, `note ${i} at ${times[i]} s, expected ${expected}`);
+  });
+  for (const note of notes) {
+    assert.equal(note.channel, 9, 'General MIDI drums: channel 10 (9 in the file)');
+    assert.equal(note.midi, 38, "'click' has no GM name: the fallback snare");
+    assert.ok(Math.abs(note.velocity - 1) < 0.01);
+  }
+});

@@ -74,6 +74,9 @@ Options:
                        starting at the recording's first frame, with the engine's mixer;
                        a play with "at" starts at that sample (one whose "at" is before its
                        frame's t plays at the frame's t, as the engine plays it at once)
+  --midi <file.mid>    also write the plays as a Standard MIDI File: one note per play at its
+                       sounding time, with its velocity, on the sound's MIDI note (its "midi",
+                       else General MIDI drums by name: kick 36, snare 38, hat 42…)
   --params k=v ...     set plugin params (numbers, true/false, or a choice); repeatable
   --frame-budget <ms>  time budget of one onFrame call (default 50: ten times the engine's, so
                        a loaded machine doesn't drop frames; frames over the engine's budget
@@ -218,6 +221,7 @@ const command: Command = {
       landmarks: { type: 'string' },
       events: { type: 'string' },
       out: { type: 'string' },
+      midi: { type: 'string' },
       'frame-budget': { type: 'string' },
     });
     const frameBudgetMs = values['frame-budget'] === undefined ? 50 : Number(values['frame-budget']);
@@ -238,6 +242,7 @@ const command: Command = {
     for (const [flag, file] of [
       ['--events', values.events],
       ['--out', values.out],
+      ['--midi', values.midi],
     ] as const) {
       const folder = file && file !== '-' ? dirname(resolve(io.cwd, file)) : undefined;
       if (folder && !existsSync(folder)) throw new CommandError(`${flag}: no such directory: ${folder}`);
@@ -302,6 +307,7 @@ const command: Command = {
       return reportPluginError(error);
     }
     const sandbox = loaded;
+    const sounds = sandbox.description.sounds;
 
     const bankPromise = values.out
       ? import('@bambam/runtime').then(({ SoundBank }) => SoundBank.render(sandbox.description.sounds))
@@ -379,6 +385,11 @@ const command: Command = {
       const { wav, seconds } = await renderEventsToWav(timed, bank, firstT ?? 0, lastT);
       await writeFile(resolve(io.cwd, values.out), wav);
       io.stderr.write(`bambam run: wrote ${values.out} (${seconds.toFixed(2)} s)\n`);
+    }
+    if (values.midi) {
+      const { midiFileFromPlays } = await import('./midi-file.ts');
+      await writeFile(resolve(io.cwd, values.midi), midiFileFromPlays(played, sounds, firstT ?? 0));
+      io.stderr.write(`bambam run: wrote ${values.midi} (${played.length} notes)\n`);
     }
     if (overBudget > 0) {
       io.stderr.write(

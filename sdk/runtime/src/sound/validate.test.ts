@@ -388,3 +388,31 @@ test('the largest legal options tree (every curve and partial of a DuoSynth) pas
   });
   assert.deepEqual(sound.kind === 'tone' && sound.options, { voice0: voice, voice1: voice });
 });
+
+test('midi: a note 0..127 and an optional channel 1..16 are kept; anything else is refused with the field', () => {
+  const tone = validateSound('kick', { kind: 'tone', instrument: 'MembraneSynth', midi: { note: 36 } });
+  assert.deepEqual(tone.midi, { note: 36 });
+  const withChannel = validateSound('kick', {
+    kind: 'tone',
+    instrument: 'MembraneSynth',
+    midi: { note: 36, channel: 2 },
+  });
+  assert.deepEqual(withChannel.midi, { note: 36, channel: 2 });
+  assert.throws(
+    () => validateSound('kick', { kind: 'tone', instrument: 'MembraneSynth', midi: { note: 128 } }),
+    /'midi.note' must be a whole number in \[0, 127\]/,
+  );
+  assert.throws(
+    () =>
+      validateSound('kick', { kind: 'tone', instrument: 'MembraneSynth', midi: { note: 36, channel: 0 } }),
+    /'midi.channel' must be/,
+  );
+  assert.throws(
+    () => validateSound('kick', { kind: 'tone', instrument: 'MembraneSynth', midi: { note: 36, port: 1 } }),
+    /unknown field 'midi.port'/,
+  );
+  assert.throws(
+    () => validateSound('kick', { kind: 'tone', instrument: 'MembraneSynth', midi: 36 }),
+    /'midi' must be \{ note, channel\? \}/,
+  );
+});

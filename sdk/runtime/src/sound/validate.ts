@@ -6,6 +6,7 @@
  */
 import {
   MAX_SOUND_SECONDS,
+  type MidiMapping,
   type SampleSound,
   SOUND_LIMITS,
   type Sound,
@@ -31,8 +32,8 @@ export const UNSUPPORTED_TONE_INSTRUMENTS: readonly string[] = ['PluckSynth'];
 /** Largest WAV file a {@link SampleSound} may carry. */
 export const MAX_SAMPLE_BYTES = 8 * 1024 * 1024;
 
-const TONE_KEYS = new Set(['kind', 'instrument', 'options', 'note', 'duration', 'length', 'gain']);
-const SAMPLE_KEYS = new Set(['kind', 'wav', 'gain']);
+const TONE_KEYS = new Set(['kind', 'instrument', 'options', 'note', 'duration', 'length', 'gain', 'midi']);
+const SAMPLE_KEYS = new Set(['kind', 'wav', 'gain', 'midi']);
 const MAX_GAIN = SOUND_LIMITS.maxGain;
 
 /** Defaults applied by {@link validateSound}. */
@@ -96,7 +97,29 @@ function validateTone(name: string, sound: Record<string, unknown>): ToneSound {
     duration,
     length,
     gain,
+    ...validateMidi(name, sound.midi),
   };
+}
+
+/** A sound's `midi`: `{ note: 0..127, channel?: 1..16 }`, or nothing. */
+function validateMidi(name: string, midi: unknown): { midi?: MidiMapping } {
+  if (midi === undefined) return {};
+  if (!isPlainObject(midi))
+    throw new SoundError(name, `'midi' must be { note, channel? }, got ${describe(midi)}`);
+  for (const key of Object.keys(midi)) {
+    if (key !== 'note' && key !== 'channel') {
+      throw new SoundError(name, `unknown field 'midi.${key}' (midi has: note, channel)`);
+    }
+  }
+  const { note, channel } = midi;
+  if (typeof note !== 'number' || !Number.isInteger(note) || note < 0 || note > 127) {
+    throw new SoundError(name, `'midi.note' must be a whole number in [0, 127], got ${describe(note)}`);
+  }
+  if (channel === undefined) return { midi: { note } };
+  if (typeof channel !== 'number' || !Number.isInteger(channel) || channel < 1 || channel > 16) {
+    throw new SoundError(name, `'midi.channel' must be a whole number in [1, 16], got ${describe(channel)}`);
+  }
+  return { midi: { note, channel } };
 }
 
 /** Oscillators a patch makes (see {@link SOUND_LIMITS}`.maxOscillatorVoices`); MetalSynth's six are fixed and cheap. */
@@ -139,7 +162,7 @@ function validateSample(name: string, sound: Record<string, unknown>): SampleSou
   if (wav.byteLength < 44 || head !== 'RIFFWAVE') {
     throw new SoundError(name, "'wav' is not a WAV file (no RIFF/WAVE header)");
   }
-  return { kind: 'sample', wav, gain: validateGain(name, sound.gain) };
+  return { kind: 'sample', wav, gain: validateGain(name, sound.gain), ...validateMidi(name, sound.midi) };
 }
 
 function seconds(name: string, key: string, value: unknown): number {

@@ -18,6 +18,7 @@ import {
   HIT_CHANNEL_LABEL,
   type HitMessage,
   MAX_LATENCY_COMPENSATION_MS,
+  type OscInfo,
   type PluginInfo,
   ServerEvent,
   type SessionReady,
@@ -145,6 +146,8 @@ export class EngineClient {
   #iceServers: SessionReady['iceServers'] = [];
   #disposed = false;
   #latencyCompensationMs = 0;
+  /** Where the player asked the session's OSC to go (kept across reconnections), or null. */
+  #oscTarget: { host: string; port: number; landmarksHz: number } | null = null;
 
   constructor(options: EngineClientOptions) {
     this.#options = {
@@ -413,6 +416,23 @@ export class EngineClient {
     if (!ack.ok) this.note('warn', `The engine did not take the latency calibration: ${ack.error.message}`);
   }
 
+  /**
+   * Sends the session's hits (and hands at `landmarksHz`) as OSC to host:port through the engine,
+   * now and after every reconnection; `null` stops. Resolves with where the engine sends, or
+   * rejects with the engine's reason (e.g. an address its operator does not allow).
+   */
+  async setOsc(target: { host: string; port: number; landmarksHz?: number } | null): Promise<OscInfo | null> {
+    const request = target
+      ? { host: target.host, port: target.port, landmarksHz: target.landmarksHz ?? 0 }
+      : { off: true as const };
+    const ack = await this.#request<{ osc: OscInfo | null }>(ClientEvent.SetOsc, request);
+    if (!ack.ok) throw new Error(ack.error.message);
+    this.#oscTarget = target
+      ? { host: target.host, port: target.port, landmarksHz: target.landmarksHz ?? 0 }
+      : null;
+    return ack.osc;
+  }
+
   /** Adds a line of the studio's own to the console (e.g. a save result). */
   note(level: ConsoleEntry['level'], message: string, extra?: Partial<ConsoleEntry>): void {
     this.#pushConsole({ level, message, t: 0, ...extra }, 'studio');
@@ -464,6 +484,10 @@ export class EngineClient {
       if (ack.ok) this.#update({ plugin: ack.plugin });
     }
     if (this.#latencyCompensationMs !== 0) await this.#sendLatencyCompensation();
+    if (this.#oscTarget) {
+      const ack = await this.#request(ClientEvent.SetOsc, this.#oscTarget);
+      if (!ack.ok) this.note('warn', `OSC out stopped after reconnecting: ${ack.error.message}`);
+    }
     if (this.#snapshot.wantsMedia && this.#camera) await this.#negotiate();
   }
 

@@ -26,16 +26,16 @@ describe('MIDI note map', () => {
   });
 
   it("uses a sound's own midi declaration, and the player's remap over everything", () => {
-    const sounds = { ...kit, lead: { ...tone(), midi: { note: 64, channel: 2 } } as SoundInfo };
+    const sounds = { ...kit, lead: { ...tone(), midi: { note: 64, channel: 2 } } as unknown as SoundInfo };
     assert.deepEqual(midiMapFor(sounds).lead, { note: 64, channel: 2 });
     const remapped = midiMapFor(sounds, { lead: { note: 70, channel: 3 }, kick: { note: 37, channel: 10 } });
     assert.deepEqual(remapped.lead, { note: 70, channel: 3 });
     assert.deepEqual(remapped.kick, { note: 37, channel: 10 });
     // A declaration without a channel plays on the drum channel; a bad one is ignored.
-    const loose = { a: { ...tone(), midi: { note: 50 } }, b: { ...tone(), midi: { note: 300 } } } as Record<
-      string,
-      SoundInfo
-    >;
+    const loose = {
+      a: { ...tone(), midi: { note: 50 } },
+      b: { ...tone(), midi: { note: 300 } },
+    } as unknown as Record<string, SoundInfo>;
     assert.deepEqual(midiMapFor(loose).a, { note: 50, channel: 10 });
     assert.deepEqual(midiMapFor(loose).b, { note: DEFAULT_MIDI_MAP.firstFreeNote, channel: 10 });
   });

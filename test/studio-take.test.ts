@@ -1,0 +1,253 @@
+/**
+ * The studio's musician outputs end to end, in real headless Chromium against a real engine and
+ * the built studio (the fake camera plays the fixture clip: 4 down-strokes per 4-second loop):
+ *
+ * - Record a take of a few loops, download both files (Playwright download events): the WAV's
+ *   onsets line up with the take's hits (±5 ms), the MIDI file parses with `@tonejs/midi` to
+ *   one note per hit at the right time and velocity, and the take's hits are the engine's
+ *   (telemetry, logged independently).
+ * - MIDI out: headless Chromium has no MIDI device, so with `midi` granted the studio says
+ *   "No MIDI outputs…" plainly (the mapping and timing are unit tested in apps/web/lib/midi).
+ * - Share by link: `/play?plugin=bam-drum@^1&params=…` loads the plugin and shows the params;
+ *   a version that does not exist is refused with the reason; "Copy link" copies what is loaded.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { decodeWav } from '@bambam/sdk/runtime';
+import * as tonejsMidi from '@tonejs/midi';
+import type { Page } from 'playwright-core';
+import type { ChromiumSession } from './lib/chromium.ts';
+import { freePort } from './lib/engine.ts';
+import { FOUR_STROKES } from './lib/fixtures.ts';
+import { detectOnsets } from './lib/onsets.ts';
+import { trackingSummary, waitForHands, waitForLive } from './lib/studio-page.ts';
+import type { RunningStudio } from './lib/studio-server.ts';
+import { StudioSuite } from './lib/studio-suite.ts';
+
+// CommonJS package: Node gives its exports as `default`.
+const { Midi } = (tonejsMidi as unknown as { default: typeof tonejsMidi }).default;
+
+// biome-ignore lint/suspicious/noExplicitAny: the page's objects are reached through `window`
+type Any = any;
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const LOOPS = 3;
+const ONSET_TOLERANCE_MS = 5;
+
+interface TakeHit {
+  timeMs: number;
+  sound: string;
+  velocity: number;
+  pan: number;
+}
+
+function base64url(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64url');
+}
+
+describe('studio outputs in Chromium: record a take, MIDI out, share by link', { timeout: 300_000 }, () => {
+  const suite = new StudioSuite();
+  let studio: RunningStudio | undefined;
+  let chromium: ChromiumSession | undefined;
+  let page: Page | undefined;
+
+  before(() =>
+    suite.setup(async () => {
+      const studioPort = await freePort();
+      const engine = await suite.startEngine(studioPort);
+      studio = await suite.startStudio({ engineUrl: engine.url, port: studioPort });
+      chromium = await suite.launchChromium();
+      await chromium.context.grantPermissions(['midi', 'clipboard-read', 'clipboard-write'], {
+        origin: studio.url,
+      });
+      page = await chromium.newPage();
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.goto(`${studio.url}/play?autostart=1`, { timeout: 30_000 });
+    }),
+  );
+
+  after(() => suite.teardown());
+
+  const ready = (t: TestContext) => suite.ready(t, page);
+
+  it(`records ${LOOPS} loops; the WAV's onsets and the MIDI file's notes match the take's hits`, async (t) => {
+    const p = ready(t);
+    if (!p) return;
+    await suite.guard(async () => {
+      await waitForLive(p);
+      await waitForHands(p);
+      // The engine's hits as telemetry brought them, logged independently of the recorder.
+      await p.evaluate(() => {
+        const w = window as Any;
+        w.__takeTestHits = [];
+        w.__bambamStudio.on('telemetry', (tm: Any) => {
+          for (const hit of tm.hits) w.__takeTestHits.push({ t: tm.t, ...hit });
+        });
+      });
+      const since = Date.now();
+      await p.locator('[data-testid="take-record"]').click();
+      await p.waitForSelector('[data-testid="take"][data-status="recording"]');
+      await delay(LOOPS * FOUR_STROKES.durationMs + 500);
+      await p.locator('[data-testid="take-record"]').click();
+      await p.waitForSelector('[data-testid="take"][data-status="stopped"]');
+      const take: { hits: TakeHit[]; durationMs: number; plugin: string } = await p.evaluate(
+        () => (window as Any).__bambamTake.take,
+      );
+      const engineHits: { t: number; at?: number; sound: string; velocity: number }[] = await p.evaluate(
+        () => (window as Any).__takeTestHits,
+      );
+      const tracking = await trackingSummary(p, since).catch(() => 'no tracking summary');
+      t.diagnostic(
+        `take: ${take.hits.length} hits over ${(take.durationMs / 1000).toFixed(1)} s on ${take.plugin}; ` +
+          `telemetry reported ${engineHits.length} (${tracking})`,
+      );
+      assert.ok(
+        take.hits.length >= LOOPS * 4 - 3,
+        `only ${take.hits.length} hits in ${LOOPS} loops of 4 strokes (${tracking})`,
+      );
+      // Every hit the engine reported while recording, at the same spacing on the take's timeline.
+      assert.equal(take.hits.length, engineHits.length, 'the take lost or invented hits');
+      const offset = take.hits[0]!.timeMs - (engineHits[0]!.at ?? engineHits[0]!.t);
+      engineHits.forEach((hit, i) => {
+        const mine = take.hits[i]!;
+        assert.equal(mine.sound, hit.sound);
+        assert.equal(mine.velocity, hit.velocity);
+        assert.ok(Math.abs(mine.timeMs - ((hit.at ?? hit.t) + offset)) < 0.001, `hit ${i} moved`);
+      });
+      assert.match(
+        (await p.locator('[data-testid="take-summary"]').textContent()) ?? '',
+        new RegExp(`${take.hits.length} hits`),
+      );
+
+      // The WAV: 48 kHz stereo, one onset per hit, each within ±5 ms of the hit's time.
+      const [wavDownload] = await Promise.all([
+        p.waitForEvent('download', { timeout: 60_000 }),
+        p.locator('[data-testid="take-download-wav"]').click(),
+      ]);
+      assert.match(wavDownload.suggestedFilename(), /^bambam-bam-drum@.*\.wav$/);
+      const wav = decodeWav(new Uint8Array(await readFile((await wavDownload.path())!)));
+      assert.equal(wav.sampleRate, 48_000);
+      assert.equal(wav.channels.length, 2);
+      const [left, right] = wav.channels as [Float32Array, Float32Array];
+      const mono = new Float32Array(left.length);
+      for (let i = 0; i < mono.length; i++) mono[i] = (left[i]! + right[i]!) / 2;
+      assert.ok(mono.length >= (take.durationMs / 1000) * 48_000 - 1, 'the WAV is shorter than the take');
+      const onsets = detectOnsets(mono, 48_000).onsets.map((o) => o.timeMs);
+      const errors = take.hits.map((hit) => {
+        const nearest = onsets.reduce(
+          (best, o) => (Math.abs(o - hit.timeMs) < Math.abs(best - hit.timeMs) ? o : best),
+          Number.POSITIVE_INFINITY,
+        );
+        return nearest - hit.timeMs;
+      });
+      t.diagnostic(
+        `WAV: ${onsets.length} onsets for ${take.hits.length} hits; onset − hit ${errors.map((e) => e.toFixed(2)).join(', ')} ms`,
+      );
+      assert.equal(
+        onsets.length,
+        take.hits.length,
+        `onsets at ${onsets.map((o) => o.toFixed(1)).join(', ')} ms`,
+      );
+      for (const [i, error] of errors.entries())
+        assert.ok(
+          Math.abs(error) <= ONSET_TOLERANCE_MS,
+          `hit ${i}: onset ${error.toFixed(2)} ms from the hit`,
+        );
+
+      // The MIDI file: one note per hit, GM Acoustic Bass Drum (bam) on channel 10, time and velocity.
+      const [midiDownload] = await Promise.all([
+        p.waitForEvent('download', { timeout: 30_000 }),
+        p.locator('[data-testid="take-download-midi"]').click(),
+      ]);
+      assert.match(midiDownload.suggestedFilename(), /\.mid$/);
+      const midi = new Midi(new Uint8Array(await readFile((await midiDownload.path())!)));
+      const notes = midi.tracks.flatMap((track) =>
+        track.notes.map((n) => ({ ...n.toJSON(), channel: track.channel })),
+      );
+      assert.equal(notes.length, take.hits.length, 'one note per hit');
+      notes.sort((a, b) => a.time - b.time);
+      take.hits.forEach((hit, i) => {
+        const note = notes[i]!;
+        assert.equal(note.channel, 9, 'drums on channel 10');
+        assert.equal(note.midi, hit.sound === 'bam' ? 35 : note.midi);
+        // 480 ticks per beat at 120 bpm: a tick is 1.04 ms.
+        assert.ok(
+          Math.abs(note.time * 1000 - hit.timeMs) <= 0.6,
+          `note ${i} at ${note.time * 1000} ms, hit at ${hit.timeMs}`,
+        );
+        assert.equal(
+          Math.round(note.velocity * 127),
+          Math.min(127, Math.max(1, Math.round(hit.velocity * 127))),
+        );
+      });
+    });
+  });
+
+  it('says plainly that there is no MIDI output (headless Chromium has no MIDI device)', async (t) => {
+    const p = ready(t);
+    if (!p) return;
+    await suite.guard(async () => {
+      await p.locator('[data-testid="midi-enable"]').click();
+      const message = p.locator('[data-testid="midi-message"]');
+      await message.waitFor({ timeout: 20_000 });
+      const status = await p.locator('[data-testid="midi-out"]').getAttribute('data-status');
+      const text = (await message.textContent()) ?? '';
+      t.diagnostic(`MIDI out: ${status}: ${text}`);
+      assert.equal(status, 'no-outputs', text);
+      assert.match(text, /No MIDI outputs: connect a device or start a virtual port/);
+      // The studio plays on.
+      await waitForLive(p);
+    });
+  });
+
+  it('a share link loads the plugin and its params; a missing version is refused; Copy link copies what is loaded', async (t) => {
+    const p = ready(t);
+    if (!p || !studio || !chromium) return;
+    await suite.guard(async () => {
+      const params = base64url(JSON.stringify({ sound: 'snare', stereo: 0.25 }));
+      const other = await chromium!.newPage();
+      try {
+        await other.goto(`${studio!.url}/play?plugin=${encodeURIComponent('bam-drum@^1')}&params=${params}`, {
+          timeout: 30_000,
+        });
+        const status = other.locator('[data-testid="share-status"]');
+        await status.waitFor({ timeout: 30_000 });
+        assert.equal(await status.getAttribute('data-kind'), 'ok', (await status.textContent()) ?? '');
+        assert.match((await other.locator('[data-testid="plugin-name"]').textContent()) ?? '', /bam-drum/);
+        await other.waitForFunction(
+          () => (window as Any).__bambamStudio.snapshot.plugin?.paramValues.sound === 'snare',
+          undefined,
+          { timeout: 10_000 },
+        );
+        assert.equal(await other.locator('#param-sound').inputValue(), 'snare');
+        assert.equal(Number(await other.locator('#param-stereo').inputValue()), 0.25);
+
+        // Copy link: the loaded plugin, its exact version, its current params.
+        await other.locator('[data-testid="share-copy"]').click();
+        await other.waitForSelector('[data-testid="share-status"]:text("Link copied")', { timeout: 10_000 });
+        const copied = new URL(await other.evaluate(() => navigator.clipboard.readText()));
+        assert.equal(copied.pathname, '/play');
+        assert.match(copied.searchParams.get('plugin') ?? '', /^bam-drum@\d+\.\d+\.\d+$/);
+        const shared = JSON.parse(
+          Buffer.from(copied.searchParams.get('params') ?? '', 'base64url').toString(),
+        );
+        assert.equal(shared.sound, 'snare');
+        assert.equal(shared.stereo, 0.25);
+
+        // A version nobody published: refused with the reason, the session keeps its instrument.
+        await other.goto(`${studio!.url}/play?plugin=${encodeURIComponent('bam-drum@^0')}`, {
+          timeout: 30_000,
+        });
+        const refused = other.locator('[data-testid="share-status"][data-kind="error"]');
+        await refused.waitFor({ timeout: 30_000 });
+        const reason = (await refused.textContent()) ?? '';
+        t.diagnostic(`refused: ${reason}`);
+        assert.match(reason, /Could not load bam-drum@\^0 from the link/);
+        assert.match((await other.locator('[data-testid="plugin-name"]').textContent()) ?? '', /bam-drum/);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+});

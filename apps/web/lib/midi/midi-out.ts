@@ -24,6 +24,7 @@ export type MidiOutStatus =
   | 'requesting'
   | 'unsupported' // no Web MIDI in this browser
   | 'denied' // access refused
+  | 'unavailable' // the system's MIDI service did not start (e.g. Linux without the ALSA sequencer)
   | 'no-outputs'
   | 'ready' // outputs exist; none picked
   | 'sending'
@@ -50,6 +51,8 @@ export const MIDI_OUT_MESSAGES = {
     'This browser gives no MIDI access (no Web MIDI here): use Chrome, Edge or Firefox, on localhost or HTTPS.',
   denied:
     'This browser gives no MIDI access: permission was refused. Allow MIDI for this site in the browser’s site settings and reload.',
+  unavailable: (reason: string) =>
+    `This browser gives no MIDI access: the system's MIDI service did not start (${reason}). On Linux, load the ALSA sequencer (modprobe snd-seq) and reload.`,
   noOutputs: 'No MIDI outputs: connect a device or start a virtual port (e.g. IAC, loopMIDI)',
   disconnected: (name: string) =>
     `The MIDI output “${name}” was disconnected: the studio keeps playing. Plug it back in or pick another output.`,
@@ -138,9 +141,14 @@ export class MidiOut {
       this.#access = access;
       access.addEventListener('statechange', () => this.#syncOutputs());
       this.#syncOutputs();
-    } catch {
-      // NotAllowedError (refused) or SecurityError (not a secure context, policy): no access.
-      this.#update({ status: 'denied', message: MIDI_OUT_MESSAGES.denied });
+    } catch (error) {
+      const { name, message } = error as Error;
+      // NotAllowedError (refused; Chromium asks for the SysEx permission for any MIDI) or
+      // SecurityError (not a secure context, policy): no access. Anything else
+      // (InvalidStateError "Platform dependent initialization failed"): no MIDI system.
+      if (name === 'NotAllowedError' || name === 'SecurityError')
+        this.#update({ status: 'denied', message: MIDI_OUT_MESSAGES.denied });
+      else this.#update({ status: 'unavailable', message: MIDI_OUT_MESSAGES.unavailable(message || name) });
     }
     return this.#state;
   }
@@ -175,7 +183,7 @@ export class MidiOut {
     const plugin = this.#plugin;
     if (plugin) this.#remap = loadMidiRemap(plugin.name);
     this.#notes = plugin ? midiMapFor(plugin.sounds, this.#remap) : {};
-    this.#events.emit('change', this.#state);
+    this.#update({}); // a new state object: views re-read the notes
   }
 
   #output(): MIDIOutput | undefined {

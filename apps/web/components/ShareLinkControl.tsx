@@ -26,7 +26,7 @@ export function ShareLinkControl({
   query?: ShareQuery;
 }) {
   const applied = useRef(false);
-  const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [status, setStatus] = useState<{ kind: 'ok' | 'warn' | 'error'; text: string } | null>(null);
 
   useEffect(() => {
     if (applied.current || !query?.plugin || !sessionId || !plugin) return;
@@ -59,7 +59,11 @@ export function ShareLinkControl({
         }
       }
       const now = client.snapshot.plugin;
-      setStatus({ kind: 'ok', text: `Loaded ${now ? `${now.name} v${now.version}` : label} from the link.` });
+      const loaded = `Loaded ${now ? `${now.name} v${now.version}` : label} from the link`;
+      // The engine's catalogs may answer with another version (e.g. a bundled example's only one).
+      if (now && !isRunning(shared, now))
+        setStatus({ kind: 'warn', text: `${loaded}, which is not the ${shared.range} the link asks for.` });
+      else setStatus({ kind: 'ok', text: `${loaded}.` });
     })();
   }, [client, plugin, sessionId, query]);
 
@@ -89,7 +93,7 @@ export function ShareLinkControl({
       </button>
       {status && (
         <p
-          className={status.kind === 'error' ? 'share-error' : 'muted'}
+          className={status.kind === 'ok' ? 'muted' : 'share-error'}
           role="status"
           data-testid="share-status"
           data-kind={status.kind}

@@ -16,6 +16,11 @@ export const DEFAULT_TAKE_OPTIONS = {
   maxMs: 30 * 60 * 1000,
   /** The most hits in a take (a hit per 20 ms frame for the whole take). */
   maxHits: 90_000,
+  /**
+   * A frame this much earlier than the latest one means the frame clock restarted (a new media
+   * connection starts again from 0); smaller steps back are frames out of order, not a restart.
+   */
+  restartStepMs: 1000,
 } as const;
 
 /** One hit of a take. */
@@ -151,11 +156,11 @@ export class TakeRecorder {
       this.#stop('limit');
       return;
     }
-    if (!this.#anchor || telemetry.t < this.#lastFrameT) {
+    if (!this.#anchor || telemetry.t < this.#lastFrameT - DEFAULT_TAKE_OPTIONS.restartStepMs) {
       // First frame of the take, or the frame clock restarted (a new media connection).
       this.#anchor = { frameT: telemetry.t, takeMs: takeNow };
-    }
-    this.#lastFrameT = telemetry.t;
+      this.#lastFrameT = telemetry.t;
+    } else this.#lastFrameT = Math.max(this.#lastFrameT, telemetry.t);
     if (telemetry.hits.length === 0) return;
     const anchor = this.#anchor;
     for (const hit of telemetry.hits) {

@@ -2,10 +2,10 @@
  * The studio's musician outputs end to end, in real headless Chromium against a real engine and
  * the built studio (the fake camera plays the fixture clip: 4 down-strokes per 4-second loop):
  *
- * - Record a take of a few loops, download both files (Playwright download events): the WAV's
+ * - Record a take of a few loops, download its files (Playwright download events): the WAV's
  *   onsets line up with the take's hits (±5 ms), the MIDI file parses with `@tonejs/midi` to
  *   one note per hit at the right time and velocity, and the take's hits are the engine's
- *   (telemetry, logged independently).
+ *   (telemetry, logged independently); the received stream downloads as WebM.
  * - MIDI out: headless Chromium here has no MIDI system; the studio says plainly that the
  *   browser gives no MIDI access (refused, or no MIDI service) and plays on (the mapping and
  *   timing are unit tested in apps/web/lib/midi).
@@ -189,6 +189,16 @@ describe('studio outputs in Chromium: record a take, MIDI out, share by link', {
           Math.min(127, Math.max(1, Math.round(hit.velocity * 127))),
         );
       });
+
+      // The stream as the page received it (MediaRecorder): a WebM file of about the take's length.
+      const [streamDownload] = await Promise.all([
+        p.waitForEvent('download', { timeout: 30_000 }),
+        p.locator('[data-testid="take-download-stream"]').click(),
+      ]);
+      assert.match(streamDownload.suggestedFilename(), /\.webm$/);
+      const webm = await readFile((await streamDownload.path())!);
+      assert.deepEqual([...webm.subarray(0, 4)], [0x1a, 0x45, 0xdf, 0xa3], 'not a WebM (EBML) file');
+      assert.ok(webm.length > 10_000, `the stream recording has only ${webm.length} bytes`);
     });
   });
 

@@ -2,13 +2,15 @@
 /**
  * Record a take: Record / Stop, then download it as a WAV (the hits rendered with the
  * instrument's own sounds, sample-aligned) and as a Standard MIDI File (the notes MIDI out
- * plays). A take stops by itself at 30 minutes, keeping everything recorded.
+ * plays), and the stream as received (WebM/Opus, for reference). A take stops by itself at 30
+ * minutes, keeping everything recorded.
  */
 import type { PluginInfo, SoundInfo } from '@bambam/sdk/protocol';
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { EngineClient } from '../lib/engine-client.ts';
 import { midiMapFor } from '../lib/midi/midi-map.ts';
 import type { MidiOut } from '../lib/midi/midi-out.ts';
+import { StreamTake } from '../lib/take/stream-take.ts';
 import { downloadBlob, takeFileName, takeMidiBlob, takeWavBlob } from '../lib/take/take-export.ts';
 import { TakeRecorder } from '../lib/take/take-recorder.ts';
 
@@ -39,6 +41,8 @@ export function TakeRecorderPanel({
   // Every sound heard during the take (the instrument may change while recording).
   const sounds = useRef<Record<string, SoundInfo>>({});
   const [busy, setBusy] = useState<'wav' | 'midi' | null>(null);
+  const stream = useRef<StreamTake | null>(null);
+  const [streamBlob, setStreamBlob] = useState<Blob | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [, tick] = useState(0);
 
@@ -46,7 +50,18 @@ export function TakeRecorderPanel({
     const created = new TakeRecorder(client);
     window.__bambamTake = created;
     setRecorder(created);
+    // The stream recording ends with the take, whoever stops it (the player or the limit).
+    const offTake = created.on('take', () => {
+      const recording = stream.current;
+      stream.current = null;
+      void recording?.stop().then(setStreamBlob);
+    });
+    const offAudio = client.on('audio', (audio) => stream.current?.record(audio));
     return () => {
+      offTake();
+      offAudio();
+      void stream.current?.stop();
+      stream.current = null;
       created.dispose();
       if (window.__bambamTake === created) delete window.__bambamTake;
     };
@@ -111,6 +126,11 @@ export function TakeRecorderPanel({
             else {
               sounds.current = { ...(plugin?.sounds ?? {}) };
               setNote(null);
+              setStreamBlob(null);
+              if (StreamTake.supported()) {
+                stream.current = new StreamTake();
+                stream.current.record(client.remoteAudio);
+              }
               recorder.record(plugin ? `${plugin.name}@${plugin.version}` : '');
             }
           }}
@@ -145,6 +165,17 @@ export function TakeRecorderPanel({
           >
             Download MIDI
           </button>
+          {streamBlob && (
+            <button
+              type="button"
+              className="button"
+              onClick={() => downloadBlob(streamBlob, takeFileName(take, 'webm'))}
+              data-testid="take-download-stream"
+              title="The engine's audio stream as this page received it (for reference; the WAV is sample-aligned)"
+            >
+              Download stream
+            </button>
+          )}
         </div>
       )}
       {state?.message && (

@@ -9,8 +9,8 @@
  * - MIDI out: headless Chromium here has no MIDI system; the studio says plainly that the
  *   browser gives no MIDI access (refused, or no MIDI service) and plays on (the mapping and
  *   timing are unit tested in apps/web/lib/midi).
- * - Share by link: `/play?plugin=bam-drum@^1&params=…` loads the plugin and shows the params;
- *   a version that does not exist is refused with the reason; "Copy link" copies what is loaded.
+ * - Share by link: `/play?plugin=bam-drum@^0&params=…` loads the plugin and shows the params;
+ *   a plugin that does not exist is refused with the reason; "Copy link" copies what is loaded.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';

@@ -109,7 +109,11 @@ describe('studio outputs in Chromium: record a take, MIDI out, share by link', {
         `only ${take.hits.length} hits in ${LOOPS} loops of 4 strokes (${tracking})`,
       );
       // Every hit the engine reported while recording, at the same spacing on the take's timeline.
-      assert.equal(take.hits.length, engineHits.length, 'the take lost or invented hits');
+      assert.equal(
+        take.hits.length,
+        engineHits.length,
+        `the take lost or invented hits: take ${JSON.stringify(take.hits)}, engine ${JSON.stringify(engineHits)}`,
+      );
       const timeOf = (hit: { t: number; at?: number }) => hit.at ?? hit.t;
       engineHits.sort((a, b) => timeOf(a) - timeOf(b));
       const offset = take.hits[0]!.timeMs - timeOf(engineHits[0]!);

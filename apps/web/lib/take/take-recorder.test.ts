@@ -74,6 +74,25 @@ describe('TakeRecorder', () => {
     recorder.dispose();
   });
 
+  it('keeps a hit of a frame that arrived out of order before the first one, spacing kept', () => {
+    const s = source();
+    const recorder = new TakeRecorder(s, { now: s.clock.now });
+    recorder.record();
+    s.frame(1000, [{ sound: 'kick' }], 5); // anchors frame 1000 at 5 ms
+    s.frame(990, [{ sound: 'snare', at: 980 }], 1); // older frame, late: 15 ms before the anchor
+    s.clock.advance(100);
+    const take = recorder.stop();
+    assert.deepEqual(
+      take?.hits.map((h) => [h.sound, h.timeMs]),
+      [
+        ['snare', 0],
+        ['kick', 20],
+      ],
+    );
+    assert.equal(take?.durationMs, 106 + 15);
+    recorder.dispose();
+  });
+
   it('stops at its length limit with a message, keeping every hit recorded', () => {
     const s = source();
     const recorder = new TakeRecorder(s, { now: s.clock.now, maxMs: 1000 });

@@ -166,7 +166,7 @@ export class TakeRecorder {
     for (const hit of telemetry.hits) {
       const frameTime = hit.at !== undefined && Number.isFinite(hit.at) ? hit.at : telemetry.t;
       const timeMs = anchor.takeMs + (frameTime - anchor.frameT);
-      if (!(timeMs >= 0) || !Number.isFinite(hit.velocity)) continue;
+      if (!Number.isFinite(timeMs) || !Number.isFinite(hit.velocity)) continue;
       this.#hits.push({
         timeMs,
         sound: hit.sound,
@@ -187,9 +187,14 @@ export class TakeRecorder {
     this.#off = null;
     clearTimeout(this.#limitTimer);
     const durationMs = Math.min(this.#maxMs, this.#now() - this.#startedAt);
-    // Scheduled hits may fall a little after stop: they belong to the take all the same.
-    const hits = [...this.#hits].sort((a, b) => a.timeMs - b.timeMs);
-    const take: Take = { hits, durationMs, plugin: this.#plugin, stoppedBy: by };
+    // A frame that arrived out of order just after the anchor can put a hit before 0: the take
+    // then starts at that hit (every hit keeps its spacing). Scheduled hits may fall a little
+    // after stop: they belong to the take all the same.
+    const shift = -this.#hits.reduce((min, h) => Math.min(min, h.timeMs), 0);
+    const hits = this.#hits
+      .map((h) => (shift > 0 ? { ...h, timeMs: h.timeMs + shift } : h))
+      .sort((a, b) => a.timeMs - b.timeMs);
+    const take: Take = { hits, durationMs: durationMs + shift, plugin: this.#plugin, stoppedBy: by };
     this.#take = take;
     const minutes = Math.round(this.#maxMs / 60_000);
     const message =

@@ -148,7 +148,11 @@ export class MidiOut {
       // (InvalidStateError "Platform dependent initialization failed"): no MIDI system.
       if (name === 'NotAllowedError' || name === 'SecurityError')
         this.#update({ status: 'denied', message: MIDI_OUT_MESSAGES.denied });
-      else this.#update({ status: 'unavailable', message: MIDI_OUT_MESSAGES.unavailable(message || name) });
+      else
+        this.#update({
+          status: 'unavailable',
+          message: MIDI_OUT_MESSAGES.unavailable((message || name).replace(/\.$/, '')),
+        });
     }
     return this.#state;
   }

@@ -5,36 +5,46 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { DirectMonitor } from '../lib/direct-monitor.ts';
+import { MidiOut } from '../lib/midi/midi-out.ts';
 import { CalibrateControl } from './CalibrateControl.tsx';
 import { CameraPicker } from './CameraPicker.tsx';
 import { DirectMonitorToggle } from './DirectMonitorToggle.tsx';
 import { useEngine, useEngineSnapshot } from './EngineProvider.tsx';
 import { LatencyReadout } from './LatencyReadout.tsx';
+import { MidiOutControl } from './MidiOutControl.tsx';
 import { ParamControls } from './ParamControls.tsx';
 import { ProblemBanner } from './ProblemBanner.tsx';
+import { ShareLinkControl, type ShareQuery } from './ShareLinkControl.tsx';
 import { SoundList } from './SoundList.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
+import { TakeRecorderPanel } from './TakeRecorder.tsx';
 import { VideoStage } from './VideoStage.tsx';
 
 declare global {
   interface Window {
     /** The page's direct monitor, for debugging and the end-to-end tests. */
     __bambamDirectMonitor?: DirectMonitor;
+    /** The page's MIDI out, for debugging and the end-to-end tests. */
+    __bambamMidiOut?: MidiOut;
   }
 }
 
 export function PlayPanel({
   autostart = false,
   compact = false,
+  share,
 }: {
   autostart?: boolean;
   compact?: boolean;
+  /** A share link's query (`/play?plugin=…&params=…`) to load once the session is ready. */
+  share?: ShareQuery;
 }) {
   const client = useEngine();
   const snapshot = useEngineSnapshot(client);
   const audioRef = useRef<HTMLAudioElement>(null);
   const autostarted = useRef(false);
   const [monitor, setMonitor] = useState<DirectMonitor | null>(null);
+  const [midiOut, setMidiOut] = useState<MidiOut | null>(null);
 
   useEffect(() => {
     client?.attachAudio(audioRef.current);
@@ -52,6 +62,19 @@ export function PlayPanel({
       if (window.__bambamDirectMonitor === created) delete window.__bambamDirectMonitor;
     };
   }, [client]);
+
+  useEffect(() => {
+    if (!client) return;
+    const created = new MidiOut(client);
+    window.__bambamMidiOut = created;
+    setMidiOut(created);
+    return () => {
+      created.dispose();
+      if (window.__bambamMidiOut === created) delete window.__bambamMidiOut;
+    };
+  }, [client]);
+
+  useEffect(() => midiOut?.setCompensationSource(monitor), [midiOut, monitor]);
 
   useEffect(() => {
     if (!client || !autostart || autostarted.current) return;
@@ -105,9 +128,19 @@ export function PlayPanel({
           ) : (
             <p className="muted">Waiting for the engine…</p>
           )}
+          {client && (
+            <ShareLinkControl
+              client={client}
+              plugin={plugin}
+              sessionId={snapshot?.sessionId ?? null}
+              query={share}
+            />
+          )}
         </section>
         {client && <ParamControls client={client} plugin={plugin} />}
         <SoundList sounds={plugin?.sounds} />
+        {client && <TakeRecorderPanel client={client} plugin={plugin} midiOut={midiOut} />}
+        <MidiOutControl midiOut={midiOut} />
         {client && <LatencyReadout client={client} />}
       </aside>
     </div>

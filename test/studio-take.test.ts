@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { decodeWav } from '@bambam/sdk/runtime';
+import { decodeWav } from '@bambam/runtime';
 import * as tonejsMidi from '@tonejs/midi';
 import type { Page } from 'playwright-core';
 import type { ChromiumSession } from './lib/chromium.ts';

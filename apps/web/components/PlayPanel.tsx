@@ -12,6 +12,7 @@ import { DirectMonitorToggle } from './DirectMonitorToggle.tsx';
 import { useEngine, useEngineSnapshot } from './EngineProvider.tsx';
 import { LatencyReadout } from './LatencyReadout.tsx';
 import { MidiOutControl } from './MidiOutControl.tsx';
+import { OscControl } from './OscControl.tsx';
 import { ParamControls } from './ParamControls.tsx';
 import { ProblemBanner } from './ProblemBanner.tsx';
 import { ShareLinkControl, type ShareQuery } from './ShareLinkControl.tsx';
@@ -101,6 +102,7 @@ export function PlayPanel({
           {client && <CameraPicker client={client} selected={snapshot?.cameraId ?? null} />}
           <DirectMonitorToggle monitor={monitor} />
           <CalibrateControl monitor={monitor} />
+          <OscControl client={client} />
           <span className="spacer" />
           <StatusBadge snapshot={snapshot} />
         </div>

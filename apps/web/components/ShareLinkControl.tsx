@@ -4,7 +4,7 @@
  * link names (once the session is ready: the running plugin when it already is that one, else
  * `plugin:use`), then its knob values; and "Copy link" copies the link to what is loaded now.
  */
-import type { PluginInfo } from '@bambam/sdk/protocol';
+import type { PluginInfo } from '@bambam/protocol';
 import { useEffect, useRef, useState } from 'react';
 import type { EngineClient } from '../lib/engine-client.ts';
 import { isRunning, parseShareQuery, shareLink } from '../lib/share-link.ts';

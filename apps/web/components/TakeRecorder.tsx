@@ -5,7 +5,7 @@
  * plays), and the stream as received (WebM/Opus, for reference). A take stops by itself at 30
  * minutes, keeping everything recorded.
  */
-import type { PluginInfo, SoundInfo } from '@bambam/sdk/protocol';
+import type { PluginInfo, SoundInfo } from '@bambam/protocol';
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { EngineClient } from '../lib/engine-client.ts';
 import { midiMapFor } from '../lib/midi/midi-map.ts';

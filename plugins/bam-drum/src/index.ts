@@ -24,7 +24,7 @@ import {
 const sounds = {
   bam: {
     kind: 'tone',
-    midi: { note: 41 }, // General MIDI drums
+    midi: { note: 35 }, // General MIDI drums
     instrument: 'MembraneSynth',
     note: 'A1',
     duration: 0.35,

@@ -1,15 +1,24 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_MIDI_CHANNEL, FALLBACK_MIDI_NOTE, midiMappingFor } from './midi.ts';
+import { DEFAULT_MIDI_CHANNEL, FIRST_FREE_MIDI_NOTE, gmDrumNote, midiMapFor } from './midi.ts';
 
-test("a sound's own midi wins; else General MIDI drums by name or prefix; else the fallback", () => {
-  assert.deepEqual(midiMappingFor('kick', { midi: { note: 60, channel: 3 } }), { note: 60, channel: 3 });
-  assert.deepEqual(midiMappingFor('kick', { midi: { note: 60 } }), {
-    note: 60,
-    channel: DEFAULT_MIDI_CHANNEL,
+test("a sound's own midi wins; else General MIDI drums by name; else free keys in order", () => {
+  const map = midiMapFor({
+    lead: { midi: { note: 64, channel: 2 } },
+    kick: {},
+    zap: {},
+    snare2: {},
+    wobble: {},
+    bad: { midi: { note: 300 } },
+    drum: { midi: { note: 50 } },
   });
-  assert.deepEqual(midiMappingFor('Kick'), { note: 36, channel: 10 });
-  assert.equal(midiMappingFor('snare2').note, 38);
-  assert.equal(midiMappingFor('hat').note, 42);
-  assert.equal(midiMappingFor('wobble').note, FALLBACK_MIDI_NOTE);
+  assert.deepEqual(map.lead, { note: 64, channel: 2 });
+  assert.deepEqual(map.kick, { note: 36, channel: DEFAULT_MIDI_CHANNEL });
+  assert.equal(map.zap?.note, FIRST_FREE_MIDI_NOTE);
+  assert.equal(map.snare2?.note, 38);
+  assert.equal(map.wobble?.note, FIRST_FREE_MIDI_NOTE + 1);
+  assert.equal(map.bad?.note, FIRST_FREE_MIDI_NOTE + 2, 'an invalid declaration is ignored');
+  assert.deepEqual(map.drum, { note: 50, channel: DEFAULT_MIDI_CHANNEL });
+  assert.equal(gmDrumNote('Open Hat'), 46);
+  assert.equal(gmDrumNote('hat'), 42);
 });

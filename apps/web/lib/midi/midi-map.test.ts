@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SoundInfo } from '@bambam/sdk/protocol';
+import type { SoundInfo } from '@bambam/protocol';
 import { DEFAULT_MIDI_MAP, midiMapFor, midiVelocity, noteOffBytes, noteOnBytes } from './midi-map.ts';
 
 const tone = (instrument: 'MembraneSynth' | 'NoiseSynth' = 'MembraneSynth'): SoundInfo => ({

@@ -9,7 +9,7 @@
  * no outputs. An output unplugged while playing: the studio keeps playing and says so; the same
  * output plugged back in is used again.
  */
-import type { PluginInfo, SoundInfo } from '@bambam/sdk/protocol';
+import type { PluginInfo, SoundInfo } from '@bambam/protocol';
 import { targetHeardAt, transitMs } from '../direct-monitor-timing.ts';
 import { Emitter } from '../emitter.ts';
 import type { EngineClient, ReceivedHit } from '../engine-client.ts';

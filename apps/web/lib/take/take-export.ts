@@ -3,7 +3,7 @@
  * own sounds, rendered in the browser exactly as the engine renders them: `audition.ts`) and
  * the Standard MIDI File (the notes MIDI out plays).
  */
-import type { SoundInfo } from '@bambam/sdk/protocol';
+import type { SoundInfo } from '@bambam/protocol';
 import { renderAudition } from '../audition.ts';
 import type { MidiNote } from '../midi/midi-map.ts';
 import { takeToMidi } from './take-midi.ts';

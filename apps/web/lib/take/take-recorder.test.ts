@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { HitInfo, Telemetry } from '@bambam/sdk/protocol';
+import type { HitInfo, Telemetry } from '@bambam/protocol';
 import { Emitter } from '../emitter.ts';
 import { TakeRecorder } from './take-recorder.ts';
 

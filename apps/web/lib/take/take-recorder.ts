@@ -8,7 +8,7 @@
  *
  * A take longer than {@link DEFAULT_TAKE_OPTIONS.maxMs} stops by itself, keeping what it has.
  */
-import type { Telemetry } from '@bambam/sdk/protocol';
+import type { Telemetry } from '@bambam/protocol';
 import { Emitter } from '../emitter.ts';
 
 export const DEFAULT_TAKE_OPTIONS = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeWav, renderEventsToWav, type SoundBank } from '@bambam/sdk/runtime';
+import { decodeWav, renderEventsToWav, type SoundBank } from '@bambam/runtime';
 import { type MixableSound, renderTakeWav, type WavHit } from './take-wav.ts';
 
 /** A decaying two-channel tone burst: a clear attack at sample 0, different left and right. */

@@ -1,10 +1,11 @@
 /**
  * A take as a Standard MIDI File (`bambam run --midi`): one note per play, at its sounding time
  * (`at` when scheduled, never before its frame), with its velocity, on the note and channel the
- * sound maps to (`midiMappingFor`: the sound's own `midi`, else General MIDI drums by name).
+ * sound maps to (`midiMapFor`: the sound's own `midi`, else General MIDI drums by name, else a
+ * free key), the same map as the studio's MIDI out and take export.
  * Written by @tonejs/midi, the same library the studio's take export uses.
  */
-import { midiMappingFor, type PlayEvent, type Sound } from '@bambam/sdk';
+import { midiMapFor, type PlayEvent, type Sound } from '@bambam/sdk';
 import toneMidi from '@tonejs/midi';
 
 /** How long each note is held: drums have no length; DAWs want a note-off. */
@@ -27,8 +28,11 @@ export function midiFileFromPlays(
   const { Midi } = toneMidi as unknown as { Midi: new () => MidiLike };
   const midi = new Midi();
   const tracks = new Map<number, ReturnType<MidiLike['addTrack']>>();
+  const map = midiMapFor(sounds);
   for (const play of plays) {
-    const { note, channel } = midiMappingFor(play.sound, sounds[play.sound]);
+    const mapped = map[play.sound];
+    if (!mapped) continue; // plays name declared sounds only; the sandbox checks it
+    const { note, channel } = mapped;
     let track = tracks.get(channel);
     if (!track) {
       track = midi.addTrack();

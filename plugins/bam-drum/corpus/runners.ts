@@ -48,7 +48,8 @@ export async function loadSandbox(
 ): Promise<PluginSandbox> {
   const { PluginSandbox, DEFAULT_SANDBOX_LIMITS } = await import('@bambam/runtime');
   const limits = {
-    frameBudgetMs: 50, // as `bambam run`: a loaded machine must not drop frames
+    // Offline: a frame must never be lost to a starved machine (a 50 ms budget was, at load 10).
+    frameBudgetMs: 1000,
     cpuBudget: {
       windowMs: DEFAULT_SANDBOX_LIMITS.cpuBudget.windowMs,
       maxMs: DEFAULT_SANDBOX_LIMITS.cpuBudget.windowMs,

@@ -34,26 +34,47 @@ export const LANDMARK_COUNT = 21;
 
 /** Individual landmark indices, for destructuring-free use: `hand.landmarks[WRIST]`. */
 export const {
+  /** The wrist. */
   WRIST,
+  /** The thumb's base joint (carpometacarpal). */
   THUMB_CMC,
+  /** The thumb's knuckle (metacarpophalangeal). */
   THUMB_MCP,
+  /** The thumb's middle joint (interphalangeal). */
   THUMB_IP,
+  /** The thumb's tip. */
   THUMB_TIP,
+  /** The index finger's knuckle (metacarpophalangeal joint). */
   INDEX_FINGER_MCP,
+  /** The index finger's middle joint (proximal interphalangeal). */
   INDEX_FINGER_PIP,
+  /** The index finger's last joint (distal interphalangeal). */
   INDEX_FINGER_DIP,
+  /** The index finger's tip. */
   INDEX_FINGER_TIP,
+  /** The middle finger's knuckle (metacarpophalangeal joint). */
   MIDDLE_FINGER_MCP,
+  /** The middle finger's middle joint (proximal interphalangeal). */
   MIDDLE_FINGER_PIP,
+  /** The middle finger's last joint (distal interphalangeal). */
   MIDDLE_FINGER_DIP,
+  /** The middle finger's tip. */
   MIDDLE_FINGER_TIP,
+  /** The ring finger's knuckle (metacarpophalangeal joint). */
   RING_FINGER_MCP,
+  /** The ring finger's middle joint (proximal interphalangeal). */
   RING_FINGER_PIP,
+  /** The ring finger's last joint (distal interphalangeal). */
   RING_FINGER_DIP,
+  /** The ring finger's tip. */
   RING_FINGER_TIP,
+  /** The pinky's knuckle (metacarpophalangeal joint). */
   PINKY_MCP,
+  /** The pinky's middle joint (proximal interphalangeal). */
   PINKY_PIP,
+  /** The pinky's last joint (distal interphalangeal). */
   PINKY_DIP,
+  /** The pinky's tip. */
   PINKY_TIP,
 } = LANDMARK;
 

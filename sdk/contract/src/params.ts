@@ -14,9 +14,13 @@ interface ParamBase {
 
 /** A number in a range, shown as a slider. */
 export interface NumberParam extends ParamBase {
+  /** Says this is a number. */
   readonly type: 'number';
+  /** The value until the player moves the slider. */
   readonly default: number;
+  /** Lowest value (inclusive). */
   readonly min: number;
+  /** Highest value (inclusive). */
   readonly max: number;
   /** Slider step. Default: `(max - min) / 100`. */
   readonly step?: number;
@@ -24,14 +28,19 @@ export interface NumberParam extends ParamBase {
 
 /** An on/off switch. */
 export interface BooleanParam extends ParamBase {
+  /** Says this is a switch. */
   readonly type: 'boolean';
+  /** The value until the player flips it. */
   readonly default: boolean;
 }
 
 /** One of a fixed set of strings, shown as a select. */
 export interface ChoiceParam<T extends string = string> extends ParamBase {
+  /** Says this is a choice. */
   readonly type: 'choice';
+  /** The strings to choose from, in the order shown. */
   readonly choices: readonly T[];
+  /** The choice until the player picks another; one of `choices`. */
   readonly default: T;
 }
 

@@ -104,6 +104,7 @@ export const MAX_SOUND_SECONDS = SOUND_LIMITS.maxSeconds;
  * ```
  */
 export interface ToneSound {
+  /** Says this is a Tone.js patch. */
   readonly kind: 'tone';
   /** Which Tone.js instrument renders it. */
   readonly instrument: ToneInstrument;
@@ -131,6 +132,7 @@ export interface ToneSound {
  * it into a `Uint8Array`. It is resampled to 48 kHz at load.
  */
 export interface SampleSound {
+  /** Says this is a WAV sample. */
   readonly kind: 'sample';
   /** The WAV file's bytes. */
   readonly wav: Uint8Array;

@@ -4,8 +4,11 @@ import { LANDMARK } from '../landmarks.ts';
 
 /** A point in normalised image coordinates (see {@link Landmark}); `z` may be left out. */
 export interface Point {
+  /** Horizontal, 0 (left edge) to 1 (right edge). */
   readonly x: number;
+  /** Vertical, 0 (top) to 1 (bottom): moving down increases it. */
   readonly y: number;
+  /** Depth relative to the wrist, roughly in the units of `x` (smaller is nearer the camera). */
   readonly z?: number;
 }
 

@@ -5,18 +5,25 @@ import type { Point } from './geometry.ts';
 export interface TimedPoint {
   /** Time in ms (a frame's `t`). */
   readonly t: number;
+  /** Horizontal position, normalised (0..1 across the image). */
   readonly x: number;
+  /** Vertical position, normalised (0 top, 1 bottom). */
   readonly y: number;
+  /** Depth, as the landmark's `z` (0 when the point had none). */
   readonly z: number;
 }
 
 /** A velocity in normalised image units per second (1 = the full frame width/height per second). */
 export interface Velocity {
+  /** Rightward speed (negative: leftward). */
   readonly x: number;
+  /** Downward speed (negative: upward). */
   readonly y: number;
+  /** Speed away from the camera (negative: towards it). */
   readonly z: number;
 }
 
+/** Options of {@link LandmarkHistory}. */
 export interface LandmarkHistoryOptions {
   /** How much history to keep, in ms. Default 1000. */
   windowMs?: number;

@@ -5,6 +5,7 @@ import { distance2d, type Point, palmCenter } from './geometry.ts';
 /** A hand with an identity. */
 export type IdentifiedHand = Hand & { readonly id: number };
 
+/** Options of {@link HandIdentity}. */
 export interface HandIdentityOptions {
   /** Farthest a palm may move between frames and still be the same hand (normalised units). Default 0.25. */
   maxDistance?: number;

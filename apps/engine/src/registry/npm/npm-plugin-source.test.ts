@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import sdkPackage from '@bambam/sdk/package.json' with { type: 'json' };
 import { PluginSandbox } from '@bambam/runtime';
+import sdkPackage from '@bambam/sdk/package.json' with { type: 'json' };
 import {
   bamDrumSource,
   pluginPackage,

@@ -110,9 +110,12 @@ test('SIGTERM drains: health 503 draining, new players refused, players keep pla
 });
 
 test('SIGTERM with nobody playing stops at once, whatever the grace', async () => {
-  const { child, output } = await startListening({ BAMBAM_DRAIN_GRACE_MS: '600000' });
+  const { child, output, url } = await startListening({ BAMBAM_DRAIN_GRACE_MS: '600000' });
+  assert.equal((await fetch(`${url}/api/health`)).status, 200);
   child.kill('SIGTERM');
   const [code] = await once(child, 'exit');
-  assert.equal(code, 0, output());
-  assert.match(output(), /stopped/);
+  // The drain ended without waiting for its 600 s grace. (Closing itself may hit main's 5 s
+  // deadline on a starved machine: exit 1, said so.)
+  assert.match(output(), /drained, closing 0 session/);
+  assert.ok(code === 0 || /shutdown took over 5 s/.test(output()), output());
 });

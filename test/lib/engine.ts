@@ -121,6 +121,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<RunningE
       // A fixed capacity, so that suites opening several sessions do not depend on the CI box's
       // cores (the estimate); admission tests set their own.
       BAMBAM_MAX_SESSIONS: process.env.BAMBAM_MAX_SESSIONS ?? '8',
+      // dispose()'s SIGTERM stops at once; a drain test sets its own grace.
+      BAMBAM_DRAIN_GRACE_MS: process.env.BAMBAM_DRAIN_GRACE_MS ?? '0',
       ...options.env,
       BAMBAM_ALLOWED_ORIGINS: allowedOrigins(page.origins, { ...process.env, ...options.env }),
     },

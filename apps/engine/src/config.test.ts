@@ -120,3 +120,30 @@ test('players: estimated from the machine unless BAMBAM_MAX_SESSIONS sets them',
   );
   assert.throws(() => configFromEnv({ BAMBAM_MAX_SESSIONS: 'many' }), /BAMBAM_MAX_SESSIONS/);
 });
+
+test('BAMBAM_DATABASE_URL picks PostgreSQL for saved sources; bad URLs are refused without echoing them', () => {
+  assert.equal(configFromEnv({}).databaseUrl, undefined);
+  const url = 'postgres://bambam:pw@db.example.org:5432/bambam';
+  assert.equal(configFromEnv({ BAMBAM_DATABASE_URL: url }).databaseUrl, url);
+  assert.equal(configFromEnv({ BAMBAM_DATABASE_URL: 'postgresql://h/db' }).databaseUrl, 'postgresql://h/db');
+  assert.throws(
+    () => configFromEnv({ BAMBAM_DATABASE_URL: 'mysql://u:secret@h/db' }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /BAMBAM_DATABASE_URL must start with postgres/.test(e.message) &&
+      !/secret/.test(e.message),
+  );
+  assert.throws(
+    () => configFromEnv({ BAMBAM_DATABASE_URL: 'not a url secret' }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /BAMBAM_DATABASE_URL must be a URL/.test(e.message) &&
+      !/secret/.test(e.message),
+  );
+});
+
+test('BAMBAM_DRAIN_GRACE_MS sets how long SIGTERM lets players finish', () => {
+  assert.equal(configFromEnv({}).drainGraceMs, DEFAULT_CONFIG.drainGraceMs);
+  assert.equal(configFromEnv({ BAMBAM_DRAIN_GRACE_MS: '2500' }).drainGraceMs, 2500);
+  assert.throws(() => configFromEnv({ BAMBAM_DRAIN_GRACE_MS: '-1' }), /BAMBAM_DRAIN_GRACE_MS/);
+});

@@ -46,6 +46,16 @@ export interface EngineConfig {
   readonly oscAllow: string;
   /** Where saved sources and the registry keep their files. */
   readonly dataDir: string;
+  /**
+   * Saved sources on PostgreSQL (`BAMBAM_DATABASE_URL=postgres://user:password@host:5432/db`),
+   * shared by every engine given the same URL; undefined: SQLite under `dataDir`.
+   */
+  readonly databaseUrl?: string;
+  /**
+   * On SIGTERM, how long players may go on before the engine closes (`BAMBAM_DRAIN_GRACE_MS`):
+   * meanwhile `/api/health` answers 503 `draining` and new players are refused.
+   */
+  readonly drainGraceMs: number;
   /** A peer that has not connected this long after the answer is dropped. */
   readonly iceTimeoutMs: number;
   /** Longest side of the RGB image handed to the tracker. */
@@ -123,6 +133,8 @@ export const DEFAULT_CONFIG: EngineConfig = {
   sendHitsEarly: false,
   audioFrameMs: 20,
   decodeLimits: DEFAULT_DECODE_LIMITS,
+  databaseUrl: undefined,
+  drainGraceMs: 10_000,
 };
 
 /** Thrown for a bad environment value, naming the variable. */
@@ -253,7 +265,30 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
       : DEFAULT_CONFIG.sendHitsEarly,
     audioFrameMs: audioFrameMsFrom(env),
     decodeLimits: decodeLimitsFrom(env),
+    databaseUrl: databaseUrlFrom(env),
+    drainGraceMs: intFrom(env, 'BAMBAM_DRAIN_GRACE_MS', DEFAULT_CONFIG.drainGraceMs, 0, 3_600_000),
   };
+}
+
+/** `BAMBAM_DATABASE_URL`: a postgres:// URL, checked now; errors never echo the password. */
+function databaseUrlFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.BAMBAM_DATABASE_URL?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(
+      'BAMBAM_DATABASE_URL must be a URL like postgres://user:password@host:5432/database (it is not a URL)',
+    );
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(
+      `BAMBAM_DATABASE_URL must start with postgres:// or postgresql://, got '${url.protocol}' (unset it for SQLite under BAMBAM_DATA_DIR)`,
+    );
+  }
+  if (!url.hostname) throw new ConfigError('BAMBAM_DATABASE_URL has no host name');
+  return raw;
 }
 
 /** `BAMBAM_OSC_ALLOW`, checked now so a typo stops the engine at start with the reason. */

@@ -42,9 +42,19 @@ export interface Engine {
   readonly warmed: Promise<void>;
   /** Open sessions. */
   readonly sessionCount: number;
+  /**
+   * Graceful drain (SIGTERM): takes no new players (`/api/health` answers 503 `draining`), lets
+   * those playing go on until they leave or `graceMs` passes, then cuts the rest's connections
+   * (not a server "goodbye", which socket.io clients take as final): their studios reconnect,
+   * through a load balancer to another engine. Call {@link close} after it.
+   */
+  drain(graceMs: number): Promise<void>;
   /** Closes every session and the server. */
   close(): Promise<void>;
 }
+
+/** How often a drain looks whether every player has left. */
+const DRAIN_POLL_MS = 100;
 
 /**
  * Loads the default plugin once and lets it go: its bundle stays compiled (and esbuild's
@@ -119,6 +129,15 @@ export async function createEngine(
     warmed,
     get sessionCount() {
       return signaling.sessions.size;
+    },
+    async drain(graceMs) {
+      admission.drain();
+      const deadline = Date.now() + graceMs;
+      while (signaling.sessions.size > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+      }
+      // engine.io's close ends every transport: the clients see "transport close" and reconnect.
+      signaling.io.engine.close();
     },
     close() {
       closed ??= (async () => {

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { ConfigError, configFromEnv } from './config.ts';
 import { createEngine } from './engine.ts';
-import { createRegistryService } from './registry/index.ts';
+import { createRegistryService, describeDatabaseUrl } from './registry/index.ts';
 
 let config: ReturnType<typeof configFromEnv>;
 try {
@@ -43,7 +43,11 @@ process.on('unhandledRejection', (reason) => {
 });
 
 // Plugins from the npm registry (BAMBAM_NPM_REGISTRY) and saved sources (/api/plugins, /api/sources).
-const registry = await createRegistryService({ dataDir: config.dataDir }).catch((error: Error) => {
+// Saved sources on PostgreSQL when BAMBAM_DATABASE_URL is set (unreachable: exit 2 with the reason).
+const registry = await createRegistryService({
+  dataDir: config.dataDir,
+  databaseUrl: config.databaseUrl,
+}).catch((error: Error) => {
   console.error(`engine: ${error.message}`);
   process.exit(2);
 });
@@ -56,8 +60,23 @@ const engine = await createEngine(config, { routes: registry.routes, catalogs: r
 console.log(`engine: listening on ${engine.url} (socket.io signaling, metrics at ${engine.url}/metrics)`);
 console.log(`engine: ${engine.admission.describe()}`);
 console.log(`engine: plugins from the npm registry at ${registry.npm.registry}`);
+console.log(
+  `engine: saved sources in ${config.databaseUrl ? `PostgreSQL at ${describeDatabaseUrl(config.databaseUrl)}` : `SQLite under ${config.dataDir}`}`,
+);
 
 let stopping = false;
+let draining = false;
+/** SIGTERM (a deployment's stop): drain first, so players finish or move to another engine. */
+async function drainThenShutdown(): Promise<void> {
+  if (stopping || draining) return;
+  draining = true;
+  const seconds = config.drainGraceMs / 1000;
+  console.log(
+    `engine: SIGTERM, draining: no new players, ${engine.sessionCount} playing get up to ${seconds} s (BAMBAM_DRAIN_GRACE_MS)…`,
+  );
+  await engine.drain(config.drainGraceMs);
+  await shutdown('drained');
+}
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
@@ -73,4 +92,5 @@ async function shutdown(signal: string): Promise<void> {
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+// A second SIGTERM, or SIGINT (Ctrl+C), stops at once.
+process.on('SIGTERM', () => void (draining ? shutdown('SIGTERM') : drainThenShutdown()));

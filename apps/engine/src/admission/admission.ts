@@ -20,7 +20,8 @@ export type EngineFullInfo = Omit<ErrorInfo, 'code'> & { readonly code: 'engine-
 /** What `/api/health` says. `ok`, `version` are kept for earlier clients. */
 export interface EngineHealth {
   readonly ok: true;
-  readonly status: 'ready' | 'full';
+  /** `draining`: shutting down (SIGTERM), taking no new players; a load balancer skips it. */
+  readonly status: 'ready' | 'full' | 'draining';
   readonly version: string;
   readonly sessions: number;
   readonly capacity: number;
@@ -68,6 +69,7 @@ export class Admission {
   private readonly model: EngineConfig['trackerModel'];
   private taken = 0;
   private refusedCount = 0;
+  private isDraining = false;
   private trackMs: number | null = null;
   private trackSamples = 0;
   private lastCpu = { at: performance.now(), usage: process.cpuUsage() };
@@ -90,13 +92,23 @@ export class Admission {
     return this.taken >= this.capacity;
   }
 
+  /** True after {@link drain}: every new player is refused. */
+  get draining(): boolean {
+    return this.isDraining;
+  }
+
+  /** Shutting down: refuse every new player from now on (players already seated keep playing). */
+  drain(): void {
+    this.isDraining = true;
+  }
+
   get refused(): number {
     return this.refusedCount;
   }
 
   /** A seat, or the refusal to send when every seat is taken. */
   admit(): { seat: Seat } | { refusal: EngineFullInfo } {
-    if (this.full) {
+    if (this.full || this.isDraining) {
       this.refusedCount++;
       return { refusal: this.refusal() };
     }
@@ -115,6 +127,14 @@ export class Admission {
 
   /** The refusal's words, the same the studio shows. */
   refusal(): EngineFullInfo {
+    if (this.isDraining) {
+      // The studio offers "try again" for engine-full; through a load balancer that lands on another engine.
+      return {
+        code: 'engine-full',
+        message:
+          'This engine is shutting down and takes no new players. Try again: you will be sent to another engine.',
+      };
+    }
     const n = this.capacity;
     return {
       code: 'engine-full',
@@ -143,7 +163,7 @@ export class Admission {
     const trackMs = this.trackMs;
     return {
       ok: true,
-      status: this.full ? 'full' : 'ready',
+      status: this.isDraining ? 'draining' : this.full ? 'full' : 'ready',
       version,
       sessions: this.taken,
       capacity: this.capacity,

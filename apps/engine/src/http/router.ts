@@ -100,10 +100,10 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
       return;
     }
     if (path === HttpRoute.Health && req.method === 'GET') {
-      // 503 when full, so a load balancer sends the next player to another engine.
+      // 503 when full or draining, so a load balancer sends the next player to another engine.
       const health = options.admission.health(options.version);
       res
-        .writeHead(health.status === 'full' ? 503 : 200, {
+        .writeHead(health.status === 'ready' ? 200 : 503, {
           'Content-Type': 'application/json',
           'Cache-Control': 'no-store',
         })

@@ -17,6 +17,7 @@ import { npmRegistryFromEnv } from './npm/npm-registry-url.ts';
 import { createPluginRoutes } from './plugins-routes.ts';
 import { type Example, SavedSources } from './sources.ts';
 import { createSourceRoutes } from './sources-routes.ts';
+import { PostgresSourceStore } from './store/postgres.ts';
 import { SqliteSourceStore } from './store/sqlite.ts';
 import type { SourceStore } from './store/store.ts';
 import { consoleLogger, type PluginCatalog, type RegistryLogger, type RouteModule } from './types.ts';
@@ -31,9 +32,10 @@ export {
 } from './npm/npm-plugin-source.ts';
 export { npmRegistryFromEnv } from './npm/npm-registry-url.ts';
 export type { PackageInfo, PluginSummary, VersionInfo } from './plugins-routes.ts';
-export type { SourceStore } from './store/store.ts';
+export { DATABASE_URL_SETTING, describeDatabaseUrl } from './store/postgres.ts';
+export { type SourceStore, StoreUnavailableError } from './store/store.ts';
 export type { CompiledBundle, PluginCatalog, RegistryLogger, RouteModule } from './types.ts';
-export { NpmPluginSource, SavedSources, SqliteSourceStore };
+export { NpmPluginSource, PostgresSourceStore, SavedSources, SqliteSourceStore };
 
 export interface RegistryServiceOptions {
   /** Where saved sources (`registry.sqlite`) and verified plugins (`plugin-cache/`) live. */
@@ -44,7 +46,13 @@ export interface RegistryServiceOptions {
   readonly limits?: Partial<NpmSourceLimits>;
   /** Where refusals and publishes are reported. Default: the console, prefixed `[registry]`. */
   readonly logger?: RegistryLogger;
-  /** A different store for saved sources (e.g. PostgreSQL); default the SQLite file under `dataDir`. */
+  /**
+   * Saved sources on PostgreSQL (`postgres://…`, `BAMBAM_DATABASE_URL`), shared by every engine
+   * using the same URL; unset: the SQLite file under `dataDir`. Unreachable → `createRegistryService`
+   * rejects with a {@link StoreUnavailableError} naming the setting.
+   */
+  readonly databaseUrl?: string;
+  /** A store of your own for saved sources; wins over `databaseUrl`. */
   readonly store?: SourceStore;
   /** Bundled examples served as saved sources; default bam-drum. */
   readonly examples?: readonly Example[];
@@ -69,7 +77,14 @@ export const pluginCachePath = (dataDir: string): string => join(dataDir, 'plugi
 
 export async function createRegistryService(options: RegistryServiceOptions): Promise<RegistryService> {
   const logger = options.logger ?? consoleLogger;
-  const store = options.store ?? new SqliteSourceStore(databasePath(options.dataDir));
+  const store =
+    options.store ??
+    (options.databaseUrl
+      ? await PostgresSourceStore.open(options.databaseUrl, {
+          onConnectionLost: (error) =>
+            logger.warn(`PostgreSQL connection lost (the pool reconnects): ${error.message}`),
+        })
+      : new SqliteSourceStore(databasePath(options.dataDir)));
   const validator = new WorkerValidator();
   const npm = new NpmPluginSource({
     registry: options.npmRegistry ?? npmRegistryFromEnv(),

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { SavedSource } from '@bambam/protocol';
 import { PluginSandbox } from '@bambam/runtime';
+import { postgresMissing, type RunningPostgres, startPostgres } from '../testing/postgres.ts';
 import { pluginSource, type RunningService, startService } from './test-support.ts';
 
 const BAM_DRUM = readFileSync(fileURLToPath(import.meta.resolve('@bambam/bam-drum')), 'utf8');
@@ -77,6 +78,9 @@ describe('saved sources (/api/sources) and their catalog', () => {
     assert.equal((await call('PUT', '/api/sources/ok', '{oops')).status, 400);
     const big = await call('PUT', '/api/sources/ok', { source: 'x'.repeat(500_001) });
     assert.equal(big.status, 413);
+    const nul = await call('PUT', '/api/sources/ok', { source: 'a\u0000b' });
+    assert.equal(nul.status, 400, 'NUL cannot be stored by PostgreSQL: refused the same on every store');
+    assert.match(nul.json.error.message, /NUL/);
     assert.equal((await call('POST', '/api/sources')).status, 405);
     assert.equal((await call('GET', '/api/sources/a/b')).status, 404);
   });
@@ -104,5 +108,59 @@ describe('saved sources (/api/sources) and their catalog', () => {
       catalog!.resolve('broken'),
       (error: Error & { code?: string }) => error.code === 'compile',
     );
+  });
+});
+
+describe('saved sources on PostgreSQL: the database going away and coming back', {
+  skip: postgresMissing(),
+}, () => {
+  let postgres: RunningPostgres;
+  let registry: RunningService;
+  before(async () => {
+    postgres = await startPostgres();
+    registry = await startService({ npmRegistry: 'http://127.0.0.1:9/', databaseUrl: postgres.url });
+  });
+  after(async () => {
+    await registry?.stop();
+    await postgres?.dispose();
+  });
+
+  const put = (source: string) =>
+    fetch(`${registry.url}/api/sources/mine`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ source }),
+    });
+
+  test('503 store-unavailable while it is away, saying it will recover; saves work again when it is back', async () => {
+    assert.equal((await put('before')).status, 200);
+    await postgres.stop();
+    try {
+      const away = await put('during');
+      assert.equal(away.status, 503);
+      const body = (await away.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'store-unavailable');
+      assert.match(body.error.message, /will work again when it is back/);
+      assert.equal((await fetch(`${registry.url}/api/sources`)).status, 503);
+    } finally {
+      await postgres.start();
+    }
+    assert.equal((await put('after')).status, 200);
+    const read = (await (await fetch(`${registry.url}/api/sources/mine`)).json()) as SavedSource;
+    assert.equal(read.source, 'after');
+  });
+
+  test('many concurrent PUTs of one source: the stored text is exactly one of them', async () => {
+    const texts = Array.from(
+      { length: 30 },
+      (_, i) => `// save ${i}\n${'ab'.charAt(i % 2).repeat(40_000 + i)}`,
+    );
+    const answers = await Promise.all(texts.map((text) => put(text)));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      texts.map(() => 200),
+    );
+    const read = (await (await fetch(`${registry.url}/api/sources/mine`)).json()) as SavedSource;
+    assert.ok(texts.includes(read.source), 'last writer wins whole');
   });
 });

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { MAX_PLUGIN_SOURCE_CHARS, type SavedSource } from '@bambam/protocol';
 import { HttpError } from './http.ts';
-import type { SourceStore } from './store/store.ts';
+import { type SourceStore, StoreUnavailableError } from './store/store.ts';
 
 export const SOURCE_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
@@ -32,6 +32,16 @@ export function checkSourceName(name: string): void {
   }
 }
 
+/** The store's server is away: 503 with its message (it says saving recovers by itself). */
+async function fromStore<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) throw new HttpError(503, 'store-unavailable', error.message);
+    throw error;
+  }
+}
+
 export class SavedSources {
   readonly #store: SourceStore;
   readonly #examples: readonly Example[];
@@ -46,7 +56,7 @@ export class SavedSources {
   }
 
   async list(): Promise<SavedSource[]> {
-    const saved: SavedSource[] = (await this.#store.listSources()).map((s) => ({ ...s }));
+    const saved: SavedSource[] = (await fromStore(() => this.#store.listSources())).map((s) => ({ ...s }));
     const names = new Set(saved.map((s) => s.name));
     for (const example of this.#examples) {
       if (!names.has(example.name)) saved.push(await this.#readExample(example));
@@ -56,7 +66,7 @@ export class SavedSources {
 
   async get(name: string): Promise<SavedSource | undefined> {
     checkSourceName(name);
-    const saved = await this.#store.getSource(name);
+    const saved = await fromStore(() => this.#store.getSource(name));
     if (saved) return { ...saved };
     const example = this.example(name);
     return example ? this.#readExample(example) : undefined;
@@ -74,13 +84,16 @@ export class SavedSources {
         `Source is ${source.length} characters; the limit is ${MAX_PLUGIN_SOURCE_CHARS}.`,
       );
     }
-    return { ...(await this.#store.putSource(name, source)) };
+    if (source.includes('\u0000')) {
+      throw new HttpError(400, 'bad-request', "'source' must not contain NUL characters (U+0000).");
+    }
+    return { ...(await fromStore(() => this.#store.putSource(name, source))) };
   }
 
   /** Deletes a saved source; false when there is none (examples themselves cannot be deleted). */
   async delete(name: string): Promise<boolean> {
     checkSourceName(name);
-    return this.#store.deleteSource(name);
+    return fromStore(() => this.#store.deleteSource(name));
   }
 
   async #readExample(example: Example): Promise<SavedSource> {

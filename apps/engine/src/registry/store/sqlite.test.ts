@@ -3,9 +3,27 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { MIGRATIONS } from './migrations.ts';
+import { sourceStoreSuite } from './source-store-suite.ts';
 import { migrate, SqliteSourceStore } from './sqlite.ts';
+
+const suiteDirs: string[] = [];
+let suitePath = '';
+sourceStoreSuite('SQLite', {
+  async open() {
+    const dir = mkdtempSync(join(tmpdir(), 'bambam-store-'));
+    suiteDirs.push(dir);
+    suitePath = join(dir, 'registry.sqlite');
+    return new SqliteSourceStore(suitePath);
+  },
+  async reopen() {
+    return new SqliteSourceStore(suitePath);
+  },
+});
+after(() => {
+  for (const dir of suiteDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 function tempDb(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'bambam-store-'));
@@ -56,27 +74,6 @@ test('a failing migration rolls back and says which one', (t) => {
   assert.throws(() => migrate(db, broken), /migration 7 \(broken\) failed/);
   assert.equal(db.prepare("SELECT name FROM sqlite_master WHERE name = 'ok'").get(), undefined);
   db.close();
-});
-
-test('saved sources: put, update, list, delete', async (t) => {
-  const store = new SqliteSourceStore(tempDb(t));
-  t.after(() => store.close());
-  await store.putSource('a', 'one');
-  await store.putSource('a', 'two');
-  assert.equal((await store.getSource('a'))?.source, 'two');
-  assert.equal((await store.listSources()).length, 1);
-  assert.equal(await store.deleteSource('a'), true);
-  assert.equal(await store.deleteSource('a'), false);
-});
-
-test('the database survives closing and reopening', async (t) => {
-  const path = tempDb(t);
-  const first = new SqliteSourceStore(path);
-  await first.putSource('mine', 'source');
-  await first.close();
-  const second = new SqliteSourceStore(path);
-  t.after(() => second.close());
-  assert.equal((await second.getSource('mine'))?.source, 'source');
 });
 
 test('several processes opening a new database at once migrate it exactly once', async (t) => {

@@ -19,3 +19,11 @@ export interface SourceStore {
 
   close(): Promise<void>;
 }
+
+/**
+ * The store's server cannot be reached right now (a PostgreSQL restart, a network cut). The
+ * request that met it fails; the store reconnects by itself, so the next one may succeed.
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}

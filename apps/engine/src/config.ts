@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MODEL_VARIANTS, type ModelVariant, recommendedModel } from '@bambam/hand-tracker';
+import { type ClientLimits, clientLimitsFromEnv, DEFAULT_CLIENT_LIMITS } from './admission/limits.ts';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits, decodeLimitsFromEnv } from './decode/decode-limits.ts';
 import { DEFAULT_OSC_ALLOW, OscTargetPolicy } from './egress/osc/osc-target-policy.ts';
 import { OPUS_FRAME_MS } from './encode/opus-encoder.ts';
@@ -97,6 +98,8 @@ export interface EngineConfig {
    * `BAMBAM_MAX_VIDEO_SIZE=WIDTHxHEIGHT`, default 1920x1080.
    */
   readonly decodeLimits: DecodeLimits;
+  /** Limits per client: sessions, messages, idle sessions (`admission/limits.ts`). */
+  readonly clientLimits: ClientLimits;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -123,6 +126,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   sendHitsEarly: false,
   audioFrameMs: 20,
   decodeLimits: DEFAULT_DECODE_LIMITS,
+  clientLimits: DEFAULT_CLIENT_LIMITS,
 };
 
 /** Thrown for a bad environment value, naming the variable. */
@@ -253,6 +257,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
       : DEFAULT_CONFIG.sendHitsEarly,
     audioFrameMs: audioFrameMsFrom(env),
     decodeLimits: decodeLimitsFrom(env),
+    clientLimits: clientLimitsFromEnv(env, (message) => new ConfigError(message)),
   };
 }
 

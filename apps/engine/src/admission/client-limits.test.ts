@@ -211,7 +211,10 @@ describe('the pieces', () => {
       trustedProxies: ['10.0.0.0/8', '192.168.1.5'],
     });
     assert.deepEqual(clientLimitsFromEnv({ BAMBAM_TRUSTED_PROXIES: 'none' }).trustedProxies, []);
-    assert.throws(() => clientLimitsFromEnv({ BAMBAM_CLIENT_MAX_SESSIONS: 'lots' }), /BAMBAM_CLIENT_MAX_SESSIONS/);
+    assert.throws(
+      () => clientLimitsFromEnv({ BAMBAM_CLIENT_MAX_SESSIONS: 'lots' }),
+      /BAMBAM_CLIENT_MAX_SESSIONS/,
+    );
     assert.throws(() => clientLimitsFromEnv({ BAMBAM_TRUSTED_PROXIES: 'proxy.example' }), /not an IP/);
     assert.throws(() => clientLimitsFromEnv({ BAMBAM_TRUSTED_PROXIES: '10.0.0.0/99' }), /prefix/);
   });

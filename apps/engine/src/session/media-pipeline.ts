@@ -7,9 +7,10 @@
  * Video is latest-wins from the tracker on (drops counted); audio never drops. `dispose()`
  * releases the peer connection, decoder, tracker worker and audio clock.
  */
-import type { Frame, PlayEvent } from '@bambam/sdk';
+
 import type { HitInfo, Telemetry } from '@bambam/protocol';
 import { samplesPerFrame } from '@bambam/runtime';
+import type { Frame, PlayEvent } from '@bambam/sdk';
 import type { EngineConfig } from '../config.ts';
 import { RgbConverter } from '../convert/rgb-converter.ts';
 import { VideoDecoder } from '../decode/video-decoder.ts';

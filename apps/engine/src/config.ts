@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MODEL_VARIANTS, type ModelVariant, recommendedModel } from '@bambam/hand-tracker';
+import { type ClientLimits, clientLimitsFromEnv, DEFAULT_CLIENT_LIMITS } from './admission/limits.ts';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits, decodeLimitsFromEnv } from './decode/decode-limits.ts';
 import { DEFAULT_OSC_ALLOW, OscTargetPolicy } from './egress/osc/osc-target-policy.ts';
 import { OPUS_FRAME_MS } from './encode/opus-encoder.ts';
@@ -107,6 +108,8 @@ export interface EngineConfig {
    * `BAMBAM_MAX_VIDEO_SIZE=WIDTHxHEIGHT`, default 1920x1080.
    */
   readonly decodeLimits: DecodeLimits;
+  /** Limits per client: sessions, messages, idle sessions (`admission/limits.ts`). */
+  readonly clientLimits: ClientLimits;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -135,6 +138,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   decodeLimits: DEFAULT_DECODE_LIMITS,
   databaseUrl: undefined,
   drainGraceMs: 10_000,
+  clientLimits: DEFAULT_CLIENT_LIMITS,
 };
 
 /** Thrown for a bad environment value, naming the variable. */
@@ -267,6 +271,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
     decodeLimits: decodeLimitsFrom(env),
     databaseUrl: databaseUrlFrom(env),
     drainGraceMs: intFrom(env, 'BAMBAM_DRAIN_GRACE_MS', DEFAULT_CONFIG.drainGraceMs, 0, 3_600_000),
+    clientLimits: clientLimitsFromEnv(env, (message) => new ConfigError(message)),
   };
 }
 

@@ -167,6 +167,12 @@ export interface ErrorInfo {
     | 'engine-full'
     /** An OSC target the engine's operator does not allow, or OSC is off. */
     | 'osc-refused'
+    /** Too many messages on this connection, or sessions opened from this address per minute. */
+    | 'rate-limited'
+    /** This address already holds as many sessions as the engine allows one client. */
+    | 'too-many-sessions'
+    /** The session had no video for the engine's idle timeout and was closed. */
+    | 'idle-timeout'
     | 'internal';
   readonly message: string;
   /** Where in the plugin's own source, for plugin errors (1-based line and column). */

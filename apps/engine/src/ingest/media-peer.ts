@@ -24,7 +24,11 @@ import {
 } from 'werift';
 import type { EngineConfig } from '../config.ts';
 import type { RtpInput } from './frame-assembler.ts';
+import { useNativeX25519 } from './native-x25519.ts';
 import { addBitrateHints, inspectOffer, SdpError, stripTransportCc, type VideoCodecName } from './sdp.ts';
+
+// DTLS key exchange off werift's pure-JS curve: a joining player no longer stalls the audio clock.
+useNativeX25519();
 
 export type PeerIceConfig = Pick<
   EngineConfig,

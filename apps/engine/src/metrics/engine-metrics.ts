@@ -113,6 +113,12 @@ export class EngineMetrics {
       if (s) this.trackerRestarts.set(s.restarts);
     },
   });
+  readonly limited = new Counter({
+    name: 'bambam_limited_total',
+    help: 'Clients held to a limit, by kind (sessions_per_minute, concurrent_sessions, messages, idle)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly errors = new Counter({
     name: 'bambam_errors_total',
     help: 'Errors, by kind (signaling, webrtc, decode, tracker, plugin, internal)',

@@ -43,6 +43,8 @@ export interface MediaPipelineOptions {
   /** The engine's tracker workers; the session tracks its video as one stream on them. */
   readonly tracking: SharedTracking;
   readonly onTelemetry: (telemetry: EngineTelemetry) => void;
+  /** A video frame decoded (the session is not idle). */
+  readonly onVideo?: () => void;
   /** The connection failed or timed out; the session should dispose this pipeline. */
   readonly onFailed: (reason: string) => void;
   /** A frame's plays, right as they are triggered (direct monitoring's hit channel). */
@@ -255,6 +257,7 @@ export class MediaPipeline {
     _decodeMs: number,
   ): void {
     if (this.disposed || !this.tracker) return;
+    this.options.onVideo?.();
     const { metrics } = this.options;
     const decodedAt = performance.now();
     const decodeMs = decodedAt - source.lastPacketArrivalMs;

@@ -14,6 +14,7 @@ import { Instrument } from '../instrument/instrument.ts';
 import type { EngineMetrics } from '../metrics/engine-metrics.ts';
 import type { SharedTracking } from '../track/tracking-stage.ts';
 import { RequestError } from './errors.ts';
+import { IdleWatch } from './idle-watch.ts';
 import { type EngineTelemetry, MediaPipeline } from './media-pipeline.ts';
 
 export interface SessionEvents {
@@ -21,6 +22,8 @@ export interface SessionEvents {
   console(entry: ConsoleEntry): void;
   pluginChanged(info: PluginInfo): void;
   error(error: ErrorInfo): void;
+  /** No video for the idle timeout: the session should be closed (its owner does it). */
+  idle?(error: ErrorInfo): void;
 }
 
 export interface SessionOptions {
@@ -46,10 +49,24 @@ export class Session {
   private mediaQueue: Promise<unknown> = Promise.resolve();
   private pluginQueue: Promise<unknown> = Promise.resolve();
   private disposed = false;
+  /** Closes a session with no video (after connecting, or since its media stopped). */
+  private readonly idleWatch: IdleWatch | undefined;
 
   constructor(options: SessionOptions) {
     this.id = options.id;
     this.options = options;
+    const idleMs = options.config.clientLimits?.idleTimeoutMs ?? 0;
+    if (idleMs > 0 && options.events.idle) {
+      const idle = options.events.idle;
+      this.idleWatch = new IdleWatch(idleMs, () => {
+        if (this.disposed) return;
+        const s = Math.round(idleMs / 1000);
+        idle({
+          code: 'idle-timeout',
+          message: `Closed after ${s} s without video to free the seat for someone else. Reconnect to play again.`,
+        });
+      });
+    }
     this.instrument = new Instrument({
       onConsole: (entry) => options.events.console(entry),
       onDisabled: (error) => {
@@ -77,6 +94,7 @@ export class Session {
   offer(sdp: string): Promise<string> {
     return this.serialize('media', async () => {
       await this.closeMedia();
+      this.idleWatch?.touch();
       const hitChannel = new HitChannel(); // closes with the peer connection
       const { pipeline, sdp: answer } = await MediaPipeline.start(sdp, {
         config: this.options.config,
@@ -84,6 +102,7 @@ export class Session {
         metrics: this.options.metrics,
         instrument: this.instrument,
         onTelemetry: (telemetry) => this.options.events.telemetry(telemetry),
+        onVideo: () => this.idleWatch?.touch(),
         onDataChannel: (channel) => hitChannel.attach(channel),
         onHits: (hits, frame) => {
           hitChannel.send(hits, frame);
@@ -196,6 +215,7 @@ export class Session {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.idleWatch?.dispose();
     const pipeline = this.pipeline;
     this.pipeline = undefined;
     await pipeline?.dispose();
@@ -215,6 +235,8 @@ export class Session {
     if (!pipeline || (which && which !== pipeline)) return;
     this.pipeline = undefined;
     await pipeline.dispose();
+    // The idle time counts from when the media stopped.
+    this.idleWatch?.touch();
   }
 
   private serialize<T>(queue: 'media' | 'plugin', task: () => Promise<T>): Promise<T> {

@@ -33,6 +33,10 @@ import {
 import { Server, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { Admission } from '../admission/admission.ts';
+import { clientAddress } from '../admission/client-address.ts';
+import { ClientLimiter } from '../admission/client-limiter.ts';
+import { proxyList } from '../admission/limits.ts';
+import { TokenBucket } from '../admission/token-bucket.ts';
 import type { EngineConfig } from '../config.ts';
 import { OscTargetPolicy } from '../egress/osc/osc-target-policy.ts';
 import { OriginPolicy } from '../http/origin-policy.ts';
@@ -74,10 +78,16 @@ export class Signaling {
   private closing = false;
   /** Where sessions may send OSC (the operator's `BAMBAM_OSC_ALLOW`). */
   private readonly oscPolicy: OscTargetPolicy;
+  /** Sessions per client address (concurrent, per minute). */
+  readonly clientLimiter: ClientLimiter;
+  /** Whose `X-Forwarded-For` is believed. */
+  private readonly trustedProxies: ReturnType<typeof proxyList>;
 
   constructor(httpServer: HttpServer, options: SignalingOptions) {
     this.options = options;
     this.oscPolicy = new OscTargetPolicy(options.config.oscAllow);
+    this.clientLimiter = new ClientLimiter(options.config.clientLimits);
+    this.trustedProxies = proxyList(options.config.clientLimits.trustedProxies);
     const policy = OriginPolicy.fromConfig(options.config);
     const refusals = new RefusalLog('socket.io');
     /** The refusal message for a request, or undefined when it may go on. */
@@ -134,14 +144,31 @@ export class Signaling {
       socket.disconnect(true);
       return;
     }
-    // A seat first: a refused player costs no session, plugin or media work.
+    // The client's own limits, then a seat: a refused player costs no session, plugin or media work.
+    const client = clientAddress(
+      socket.handshake.address,
+      socket.handshake.headers['x-forwarded-for'],
+      this.trustedProxies,
+    );
+    const leased = this.clientLimiter.open(client);
+    if ('refusal' in leased) {
+      metrics.limited.inc({ kind: leased.refusal.kind });
+      socket.emit(ServerEvent.Error, leased.refusal.info);
+      socket.disconnect(true);
+      return;
+    }
     const admitted = admission.admit();
     if ('refusal' in admitted) {
+      leased.lease.release();
       socket.emit(ServerEvent.Error, admitted.refusal);
       socket.disconnect(true);
       return;
     }
-    socket.once('disconnect', () => admitted.seat.release());
+    socket.once('disconnect', () => {
+      admitted.seat.release();
+      leased.lease.release();
+    });
+    this.limitMessages(socket);
     const session = new Session({
       id: randomUUID(),
       config,
@@ -157,6 +184,11 @@ export class Signaling {
         console: (entry) => socket.emit(ServerEvent.Console, entry),
         pluginChanged: (info) => socket.emit(ServerEvent.PluginChanged, info),
         error: (error) => socket.emit(ServerEvent.Error, error),
+        idle: (error) => {
+          metrics.limited.inc({ kind: 'idle' });
+          socket.emit(ServerEvent.Error, error);
+          socket.disconnect(true);
+        },
       },
     });
     this.sessions.set(session.id, session);
@@ -223,6 +255,33 @@ export class Signaling {
       iceServers: config.iceServers.map((s) => ({ ...s })),
     } satisfies SessionReady;
     socket.emit(ServerEvent.Ready, ready);
+  }
+
+  /**
+   * A token bucket per connection, ahead of every handler: a message over the rate is answered
+   * `rate-limited` (when it wants an ack) and goes no further.
+   */
+  private limitMessages(socket: Socket): void {
+    const { config, metrics } = this.options;
+    const { messagesPerSecond, messageBurst } = config.clientLimits;
+    const bucket = new TokenBucket(messagesPerSecond, messageBurst);
+    socket.use((packet, next) => {
+      if (bucket.take()) {
+        next();
+        return;
+      }
+      metrics.limited.inc({ kind: 'messages' });
+      const ack = packet[packet.length - 1];
+      if (typeof ack === 'function') {
+        (ack as AckFn)({
+          ok: false,
+          error: {
+            code: 'rate-limited',
+            message: `Too many messages: this engine takes ${messagesPerSecond} per second (bursts of ${messageBurst}). Slow down and try again.`,
+          },
+        });
+      }
+    });
   }
 
   /** Registers a request handler: validate → run → ack, never throwing into socket.io. */

@@ -123,6 +123,9 @@ export async function startEngine(options: EngineOptions = {}): Promise<RunningE
       BAMBAM_MAX_SESSIONS: process.env.BAMBAM_MAX_SESSIONS ?? '8',
       // dispose()'s SIGTERM stops at once; a drain test sets its own grace.
       BAMBAM_DRAIN_GRACE_MS: process.env.BAMBAM_DRAIN_GRACE_MS ?? '0',
+      // Every test player comes from this machine: per-client limits would count them as one.
+      BAMBAM_CLIENT_MAX_SESSIONS: process.env.BAMBAM_CLIENT_MAX_SESSIONS ?? '64',
+      BAMBAM_CLIENT_SESSIONS_PER_MINUTE: process.env.BAMBAM_CLIENT_SESSIONS_PER_MINUTE ?? '600',
       ...options.env,
       BAMBAM_ALLOWED_ORIGINS: allowedOrigins(page.origins, { ...process.env, ...options.env }),
     },

@@ -146,6 +146,10 @@ export class EngineClient {
   #iceServers: SessionReady['iceServers'] = [];
   #disposed = false;
   #latencyCompensationMs = 0;
+  /** The engine closed this page's session as idle; the next Start or request reconnects. */
+  #idleClosed = false;
+  /** Callers waiting for the next `session:ready` (after an idle close). */
+  #readyWaiters: Array<() => void> = [];
   /** Where the player asked the session's OSC to go (kept across reconnections), or null. */
   #oscTarget: { host: string; port: number; landmarksHz: number } | null = null;
 
@@ -247,7 +251,7 @@ export class EngineClient {
     });
     socket.on('disconnect', (reason) => {
       this.#closePeer();
-      const closedByUs = reason === 'io client disconnect';
+      const closedByUs = reason === 'io client disconnect' || this.#idleClosed;
       // Refused for want of a seat: the engine closed the socket right after saying so.
       const refused = this.#snapshot.link === 'full' && !closedByUs;
       this.#update({
@@ -273,6 +277,10 @@ export class EngineClient {
       );
       if ((error.code as string) === ENGINE_FULL_CODE) {
         this.#update({ link: 'full', problem: engineFullProblem(error.message) });
+      } else if (error.code === 'idle-timeout') {
+        // The engine freed this page's seat after a long quiet spell: the next Start or request
+        // connects again (a new session, with the player's instrument restored).
+        this.#idleClosed = true;
       } else if (error.code === 'webrtc-failed' || error.code === 'unsupported-codec') {
         this.#update({ problem: webrtcProblem(error.message, this.#snapshot.wantsMedia) });
       } else if (error.code === 'plugin-runtime' || error.code === 'plugin-load') {
@@ -295,6 +303,7 @@ export class EngineClient {
   /** Opens the camera and starts sending it to the engine; the instrument's audio comes back. */
   async start(): Promise<void> {
     this.connect();
+    if (this.#idleClosed) void this.#reconnectAfterIdle();
     this.#update({ wantsMedia: true });
     if (!(await this.#openCamera())) return;
     if (this.#snapshot.link === 'connected' && this.#snapshot.sessionId) await this.#negotiate();
@@ -459,6 +468,8 @@ export class EngineClient {
   // ---------------------------------------------------------------------------------------
 
   async #onReady(ready: SessionReady): Promise<void> {
+    this.#idleClosed = false;
+    for (const resolve of this.#readyWaiters.splice(0)) resolve();
     this.#iceServers = ready.iceServers;
     this.#update({ sessionId: ready.sessionId, plugin: ready.plugin, problem: this.#clearProblem('link') });
     // A new session after a reconnect starts with the default plugin: give the player theirs back.
@@ -491,7 +502,18 @@ export class EngineClient {
     if (this.#snapshot.wantsMedia && this.#camera) await this.#negotiate();
   }
 
+  /** Connects again after the engine closed an idle session; resolves once the new session is ready (or after the request timeout). */
+  #reconnectAfterIdle(): Promise<void> {
+    const ready = new Promise<void>((resolve) => {
+      this.#readyWaiters.push(resolve);
+      setTimeout(resolve, this.#options.requestTimeoutMs);
+    });
+    this.retry();
+    return ready;
+  }
+
   async #request<T extends object>(event: string, payload: object): Promise<Ack<T>> {
+    if (this.#idleClosed && !this.#socket?.connected) await this.#reconnectAfterIdle();
     const socket = this.#socket;
     if (!socket?.connected) return localError(`Not connected to the engine at ${this.#options.engineUrl}.`);
     try {

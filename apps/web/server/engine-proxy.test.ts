@@ -64,14 +64,15 @@ describe('EngineProxy', () => {
         .on('error', reject);
     });
 
-  it('forwards a same-origin request with the engine’s Host and no Origin', async () => {
+  it('forwards a same-origin request with the engine’s Host, no Origin, and the player’s address', async () => {
     received.length = 0;
     assert.equal(await get({ origin: frontUrl }), 200);
     assert.equal(received.length, 1);
     assert.equal(received[0]!.url, '/api/sources?x=1');
     assert.equal(received[0]!.headers.host, `127.0.0.1:${upstreamPort}`);
     assert.equal(received[0]!.headers.origin, undefined);
-    assert.equal(received[0]!.headers['x-forwarded-for'], undefined);
+    // The player's address, for the engine's per-client limits.
+    assert.equal(received[0]!.headers['x-forwarded-for'], '127.0.0.1');
   });
 
   it('refuses a foreign Origin without reaching the engine', async () => {

@@ -79,8 +79,16 @@ export class EngineProxy {
     this.#proxy = createProxyServer({
       target: this.#target.origin,
       changeOrigin: true, // Host: the engine's own address, which it serves
-      xfwd: false,
+      // X-Forwarded-For: the engine limits sessions per client address, and behind the studio
+      // every player would otherwise be 127.0.0.1 (it trusts the header only from its trusted
+      // proxies, loopback by default).
+      xfwd: true,
       agent: this.#agent,
+    });
+    // A connection to the engine that breaks mid-stream (the engine died: EPIPE, ECONNRESET)
+    // must never take the studio down; the page's client reconnects.
+    this.#proxy.on('error', (error) => {
+      this.#unreachable(error);
     });
   }
 

@@ -143,10 +143,23 @@ describe('with a real engine', () => {
     const closed = await outcome(socket, 15_000);
     assert.ok('error' in closed);
     assert.equal(closed.error.code, 'idle-timeout');
-    assert.match(closed.error.message, /without video/);
+    assert.match(closed.error.message, /without video or messages/);
     assert.equal(await limited(engine, 'idle'), 1);
     while (engine.admission.sessions > 0) await new Promise((r) => setTimeout(r, 20));
     assert.equal(engine.sessionCount, 0);
+  });
+
+  test('messages are activity: an editor working without a camera keeps its session', async () => {
+    const engine = await engineWith({ idleTimeoutMs: 1500 });
+    const socket = open(engine, '192.0.2.201');
+    assert.ok('ready' in (await outcome(socket)));
+    for (let i = 0; i < 8; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      const ack = await socket.timeout(10_000).emitWithAck(ClientEvent.SetLatency, { compensationMs: i });
+      assert.deepEqual(ack, { ok: true, compensationMs: i });
+    }
+    assert.ok(socket.connected, 'still connected after 4 s of messages with a 1.5 s idle timeout');
+    assert.equal(await limited(engine, 'idle'), 0);
   });
 });
 

@@ -18,8 +18,8 @@ export interface ClientLimits {
   /** Messages a connection may send at once before the rate applies (`BAMBAM_MESSAGE_BURST`). */
   readonly messageBurst: number;
   /**
-   * A session without decoded video this long after connecting or after its media stopped is
-   * closed (`BAMBAM_IDLE_TIMEOUT_S`, seconds; 0 = never), ms.
+   * A session without decoded video or any message this long (after connecting, after its media
+   * stopped, after its last message) is closed (`BAMBAM_IDLE_TIMEOUT_S`, seconds; 0 = never), ms.
    */
   readonly idleTimeoutMs: number;
   /**
@@ -36,7 +36,7 @@ export const DEFAULT_CLIENT_LIMITS: ClientLimits = {
   // burst of 60 never touches it, a script flooding the engine is cut off.
   messagesPerSecond: 20,
   messageBurst: 60,
-  idleTimeoutMs: 60_000,
+  idleTimeoutMs: 300_000,
   trustedProxies: ['127.0.0.0/8', '::1/128'],
 };
 

@@ -63,7 +63,7 @@ export class Session {
         const s = Math.round(idleMs / 1000);
         idle({
           code: 'idle-timeout',
-          message: `Closed after ${s} s without video to free the seat for someone else. Reconnect to play again.`,
+          message: `Closed after ${s} s without video or messages, to free the seat for someone else. Press Start (or run your instrument) to connect again.`,
         });
       });
     }
@@ -88,6 +88,11 @@ export class Session {
   /** Loads the default plugin (bam-drum). */
   async init(): Promise<PluginInfo> {
     return this.usePlugin(DEFAULT_PLUGIN);
+  }
+
+  /** The player did something (any message): an editor working without a camera is not idle. */
+  noteActivity(): void {
+    this.idleWatch?.touch();
   }
 
   /** Answers a browser offer; replaces any previous media connection of this session. */

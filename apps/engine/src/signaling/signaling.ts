@@ -192,6 +192,11 @@ export class Signaling {
       },
     });
     this.sessions.set(session.id, session);
+    // Any message is activity: an editor compiling without a camera keeps its session.
+    socket.use((_packet, next) => {
+      session.noteActivity();
+      next();
+    });
     metrics.sessions.set(this.sessions.size);
     metrics.sessionsTotal.inc();
     let gone = false;

@@ -1,9 +1,4 @@
 'use client';
-/**
- * The plugins page: search the engine's npm registry for `bambam-plugin` packages, read a
- * plugin's description, params and sounds (audition them with Tone.js, as the editor does),
- * use it in this page's session (`plugin:use`), and publish a saved plugin with an npm token.
- */
 import type { SoundInfo } from '@bambam/protocol';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useEngine, useEngineSnapshot } from '../../components/EngineProvider.tsx';
@@ -11,6 +6,12 @@ import { PlayPanel } from '../../components/PlayPanel.tsx';
 import { SoundRow } from '../../components/SoundList.tsx';
 import type { EngineClient } from '../../lib/engine-client.ts';
 import { resolveEngineUrl } from '../../lib/engine-url.ts';
+/**
+ * The plugins page: search the engine's npm registry for `bambam-plugin` packages, read a
+ * plugin's description, params and sounds (audition them with Tone.js, as the editor does),
+ * use it in this page's session (`plugin:use`), and publish a saved plugin with an npm token.
+ */
+import { shareLink } from '../../lib/share-link.ts';
 import { SourcesApi } from '../../lib/sources-api.ts';
 import {
   type PackageInfo,
@@ -331,6 +332,25 @@ function PluginDetail({
         >
           {inSession ? '✓ In this session' : busy ? 'Loading…' : '▶ Use in this session'}
         </button>
+        <a
+          className="button"
+          href={shareLink({ name: info.name, version: info.version })}
+          onClick={(event) => {
+            // Copy the absolute link; a plain click still opens it if the clipboard is refused.
+            const link = shareLink({ name: info.name, version: info.version }, {}, window.location.origin);
+            if (navigator.clipboard) {
+              event.preventDefault();
+              void navigator.clipboard.writeText(link).then(
+                () => setStatus({ ok: true, text: `Link copied: ${link}` }),
+                () => window.location.assign(link),
+              );
+            }
+          }}
+          data-testid="plugin-share"
+          title="Copy a link that opens /play with this version loaded"
+        >
+          Copy link
+        </a>
         <code className="plugins-cli">
           npm install {npmRegistry ? `--registry=${npmRegistry} ` : ''}
           {info.name}@{info.version}

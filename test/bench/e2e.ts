@@ -22,12 +22,12 @@
  * BENCH_ADMISSION_EXTRA (players beyond capacity, default 3),
  * BAMBAM_FIXTURES, BAMBAM_CHROMIUM, and any engine env (e.g. BAMBAM_TRACKER_MODEL=lite).
  */
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { estimateCaptureClock } from '../lib/capture-clock.ts';
 import { chromiumPath, launchChromium } from '../lib/chromium.ts';
 import { serveClientPage } from '../lib/client/server.ts';
 import { openClient, type PageStats, type ReceivedTelemetry } from '../lib/client.ts';
+import { cpuTimes, stealPercent } from '../lib/cpu-steal.ts';
 import { type RunningEngine, startEngine } from '../lib/engine.ts';
 import { FOUR_STROKES_CLIP, fixturePath } from '../lib/fixtures.ts';
 import { pairWithin, percentile, reportedHits } from '../lib/hit-analysis.ts';
@@ -61,26 +61,6 @@ const load = () =>
     .loadavg()
     .map((v) => v.toFixed(2))
     .join(' ');
-
-/** CPU time counters of the whole machine (Linux /proc/stat), to report steal time. */
-function cpuTimes(): number[] | undefined {
-  try {
-    return readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Share of the machine's time the hypervisor gave to other guests (steal), in %, between two
- * {@link cpuTimes}. On a shared VM it decides the tail latencies: report it beside them.
- */
-function stealPercent(before: number[] | undefined, after: number[] | undefined): number {
-  if (!before || !after) return Number.NaN;
-  const delta = after.map((v, i) => v - (before[i] ?? 0));
-  const total = delta.reduce((a, b) => a + b, 0);
-  return total > 0 ? (100 * (delta[7] ?? 0)) / total : Number.NaN;
-}
 
 function summary(values: readonly number[]): string {
   if (values.length === 0) return 'n=0';

@@ -33,7 +33,9 @@ export function verdaccioConfig(options: NpmRegistryOptions): VerdaccioConfig {
     web: { enable: true, title: 'Bam Bam registry' },
     auth: { htpasswd: { file: path.join(dir, 'htpasswd'), max_users: options.maxUsers } },
     uplinks: options.uplink
-      ? { upstream: { url: options.uplink, timeout: '20s', max_fails: 2, fail_timeout: '2m' } }
+      ? // npm fetches a package's dependencies many at once: a couple of slow answers must not
+        // mark the uplink down (Verdaccio then answers 404 for everything it has not cached).
+        { upstream: { url: options.uplink, timeout: '30s', max_fails: 20, fail_timeout: '10s' } }
       : {},
     packages: {
       '@bambam/*': { access: '$all', publish: '$authenticated', unpublish: '$authenticated' },

@@ -29,7 +29,7 @@ import { serveClientPage } from '../lib/client/server.ts';
 import { openClient, type PageStats, type ReceivedTelemetry } from '../lib/client.ts';
 import { cpuTimes, stealPercent } from '../lib/cpu-steal.ts';
 import { type RunningEngine, startEngine } from '../lib/engine.ts';
-import { FOUR_STROKES_CLIP, fixturePath } from '../lib/fixtures.ts';
+import { FOUR_STROKES, FOUR_STROKES_CLIP, fixturePath } from '../lib/fixtures.ts';
 import { pairWithin, percentile, reportedHits } from '../lib/hit-analysis.ts';
 import { LoadPeer, SessionRefusedError } from '../lib/loadgen/load-peer.ts';
 import { type EncodedClip, encodeClipVp8 } from '../lib/loadgen/vp8-clip.ts';
@@ -404,7 +404,9 @@ function healthLine(h: EngineHealthAnswer): string {
 
 /**
  * Strokes heard per loop by one player: hits of frames whose time falls in a whole number of
- * clip loops (so a window edge cannot cut a loop), from the first frame after `fromT`.
+ * clip loops. The window starts half a stroke period after the first hit, in the quiet between
+ * strokes: a window edge on a stroke would count it in one loop or the next by a frame's jitter
+ * (5 then 3), or twice or never across the whole window (21 or 19 for 20).
  */
 function strokesPerLoop(
   telemetry: readonly ReceivedTelemetry[],
@@ -418,7 +420,8 @@ function strokesPerLoop(
   hitP99: number;
   frames: number;
 } {
-  const t0 = telemetry[0]?.t ?? 0;
+  const firstHit = telemetry.find((m) => m.hits.length > 0)?.t;
+  const t0 = firstHit === undefined ? (telemetry[0]?.t ?? 0) : firstHit + FOUR_STROKES.periodMs / 2;
   const inWindow = telemetry.filter((m) => m.t >= t0 && m.t < t0 + loops * loopMs);
   const hits = inWindow.reduce((sum, m) => sum + m.hits.length, 0);
   const byLoop = Array.from({ length: loops }, () => 0);
@@ -470,12 +473,16 @@ async function admission(engine: RunningEngine, clipPath: string): Promise<boole
     await delay(3000); // warm-up, as in the capacity steps
     const marks = admitted.map((p) => p.telemetry.length);
     const cpu0 = cpuTimes();
-    await delay(ADMISSION_LOOPS * loopMs);
+    await delay(ADMISSION_LOOPS * loopMs + 1.5 * FOUR_STROKES.periodMs);
     // Every player's telemetry must cover its whole loops (an engine behind sends it late).
     const covered = () =>
       admitted.every((p, i) => {
         const t0 = p.telemetry[marks[i]!]?.t;
-        return t0 !== undefined && (p.telemetry.at(-1)?.t ?? 0) >= t0 + ADMISSION_LOOPS * loopMs;
+        // + 1.5 periods: the window starts half a period after the first hit (see strokesPerLoop).
+        return (
+          t0 !== undefined &&
+          (p.telemetry.at(-1)?.t ?? 0) >= t0 + ADMISSION_LOOPS * loopMs + 1.5 * FOUR_STROKES.periodMs
+        );
       });
     for (let waited = 0; !covered() && waited < 15_000; waited += 250) await delay(250);
     const steal = stealPercent(cpu0, cpuTimes());

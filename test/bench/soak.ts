@@ -131,12 +131,14 @@ if (!clipPath) {
       `  baseline → end: rss ${baseline.rssMb.toFixed(1)} → ${last.rssMb.toFixed(1)} MB, handles ${baseline.handles} → ${last.handles}, ` +
         `children ${baseline.children} → ${last.children}, workers ${baseline.workers} → ${last.workers}, sessions ${baseline.sessions} → ${last.sessions}`,
     );
+    // Warm (the sandbox pool and the tracker workers start with the first player): what must
+    // come back is the first warm idle point's count, not the cold baseline's.
+    const reference = warm[0] ?? baseline;
     const leaked =
-      last.sessions !== 0 ||
-      last.workers > baseline.workers ||
-      last.children > Math.max(baseline.children, ...warm.slice(0, 1).map((s) => s.children));
+      last.sessions !== 0 || last.workers > reference.workers || last.children > reference.children;
     console.log(
-      `  => ${leaked ? 'LEAK' : 'no leaked sessions, workers or processes'}; memory slope target < 1 MB per 10 min`,
+      `  warm reference (${reference.minute.toFixed(1)} min): children ${reference.children}, workers ${reference.workers}; ` +
+        `=> ${leaked ? 'LEAK' : 'no leaked sessions, workers or processes'}; memory slope target < 1 MB per 10 min`,
     );
   } finally {
     await engine.dispose();

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -134,7 +134,7 @@ describe('a plugin author outside the repository, with npm and the registry in t
 
   it('elsewhere, npm install my-drum@^0.1.0 and bambam run play it on a landmark recording', async () => {
     const elsewhere = path.join(home, 'elsewhere');
-    await mkdirp(elsewhere);
+    await mkdir(elsewhere, { recursive: true });
     await writeFile(path.join(elsewhere, 'package.json'), '{ "name": "elsewhere", "private": true }\n');
     const install = await npm('npm install my-drum', ['install', 'my-drum@^0.1.0'], elsewhere);
     assert.equal(install.code, 0, install.stdout + install.stderr);
@@ -173,11 +173,6 @@ describe('a plugin author outside the repository, with npm and the registry in t
     }
   });
 });
-
-async function mkdirp(dir: string): Promise<void> {
-  const { mkdir } = await import('node:fs/promises');
-  await mkdir(dir, { recursive: true });
-}
 
 /** Bytes under `dir` and the native code in it (`.node` addons, `binding.gyp`). */
 function scan(dir: string): { bytes: number; native: string[] } {

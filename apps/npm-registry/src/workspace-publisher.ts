@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runNpm } from './npm-command.ts';
@@ -140,7 +140,6 @@ async function readJson(file: string): Promise<Record<string, unknown> | undefin
 }
 
 async function listDirs(dir: string): Promise<string[]> {
-  const { readdir } = await import('node:fs/promises');
   try {
     const entries = await readdir(dir, { withFileTypes: true });
     return entries.filter((entry) => entry.isDirectory()).map((entry) => path.join(dir, entry.name));

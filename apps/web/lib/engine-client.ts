@@ -44,11 +44,8 @@ import {
  */
 export type LinkState = 'connecting' | 'connected' | 'unreachable' | 'lost' | 'full' | 'closed';
 
-/**
- * The engine's refusal when all its seats are taken. Not in the protocol's `ErrorInfo['code']`
- * list yet (the SDK's protocol is being moved into its own package), hence compared as a string.
- */
-export const ENGINE_FULL_CODE = 'engine-full';
+/** The engine's refusal when all its seats are taken. */
+export const ENGINE_FULL_CODE: ErrorInfo['code'] = 'engine-full';
 /** The media path: off, opening the camera, negotiating, live, or recovering after a failure. */
 export type MediaState = 'off' | 'camera' | 'negotiating' | 'live' | 'recovering';
 
@@ -275,7 +272,7 @@ export class EngineClient {
         { level: 'error', message: error.message, t: 0, plugin: error.plugin, location: error.location },
         'engine',
       );
-      if ((error.code as string) === ENGINE_FULL_CODE) {
+      if (error.code === ENGINE_FULL_CODE) {
         this.#update({ link: 'full', problem: engineFullProblem(error.message) });
       } else if (error.code === 'idle-timeout') {
         // The engine freed this page's seat after a long quiet spell: the next Start or request

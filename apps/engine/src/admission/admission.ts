@@ -11,11 +11,8 @@ import type { ErrorInfo } from '@bambam/protocol';
 import type { EngineConfig } from '../config.ts';
 import { type CapacityEstimate, estimateCapacity } from './capacity.ts';
 
-/**
- * The refusal on the wire. `engine-full` is not in the protocol's `ErrorInfo['code']` list yet
- * (the SDK's protocol is being moved into its own package): this widens it until it is.
- */
-export type EngineFullInfo = Omit<ErrorInfo, 'code'> & { readonly code: 'engine-full' };
+/** The refusal on the wire: the protocol's error with its `engine-full` code. */
+export type EngineFullInfo = ErrorInfo & { readonly code: 'engine-full' };
 
 /** What `/api/health` says. `ok`, `version` are kept for earlier clients. */
 export interface EngineHealth {

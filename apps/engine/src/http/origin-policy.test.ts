@@ -1,7 +1,9 @@
 /**
  * The engine's HTTP API attacked as a web page of another site would: a real engine with the
  * real registry routes, requests with forged Origin, Host and Content-Type headers (node:http,
- * which sends them as given). Refused requests must change nothing.
+ * which sends them as given). Every request carries the victim's workspace cookie (as if the
+ * browser attached it, which SameSite=Lax already prevents on cross-site writes): refused
+ * requests must change nothing in that workspace.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createEngine, type Engine } from '../engine.ts';
-import { createRegistryService, type RegistryService } from '../registry/index.ts';
+import { createRegistryService, type RegistryService, WORKSPACE_COOKIE } from '../registry/index.ts';
+import { workspaceKey } from '../registry/workspace/cookies.ts';
 import { isJsonContentType } from './content-type.ts';
 import { hostNameOf, OriginPolicy } from './origin-policy.ts';
 
@@ -44,6 +47,8 @@ interface Answer {
 let engine: Engine;
 let registry: RegistryService;
 let dataDir: string;
+/** `bambam_workspace=…` of the victim's browser, sent with every request. */
+let victimCookie = '';
 
 /** One HTTP request with exactly these headers (`noHost` sends no Host). */
 function send(
@@ -58,7 +63,7 @@ function send(
         port: engine.port,
         method,
         path,
-        headers: options.headers ?? {},
+        headers: { ...(victimCookie ? { cookie: victimCookie } : {}), ...options.headers },
         setHost: !options.noHost,
       },
       (res) => {
@@ -82,7 +87,8 @@ const json = { 'content-type': 'application/json' };
 const putBody = JSON.stringify({ source: '// written by an attacker\n' });
 
 async function savedSource(name = 'mine'): Promise<string | undefined> {
-  return (await registry.sources.get(name))?.source;
+  const id = victimCookie.slice(WORKSPACE_COOKIE.length + 1);
+  return (await registry.sources.get(workspaceKey('cookie', id), name))?.source;
 }
 
 before(async () => {
@@ -99,6 +105,8 @@ before(async () => {
     body: JSON.stringify({ source: ORIGINAL }),
   });
   assert.equal(saved.status, 200, saved.text);
+  victimCookie = String(saved.headers['set-cookie']?.[0]).split(';')[0]!;
+  assert.match(victimCookie, new RegExp(`^${WORKSPACE_COOKIE}=[A-Za-z0-9_-]{43}$`));
 });
 
 after(async () => {

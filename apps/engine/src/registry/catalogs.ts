@@ -1,32 +1,29 @@
 /**
- * The engine's `plugin:use` looks plugins up in these, in order: the workspace's saved sources
- * (and bundled examples), then the npm registry's plugin packages.
+ * The engine's `plugin:use` looks plugins up in these, in order: the bundled examples, then the
+ * npm registry's plugin packages. Saved sources belong to a workspace and `plugin:use` carries
+ * none, so they are not looked up by name: the studio sends a saved source's text itself
+ * (`plugin:load`).
  */
 import { readFile } from 'node:fs/promises';
 import { compilePlugin } from '@bambam/runtime';
-import { HttpError } from './http.ts';
+import { HttpError } from './http-answers.ts';
 import { checkPackageName, type NpmPluginSource } from './npm/npm-plugin-source.ts';
 import { type SavedSources, SOURCE_NAME } from './sources.ts';
 import type { PluginCatalog } from './types.ts';
 
 /**
- * Saved sources and examples, compiled on demand. A request with a version is left to the
- * registry: sources have no versions.
+ * The bundled examples (never a workspace's copy), compiled on demand. A request with a version
+ * is left to the registry: examples have no versions.
  */
-export function savedSourcesCatalog(sources: SavedSources): PluginCatalog {
+export function examplesCatalog(sources: SavedSources): PluginCatalog {
   return {
     async resolve(name, version) {
       if (version !== undefined || !SOURCE_NAME.test(name)) return undefined;
-      const saved = await sources.get(name);
-      if (!saved) return undefined;
-      const example = saved.example ? sources.example(name) : undefined;
-      if (example) {
-        // From its file, so that its relative imports resolve.
-        const compiled = await compilePlugin({ entry: example.entry });
-        return { compiled, source: await readFile(example.entry, 'utf8') };
-      }
-      const compiled = await compilePlugin({ source: saved.source, filename: `${name}.ts` });
-      return { compiled, source: saved.source };
+      const example = sources.example(name);
+      if (!example) return undefined;
+      // From its file, so that its relative imports resolve.
+      const compiled = await compilePlugin({ entry: example.entry });
+      return { compiled, source: await readFile(example.entry, 'utf8') };
     },
   };
 }

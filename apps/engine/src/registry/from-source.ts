@@ -5,10 +5,10 @@
  */
 import { MAX_PLUGIN_SOURCE_CHARS } from '@bambam/protocol';
 import { compilePlugin, PluginError, PluginSandbox } from '@bambam/runtime';
-import { HttpError } from './http.ts';
+import { soundFacts } from './bundle-validation.ts';
+import { HttpError } from './http-answers.ts';
 import type { Manifest } from './manifest.ts';
 import { sha256Hex as sha256 } from './sha256.ts';
-import { soundFacts } from './validate.ts';
 
 /** A plugin built from source: what `bambam build` writes to `dist/`. */
 export interface BuiltPlugin {

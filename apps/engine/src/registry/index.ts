@@ -1,6 +1,6 @@
 /**
- * Plugins from an npm registry and the studio's saved sources: HTTP routes for `/api/plugins`
- * and `/api/sources`, and the catalogs `plugin:use` resolves names through.
+ * Plugins from an npm registry and the studio's saved sources (per workspace): HTTP routes for
+ * `/api/plugins` and `/api/sources`, and the catalogs `plugin:use` resolves names through.
  *
  * ```ts
  * const registry = await createRegistryService({ dataDir, npmRegistry: npmRegistryFromEnv() });
@@ -11,17 +11,20 @@
  */
 import { join } from 'node:path';
 import sdkPackage from '@bambam/sdk/package.json' with { type: 'json' };
-import { npmCatalog, savedSourcesCatalog } from './catalogs.ts';
+import { examplesCatalog, npmCatalog } from './catalogs.ts';
 import { NpmPluginSource, type NpmSourceLimits } from './npm/npm-plugin-source.ts';
 import { npmRegistryFromEnv } from './npm/npm-registry-url.ts';
 import { createPluginRoutes } from './plugins-routes.ts';
+import { type SourceLimits, SourceMetrics } from './source-limits.ts';
 import { type Example, SavedSources } from './sources.ts';
 import { createSourceRoutes } from './sources-routes.ts';
 import { PostgresSourceStore } from './store/postgres.ts';
 import { SqliteSourceStore } from './store/sqlite.ts';
 import type { SourceStore } from './store/store.ts';
 import { consoleLogger, type PluginCatalog, type RegistryLogger, type RouteModule } from './types.ts';
-import { WorkerValidator } from './validator.ts';
+import { WorkerValidator } from './validator-pool.ts';
+import { CookieWorkspaces } from './workspace/cookie-workspaces.ts';
+import type { WorkspaceIdentity } from './workspace/workspace-identity.ts';
 
 export type { Manifest } from './manifest.ts';
 export { NPM_REGISTRY_SETTING } from './npm/npm-client.ts';
@@ -32,9 +35,18 @@ export {
 } from './npm/npm-plugin-source.ts';
 export { npmRegistryFromEnv } from './npm/npm-registry-url.ts';
 export type { PackageInfo, PluginSummary, VersionInfo } from './plugins-routes.ts';
+export {
+  DEFAULT_SOURCE_LIMITS,
+  SOURCE_LIMIT_SETTINGS,
+  type SourceLimits,
+  SourceLimitsError,
+  sourceLimitsFromEnv,
+} from './source-limits.ts';
 export { DATABASE_URL_SETTING, describeDatabaseUrl } from './store/postgres.ts';
-export { type SourceStore, StoreUnavailableError } from './store/store.ts';
+export { type SourceStore, StoreUnavailableError, WorkspaceFullError } from './store/store.ts';
 export type { CompiledBundle, PluginCatalog, RegistryLogger, RouteModule } from './types.ts';
+export { CookieWorkspaces, WORKSPACE_COOKIE } from './workspace/cookie-workspaces.ts';
+export type { WorkspaceIdentity } from './workspace/workspace-identity.ts';
 export { NpmPluginSource, PostgresSourceStore, SavedSources, SqliteSourceStore };
 
 export interface RegistryServiceOptions {
@@ -54,8 +66,14 @@ export interface RegistryServiceOptions {
   readonly databaseUrl?: string;
   /** A store of your own for saved sources; wins over `databaseUrl`. */
   readonly store?: SourceStore;
-  /** Bundled examples served as saved sources; default bam-drum. */
+  /** Bundled examples served as read-only defaults of every workspace; default bam-drum. */
   readonly examples?: readonly Example[];
+  /** Whose workspace a request is in; default a per-browser cookie ({@link CookieWorkspaces}). */
+  readonly identity?: WorkspaceIdentity;
+  /** Saved sources per workspace and their size; default {@link DEFAULT_SOURCE_LIMITS}. */
+  readonly sourceLimits?: Partial<SourceLimits>;
+  /** More route modules mounted before the registry's own (e.g. sign-in's `/auth`, `/api/me`). */
+  readonly extraRoutes?: readonly RouteModule[];
 }
 
 export interface RegistryService {
@@ -66,6 +84,8 @@ export interface RegistryService {
   readonly npm: NpmPluginSource;
   readonly sources: SavedSources;
   readonly store: SourceStore;
+  /** Counters of refused saves; register them on the engine's metrics with `registerOn`. */
+  readonly metrics: SourceMetrics;
   dispose(): Promise<void>;
 }
 
@@ -94,14 +114,25 @@ export async function createRegistryService(options: RegistryServiceOptions): Pr
     logger,
     limits: options.limits,
   });
-  const sources = new SavedSources(store, options.examples);
+  const metrics = new SourceMetrics();
+  const sources = new SavedSources(store, {
+    examples: options.examples,
+    limits: options.sourceLimits,
+    metrics,
+  });
+  const identity = options.identity ?? new CookieWorkspaces();
   let disposed = false;
   return {
-    routes: [createPluginRoutes(npm, logger), createSourceRoutes(sources, logger)],
-    catalogs: [savedSourcesCatalog(sources), npmCatalog(npm)],
+    routes: [
+      ...(options.extraRoutes ?? []),
+      createPluginRoutes(npm, logger),
+      createSourceRoutes(sources, identity, logger),
+    ],
+    catalogs: [examplesCatalog(sources), npmCatalog(npm)],
     npm,
     sources,
     store,
+    metrics,
     async dispose() {
       if (disposed) return;
       disposed = true;

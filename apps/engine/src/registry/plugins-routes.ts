@@ -4,7 +4,7 @@
  * token (`Authorization: Bearer <token>`), which is passed through to the registry.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answer, HttpError, readJson, requireJson, segmentsUnder, sendJson } from './http.ts';
+import { answer, HttpError, readJson, requireJson, segmentsUnder, sendJson } from './http-answers.ts';
 import type { Manifest } from './manifest.ts';
 import type { Packument } from './npm/npm-client.ts';
 import type { LoadedPlugin, NpmPluginSource } from './npm/npm-plugin-source.ts';

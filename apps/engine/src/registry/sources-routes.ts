@@ -1,23 +1,24 @@
 /**
- * HTTP API of the studio's saved sources under `/api/sources`:
+ * HTTP API of the studio's saved sources under `/api/sources`, each request in the workspace
+ * its {@link WorkspaceIdentity} names (the browser's cookie, or the signed-in user):
  * `GET` → `SavedSource[]`; `GET /:name` → `SavedSource`; `PUT /:name` with JSON `{ source }`
- → the saved `SavedSource`; `DELETE /:name` → 204.
+ * → the saved `SavedSource`; `DELETE /:name` → 204.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAX_PLUGIN_SOURCE_CHARS } from '@bambam/protocol';
-import { answer, HttpError, readBody, requireJson, segmentsUnder, sendJson } from './http.ts';
+import { answer, HttpError, readBody, requireJson, segmentsUnder, sendJson } from './http-answers.ts';
 import type { SavedSources } from './sources.ts';
 import type { RegistryLogger, RouteModule } from './types.ts';
+import type { WorkspaceIdentity } from './workspace/workspace-identity.ts';
 
 export const SOURCES_PREFIX = '/api/sources';
-/** UTF-8 can take up to 4 bytes per character, plus JSON escaping. */
-const MAX_BODY_BYTES = MAX_PLUGIN_SOURCE_CHARS * 4 + 1024;
+/** UTF-8 can take up to 4 bytes per character (a JSON escape of a control character 6), plus the rest. */
+const maxBodyBytes = (maxChars: number): number => maxChars * 6 + 1024;
 
-async function readSource(req: IncomingMessage): Promise<unknown> {
+async function readSource(req: IncomingMessage, maxChars: number): Promise<unknown> {
   // JSON only: a cross-origin JSON PUT needs a CORS preflight, which the engine grants only to
   // the allowed origins (a text/plain PUT would not, inviting CSRF).
   requireJson(req, 'Save with Content-Type: application/json and a { source } body.');
-  const body = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
+  const body = (await readBody(req, maxBodyBytes(maxChars))).toString('utf8');
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -29,24 +30,42 @@ async function readSource(req: IncomingMessage): Promise<unknown> {
   return (parsed as { source?: unknown }).source;
 }
 
-export function createSourceRoutes(sources: SavedSources, logger: RegistryLogger): RouteModule {
+export function createSourceRoutes(
+  sources: SavedSources,
+  identity: WorkspaceIdentity,
+  logger: RegistryLogger,
+): RouteModule {
   async function route(req: IncomingMessage, res: ServerResponse, segments: string[]) {
     const method = req.method ?? 'GET';
+    let workspace: string;
+    try {
+      workspace = await identity.workspaceOf(req, res);
+    } catch (error) {
+      if (error instanceof HttpError && error.code === 'sign-in-required')
+        sources.metrics.refused('sign_in_required');
+      req.resume();
+      throw error;
+    }
     if (segments.length === 0) {
       if (method !== 'GET')
         throw new HttpError(405, 'method-not-allowed', `${method} is not allowed on ${SOURCES_PREFIX}.`);
-      return sendJson(res, 200, await sources.list());
+      return sendJson(res, 200, await sources.list(workspace));
     }
     if (segments.length > 1) throw new HttpError(404, 'not-found', 'No such route.');
     const name = segments[0]!;
     if (method === 'GET') {
-      const source = await sources.get(name);
+      const source = await sources.get(workspace, name);
       if (!source) throw new HttpError(404, 'not-found', `No saved source named '${name}'.`);
       return sendJson(res, 200, source);
     }
-    if (method === 'PUT') return sendJson(res, 200, await sources.put(name, await readSource(req)));
+    if (method === 'PUT')
+      return sendJson(
+        res,
+        200,
+        await sources.put(workspace, name, await readSource(req, sources.limits.maxSourceChars)),
+      );
     if (method === 'DELETE') {
-      if (!(await sources.delete(name))) {
+      if (!(await sources.delete(workspace, name))) {
         const example = sources.example(name);
         throw new HttpError(
           404,

@@ -5,7 +5,7 @@
  * into an {@link HttpError} that names the setting to change.
  */
 import npmFetch from 'npm-registry-fetch';
-import { HttpError } from '../http.ts';
+import { HttpError } from '../http-answers.ts';
 
 /** The environment variable that points the engine at an npm registry. */
 export const NPM_REGISTRY_SETTING = 'BAMBAM_NPM_REGISTRY';

@@ -8,12 +8,12 @@
  */
 import semver from 'semver';
 import ssri from 'ssri';
-import { HttpError } from '../http.ts';
+import { ValidationError } from '../bundle-validation.ts';
+import { HttpError } from '../http-answers.ts';
 import { type Manifest, parseManifest } from '../manifest.ts';
 import { sha256Hex } from '../sha256.ts';
 import type { CompiledBundle, RegistryLogger } from '../types.ts';
-import { ValidationError } from '../validate.ts';
-import type { BundleValidator } from '../validator.ts';
+import type { BundleValidator } from '../validator-pool.ts';
 import { NpmClient, type Packument, type PackumentVersion } from './npm-client.ts';
 import { readPluginPackage } from './package-files.ts';
 import { type CachedPlugin, PluginCache } from './plugin-cache.ts';

@@ -4,7 +4,7 @@
  * its answers become clear errors (401 token, 403 not yours, 409 version exists).
  */
 import libnpmpublish from 'libnpmpublish';
-import { HttpError } from '../http.ts';
+import { HttpError } from '../http-answers.ts';
 import { NPM_REGISTRY_SETTING } from './npm-client.ts';
 
 interface PublishFailure {

@@ -4,7 +4,7 @@
  * is read or written, so a hostile archive's paths, links or sizes never touch the disk.
  */
 import { Parser, type ReadEntry } from 'tar';
-import { HttpError } from '../http.ts';
+import { HttpError } from '../http-answers.ts';
 
 /** The files of a plugin package that the engine keeps, by their path inside the package. */
 export const PLUGIN_PACKAGE_FILES = {

@@ -6,7 +6,7 @@
  */
 import ssri from 'ssri';
 import { buildFromSource } from '../from-source.ts';
-import { HttpError } from '../http.ts';
+import { HttpError } from '../http-answers.ts';
 import type { Manifest } from '../manifest.ts';
 import type { NpmPluginSource } from './npm-plugin-source.ts';
 import { publishPackage, tokenHelp } from './npm-publisher.ts';

@@ -60,4 +60,21 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TABLE IF EXISTS tokens;
     `,
   },
+  {
+    id: 4,
+    name: 'saved sources belong to a workspace (older rows to none: kept, invisible)',
+    sql: `
+      CREATE TABLE sources_by_workspace (
+        workspace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (workspace, name)
+      );
+      INSERT INTO sources_by_workspace (workspace, name, source, updated_at)
+        SELECT '', name, source, updated_at FROM sources;
+      DROP TABLE sources;
+      ALTER TABLE sources_by_workspace RENAME TO sources;
+    `,
+  },
 ];

@@ -18,4 +18,14 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: 4,
+    name: 'saved sources belong to a workspace (older rows to none: kept, invisible)',
+    sql: `
+      ALTER TABLE sources ADD COLUMN workspace TEXT NOT NULL DEFAULT '';
+      ALTER TABLE sources ALTER COLUMN workspace DROP DEFAULT;
+      ALTER TABLE sources DROP CONSTRAINT sources_pkey;
+      ALTER TABLE sources ADD PRIMARY KEY (workspace, name);
+    `,
+  },
 ];

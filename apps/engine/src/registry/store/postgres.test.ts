@@ -80,6 +80,21 @@ describe('PostgreSQL store', { skip: missing }, () => {
     assert.equal(rows[0].t, null);
   });
 
+  test('migration 4 keeps sources saved before workspaces, in no workspace (invisible)', async (t) => {
+    const url = await freshDatabase();
+    const pool = new pg.Pool({ connectionString: url });
+    t.after(() => pool.end());
+    await migratePostgres(
+      pool,
+      POSTGRES_MIGRATIONS.filter((m) => m.id < 4),
+    );
+    await pool.query("INSERT INTO sources (name, source, updated_at) VALUES ('mine', 'kept', now())");
+    const store = await PostgresSourceStore.open(url, quiet);
+    t.after(() => store.close());
+    assert.equal((await store.getSource('', 'mine'))?.source, 'kept');
+    assert.deepEqual(await store.listSources('any-workspace'), []);
+  });
+
   test('an unreachable server at start: a clear error naming the setting and the address, no password', async () => {
     const url = 'postgres://bambam:s3cret@127.0.0.1:1/bambam';
     const error = await PostgresSourceStore.open(url, { ...quiet, connectTimeoutMs: 2000 }).then(
@@ -97,20 +112,20 @@ describe('PostgreSQL store', { skip: missing }, () => {
     const url = await freshDatabase();
     const store = await PostgresSourceStore.open(url, { ...quiet, connectTimeoutMs: 2000 });
     t.after(() => store.close());
-    await store.putSource('kept', 'before');
+    await store.putSource('w', 'kept', 'before');
     await server!.stop();
     try {
-      await assert.rejects(store.putSource('kept', 'during'), (error: Error) => {
+      await assert.rejects(store.putSource('w', 'kept', 'during'), (error: Error) => {
         assert.ok(error instanceof StoreUnavailableError, String(error));
         assert.match(error.message, /will work again when it is back/);
         return true;
       });
-      await assert.rejects(store.listSources(), StoreUnavailableError);
+      await assert.rejects(store.listSources('w'), StoreUnavailableError);
     } finally {
       await server!.start();
     }
-    assert.equal((await store.getSource('kept'))?.source, 'before', 'nothing half-written');
-    await store.putSource('kept', 'after');
-    assert.equal((await store.getSource('kept'))?.source, 'after');
+    assert.equal((await store.getSource('w', 'kept'))?.source, 'before', 'nothing half-written');
+    await store.putSource('w', 'kept', 'after');
+    assert.equal((await store.getSource('w', 'kept'))?.source, 'after');
   });
 });

@@ -9,7 +9,7 @@
 import pg from 'pg';
 import type { Migration } from './migrations.ts';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
-import { type SourceRecord, type SourceStore, StoreUnavailableError } from './store.ts';
+import { type SourceRecord, type SourceStore, StoreUnavailableError, WorkspaceFullError } from './store.ts';
 
 /** The environment variable that selects this store; named in every error about it. */
 export const DATABASE_URL_SETTING = 'BAMBAM_DATABASE_URL';
@@ -168,33 +168,52 @@ export class PostgresSourceStore implements SourceStore {
     return result.rows.map((row) => Number(row.id));
   }
 
-  async listSources() {
+  async listSources(workspace: string) {
     return (
-      await this.#query<SourceRow>('SELECT name, source, updated_at FROM sources ORDER BY name')
+      await this.#query<SourceRow>(
+        'SELECT name, source, updated_at FROM sources WHERE workspace = $1 ORDER BY name',
+        [workspace],
+      )
     ).rows.map(sourceFrom);
   }
 
-  async getSource(name: string) {
+  async getSource(workspace: string, name: string) {
     const result = await this.#query<SourceRow>(
-      'SELECT name, source, updated_at FROM sources WHERE name = $1',
-      [name],
+      'SELECT name, source, updated_at FROM sources WHERE workspace = $1 AND name = $2',
+      [workspace, name],
     );
     return result.rows[0] ? sourceFrom(result.rows[0]) : undefined;
   }
 
-  async putSource(name: string, source: string) {
-    // One statement: concurrent saves of one name serialise on its row; the last one wins whole.
-    const result = await this.#query<SourceRow>(
-      `INSERT INTO sources (name, source, updated_at) VALUES ($1, $2, clock_timestamp())
-       ON CONFLICT (name) DO UPDATE SET source = excluded.source, updated_at = excluded.updated_at
-       RETURNING name, source, updated_at`,
-      [name, source],
+  async putSource(workspace: string, name: string, source: string, maxSources = Number.POSITIVE_INFINITY) {
+    // Concurrent saves of one name serialise on its row; the last one wins whole. A new name is
+    // inserted only while the workspace is under its limit; creations in one workspace take its
+    // advisory lock first, so that the count the INSERT sees (its own snapshot, taken after the
+    // lock) includes every creation that committed before.
+    const limit = Number.isFinite(maxSources) ? maxSources : null;
+    const result = await this.#transaction((client) =>
+      client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [workspace]).then(() =>
+        client.query<SourceRow>(
+          `INSERT INTO sources (workspace, name, source, updated_at)
+               SELECT $1, $2, $3, clock_timestamp()
+               WHERE $4::int IS NULL
+                  OR EXISTS (SELECT 1 FROM sources WHERE workspace = $1 AND name = $2)
+                  OR (SELECT count(*) FROM sources WHERE workspace = $1) < $4::int
+             ON CONFLICT (workspace, name) DO UPDATE SET source = excluded.source, updated_at = excluded.updated_at
+             RETURNING name, source, updated_at`,
+          [workspace, name, source, limit],
+        ),
+      ),
     );
-    return sourceFrom(result.rows[0]!);
+    if (!result.rows[0]) throw new WorkspaceFullError(maxSources);
+    return sourceFrom(result.rows[0]);
   }
 
-  async deleteSource(name: string) {
-    return ((await this.#query('DELETE FROM sources WHERE name = $1', [name])).rowCount ?? 0) > 0;
+  async deleteSource(workspace: string, name: string) {
+    return (
+      ((await this.#query('DELETE FROM sources WHERE workspace = $1 AND name = $2', [workspace, name]))
+        .rowCount ?? 0) > 0
+    );
   }
 
   async close() {
@@ -210,11 +229,37 @@ export class PostgresSourceStore implements SourceStore {
     try {
       return await this.#pool.query<Row>(sql, params);
     } catch (error) {
-      if (!isConnectionError(error)) throw error;
-      throw new StoreUnavailableError(
-        `The saved sources' database (PostgreSQL at ${this.where}) is unavailable: ${(error as Error).message}. ` +
-          'Saving and loading sources will work again when it is back; playing is not affected.',
-      );
+      throw this.#unavailableOr(error);
     }
+  }
+
+  /** Runs `work` in one transaction on one pooled connection; rolled back when it throws. */
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw this.#unavailableOr(error);
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      // A connection that failed mid-transaction is not given back to the pool.
+      client.release(true);
+      throw this.#unavailableOr(error);
+    }
+  }
+
+  #unavailableOr(error: unknown): unknown {
+    if (!isConnectionError(error)) return error;
+    return new StoreUnavailableError(
+      `The saved sources' database (PostgreSQL at ${this.where}) is unavailable: ${(error as Error).message}. ` +
+        'Saving and loading sources will work again when it is back; playing is not affected.',
+    );
   }
 }

@@ -31,7 +31,7 @@ function tempDb(t: { after(fn: () => void): void }): string {
   return join(dir, 'registry.sqlite');
 }
 
-test('migration 3 drops the retired registry tables and keeps saved sources', async (t) => {
+test('migrations 3 and 4 drop the retired registry tables and keep older saved sources, in no workspace', async (t) => {
   const path = tempDb(t);
   const db = new DatabaseSync(path);
   migrate(
@@ -42,7 +42,8 @@ test('migration 3 drops the retired registry tables and keeps saved sources', as
   db.close();
   const store = new SqliteSourceStore(path);
   t.after(() => store.close());
-  assert.equal((await store.getSource('mine'))?.source, 'kept');
+  assert.equal((await store.getSource('', 'mine'))?.source, 'kept', 'kept under the empty workspace');
+  assert.deepEqual(await store.listSources('any-workspace'), [], 'invisible to every workspace');
   const check = new DatabaseSync(path);
   const tables = check.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
   check.close();

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { MIGRATIONS, type Migration } from './migrations.ts';
-import type { SourceRecord, SourceStore } from './store.ts';
+import { type SourceRecord, type SourceStore, WorkspaceFullError } from './store.ts';
 
 type Row = Record<string, unknown>;
 
@@ -105,28 +105,55 @@ export class SqliteSourceStore implements SourceStore {
       .map((row) => Number(row.id));
   }
 
-  async listSources() {
-    return this.#db.prepare('SELECT * FROM sources ORDER BY name').all().map(sourceFrom);
+  async listSources(workspace: string) {
+    return this.#db
+      .prepare('SELECT * FROM sources WHERE workspace = ? ORDER BY name')
+      .all(workspace)
+      .map(sourceFrom);
   }
 
-  async getSource(name: string) {
-    const row = this.#db.prepare('SELECT * FROM sources WHERE name = ?').get(name);
+  async getSource(workspace: string, name: string) {
+    const row = this.#db
+      .prepare('SELECT * FROM sources WHERE workspace = ? AND name = ?')
+      .get(workspace, name);
     return row ? sourceFrom(row) : undefined;
   }
 
-  async putSource(name: string, source: string) {
+  async putSource(workspace: string, name: string, source: string, maxSources = Number.POSITIVE_INFINITY) {
     const updatedAt = now();
-    this.#db
-      .prepare(
-        `INSERT INTO sources (name, source, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT(name) DO UPDATE SET source = excluded.source, updated_at = excluded.updated_at`,
-      )
-      .run(name, source, updatedAt);
+    // One immediate transaction: the count and the insert see the same rows, also when another
+    // process (a second engine on the same file) saves into this workspace at the same time.
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const exists = this.#db
+        .prepare('SELECT 1 FROM sources WHERE workspace = ? AND name = ?')
+        .get(workspace, name);
+      if (!exists) {
+        const count = Number(
+          this.#db.prepare('SELECT count(*) AS n FROM sources WHERE workspace = ?').get(workspace)?.n,
+        );
+        if (count >= maxSources) throw new WorkspaceFullError(maxSources);
+      }
+      this.#db
+        .prepare(
+          `INSERT INTO sources (workspace, name, source, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT(workspace, name) DO UPDATE SET source = excluded.source, updated_at = excluded.updated_at`,
+        )
+        .run(workspace, name, source, updatedAt);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
     return { name, source, updatedAt };
   }
 
-  async deleteSource(name: string) {
-    return Number(this.#db.prepare('DELETE FROM sources WHERE name = ?').run(name).changes) > 0;
+  async deleteSource(workspace: string, name: string) {
+    return (
+      Number(
+        this.#db.prepare('DELETE FROM sources WHERE workspace = ? AND name = ?').run(workspace, name).changes,
+      ) > 0
+    );
   }
 
   async close() {

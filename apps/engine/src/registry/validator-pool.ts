@@ -4,10 +4,10 @@
  * the next upload, and is replaced if it dies or overruns its time limit.
  */
 import { Worker } from 'node:worker_threads';
+import { ValidationError } from './bundle-validation.ts';
 import type { Manifest } from './manifest.ts';
 import type { CompiledBundle } from './types.ts';
-import { ValidationError } from './validate.ts';
-import type { ValidateReply, ValidateRequest } from './validate-worker.ts';
+import type { ValidateReply, ValidateRequest } from './validation-worker.ts';
 
 /** Validates one upload; throws {@link ValidationError} when it is refused. */
 export type BundleValidator = (manifest: Manifest, compiled: CompiledBundle) => Promise<void>;
@@ -57,7 +57,7 @@ export class WorkerValidator {
 
   #start(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(new URL('./validate-worker.ts', import.meta.url));
+    const worker = new Worker(new URL('./validation-worker.ts', import.meta.url));
     worker.unref();
     worker.on('message', (reply: ValidateReply) => {
       this.#pending.get(reply.id)?.resolve(reply);

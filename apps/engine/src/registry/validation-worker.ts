@@ -4,9 +4,9 @@
  * sessions' 20 ms audio frames).
  */
 import { parentPort } from 'node:worker_threads';
+import { ValidationError, validateBundle } from './bundle-validation.ts';
 import type { Manifest } from './manifest.ts';
 import type { CompiledBundle } from './types.ts';
-import { ValidationError, validateBundle } from './validate.ts';
 
 export interface ValidateRequest {
   readonly id: number;

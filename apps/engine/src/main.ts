@@ -6,13 +6,28 @@
 import os from 'node:os';
 import { ConfigError, configFromEnv } from './config.ts';
 import { createEngine } from './engine.ts';
-import { createRegistryService, describeDatabaseUrl } from './registry/index.ts';
+import {
+  createRegistryService,
+  describeDatabaseUrl,
+  OidcSettingsError,
+  oidcSettingsFromEnv,
+  SourceLimitsError,
+  sourceLimitsFromEnv,
+} from './registry/index.ts';
 
 let config: ReturnType<typeof configFromEnv>;
+let sourceLimits: ReturnType<typeof sourceLimitsFromEnv>;
+let signIn: ReturnType<typeof oidcSettingsFromEnv>;
 try {
   config = configFromEnv();
+  sourceLimits = sourceLimitsFromEnv();
+  signIn = oidcSettingsFromEnv();
 } catch (error) {
-  if (error instanceof ConfigError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof SourceLimitsError ||
+    error instanceof OidcSettingsError
+  ) {
     console.error(`engine: ${error.message}`);
     process.exit(2);
   }
@@ -43,10 +58,13 @@ process.on('unhandledRejection', (reason) => {
 });
 
 // Plugins from the npm registry (BAMBAM_NPM_REGISTRY) and saved sources (/api/plugins, /api/sources).
-// Saved sources on PostgreSQL when BAMBAM_DATABASE_URL is set (unreachable: exit 2 with the reason).
+// Saved sources on PostgreSQL when BAMBAM_DATABASE_URL is set (unreachable: exit 2 with the reason),
+// per browser, or per signed-in user when BAMBAM_OIDC_ISSUER is set (unreadable provider: exit 2).
 const registry = await createRegistryService({
   dataDir: config.dataDir,
   databaseUrl: config.databaseUrl,
+  sourceLimits,
+  signIn,
 }).catch((error: Error) => {
   console.error(`engine: ${error.message}`);
   process.exit(2);
@@ -57,9 +75,13 @@ const engine = await createEngine(config, { routes: registry.routes, catalogs: r
     process.exit(1);
   },
 );
+registry.metrics.registerOn(engine.metrics.registry);
 console.log(`engine: listening on ${engine.url} (socket.io signaling, metrics at ${engine.url}/metrics)`);
 console.log(`engine: ${engine.admission.describe()}`);
 console.log(`engine: plugins from the npm registry at ${registry.npm.registry}`);
+console.log(
+  `engine: saved sources ${signIn ? `per signed-in user (OpenID provider ${signIn.issuer})` : 'per browser (workspace cookie)'}, at most ${sourceLimits.maxSourcesPerWorkspace} per workspace of ${sourceLimits.maxSourceChars} characters each`,
+);
 console.log(
   `engine: saved sources in ${config.databaseUrl ? `PostgreSQL at ${describeDatabaseUrl(config.databaseUrl)}` : `SQLite under ${config.dataDir}`}`,
 );

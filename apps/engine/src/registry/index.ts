@@ -24,6 +24,8 @@ import type { SourceStore } from './store/store.ts';
 import { consoleLogger, type PluginCatalog, type RegistryLogger, type RouteModule } from './types.ts';
 import { WorkerValidator } from './validator-pool.ts';
 import { CookieWorkspaces } from './workspace/cookie-workspaces.ts';
+import type { OidcSettings } from './workspace/oidc-settings.ts';
+import { OidcSignIn, signInStatusRoute } from './workspace/oidc-sign-in.ts';
 import type { WorkspaceIdentity } from './workspace/workspace-identity.ts';
 
 export type { Manifest } from './manifest.ts';
@@ -46,7 +48,15 @@ export { DATABASE_URL_SETTING, describeDatabaseUrl } from './store/postgres.ts';
 export { type SourceStore, StoreUnavailableError, WorkspaceFullError } from './store/store.ts';
 export type { CompiledBundle, PluginCatalog, RegistryLogger, RouteModule } from './types.ts';
 export { CookieWorkspaces, WORKSPACE_COOKIE } from './workspace/cookie-workspaces.ts';
-export type { WorkspaceIdentity } from './workspace/workspace-identity.ts';
+export {
+  DEFAULT_OIDC_SETTINGS,
+  OIDC_SETTINGS,
+  type OidcSettings,
+  OidcSettingsError,
+  oidcSettingsFromEnv,
+} from './workspace/oidc-settings.ts';
+export { OidcSignIn, SESSION_COOKIE } from './workspace/oidc-sign-in.ts';
+export type { SignInStatus, WorkspaceIdentity } from './workspace/workspace-identity.ts';
 export { NpmPluginSource, PostgresSourceStore, SavedSources, SqliteSourceStore };
 
 export interface RegistryServiceOptions {
@@ -68,16 +78,17 @@ export interface RegistryServiceOptions {
   readonly store?: SourceStore;
   /** Bundled examples served as read-only defaults of every workspace; default bam-drum. */
   readonly examples?: readonly Example[];
-  /** Whose workspace a request is in; default a per-browser cookie ({@link CookieWorkspaces}). */
-  readonly identity?: WorkspaceIdentity;
+  /**
+   * Require sign-in through this OpenID provider (`oidcSettingsFromEnv()`): a user's workspace
+   * follows them across browsers. Unset: a workspace per browser ({@link CookieWorkspaces}).
+   */
+  readonly signIn?: OidcSettings;
   /** Saved sources per workspace and their size; default {@link DEFAULT_SOURCE_LIMITS}. */
   readonly sourceLimits?: Partial<SourceLimits>;
-  /** More route modules mounted before the registry's own (e.g. sign-in's `/auth`, `/api/me`). */
-  readonly extraRoutes?: readonly RouteModule[];
 }
 
 export interface RegistryService {
-  /** Mount these on the engine's HTTP server (`/api/plugins`, `/api/sources`). */
+  /** Mount these on the engine's HTTP server (`/api/plugins`, `/api/sources`, `/api/me`, `/auth`). */
   readonly routes: RouteModule[];
   /** Pass these to the engine: saved sources first, then the npm registry. */
   readonly catalogs: PluginCatalog[];
@@ -86,6 +97,8 @@ export interface RegistryService {
   readonly store: SourceStore;
   /** Counters of refused saves; register them on the engine's metrics with `registerOn`. */
   readonly metrics: SourceMetrics;
+  /** Whose workspace a request is in (a browser's cookie, or the signed-in user). */
+  readonly identity: WorkspaceIdentity;
   dispose(): Promise<void>;
 }
 
@@ -97,6 +110,9 @@ export const pluginCachePath = (dataDir: string): string => join(dataDir, 'plugi
 
 export async function createRegistryService(options: RegistryServiceOptions): Promise<RegistryService> {
   const logger = options.logger ?? consoleLogger;
+  // Before opening anything: a provider that cannot be read stops the start with its reason.
+  const signIn = options.signIn ? await OidcSignIn.start(options.signIn, logger) : undefined;
+  const identity: WorkspaceIdentity = signIn ?? new CookieWorkspaces();
   const store =
     options.store ??
     (options.databaseUrl
@@ -120,11 +136,10 @@ export async function createRegistryService(options: RegistryServiceOptions): Pr
     limits: options.sourceLimits,
     metrics,
   });
-  const identity = options.identity ?? new CookieWorkspaces();
   let disposed = false;
   return {
     routes: [
-      ...(options.extraRoutes ?? []),
+      signIn ? signIn.routes : signInStatusRoute(identity),
       createPluginRoutes(npm, logger),
       createSourceRoutes(sources, identity, logger),
     ],
@@ -133,6 +148,7 @@ export async function createRegistryService(options: RegistryServiceOptions): Pr
     sources,
     store,
     metrics,
+    identity,
     async dispose() {
       if (disposed) return;
       disposed = true;

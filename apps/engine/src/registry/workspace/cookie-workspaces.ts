@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { appendSetCookie, readCookie, requestIsHttps, setCookieValue, workspaceKey } from './cookies.ts';
-import type { WorkspaceIdentity } from './workspace-identity.ts';
+import type { SignInStatus, WorkspaceIdentity } from './workspace-identity.ts';
 
 export const WORKSPACE_COOKIE = 'bambam_workspace';
 
@@ -43,5 +43,9 @@ export class CookieWorkspaces implements WorkspaceIdentity {
       );
     }
     return workspaceKey('cookie', id);
+  }
+
+  status(): SignInStatus {
+    return { signInRequired: false, signedIn: false };
   }
 }

@@ -11,7 +11,7 @@ import type * as Monaco from 'monaco-editor';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { type MonacoModule, setupMonaco } from '../lib/monaco-setup.ts';
 import { pluginNameProblem, pluginTemplate } from '../lib/plugin-template.ts';
-import { SourcesApi } from '../lib/sources-api.ts';
+import { SignInRequiredError, SourcesApi } from '../lib/sources-api.ts';
 import { ConsolePane, formatLocation } from './ConsolePane.tsx';
 import { useEngine, useEngineSnapshot, useStudioMonitor, useStudioStatus } from './EngineProvider.tsx';
 
@@ -45,6 +45,8 @@ export default function EditWorkspace({ initialName }: { initialName?: string })
   const editorRef = useRef<Monaco.editor.IStandaloneCodeEditor | null>(null);
   const [name, setName] = useState(initialName ?? DEFAULT_PLUGIN);
   const [sources, setSources] = useState<SavedSource[]>([]);
+  /** Set when the engine requires sign-in for saved sources and this browser has none. */
+  const [signInUrl, setSignInUrl] = useState<string | null>(null);
   const [value, setValue] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [status, setStatus] = useState<Status>({ tone: 'idle', text: '' });
@@ -65,8 +67,14 @@ export default function EditWorkspace({ initialName }: { initialName?: string })
     if (!engineUrl) return;
     try {
       setSources(await new SourcesApi(engineUrl).list());
-    } catch {
+      setSignInUrl(null);
+    } catch (error) {
       setSources([]);
+      if (error instanceof SignInRequiredError) {
+        const back = new URL(error.loginUrl);
+        back.searchParams.set('returnTo', `${window.location.pathname}${window.location.search}`);
+        setSignInUrl(back.href);
+      }
     }
   }, [engineUrl]);
   useEffect(() => void refreshSources(), [refreshSources]);
@@ -288,6 +296,16 @@ export default function EditWorkspace({ initialName }: { initialName?: string })
             <button type="button" className="button" onClick={() => setCreating(true)}>
               + New
             </button>
+            {signInUrl && (
+              <a
+                className="button"
+                href={signInUrl}
+                data-testid="sign-in"
+                title="This engine keeps saved plugins per signed-in user"
+              >
+                Sign in
+              </a>
+            )}
           </>
         )}
         <span className="file-name">

@@ -1,6 +1,8 @@
 /**
  * The engine's saved plugin sources (`/api/sources`): the studio's workspace lives on the
- * engine, not only in the browser.
+ * engine, not only in the browser. The workspace is the browser's (a cookie the engine sets) or
+ * the signed-in user's when the engine requires sign-in: requests carry cookies (same origin,
+ * through the studio's proxy), and a 401 `sign-in-required` becomes {@link SignInRequiredError}.
  */
 import { HttpRoute, type SavedSource } from '@bambam/protocol';
 
@@ -13,10 +15,27 @@ export class SourcesError extends Error {
   }
 }
 
+/** The engine wants a signed-in user: open `loginUrl` (absolute) to sign in. */
+export class SignInRequiredError extends SourcesError {
+  readonly loginUrl: string;
+  constructor(message: string, loginUrl: string) {
+    super(message, 401);
+    this.name = 'SignInRequiredError';
+    this.loginUrl = loginUrl;
+  }
+}
+
 async function failure(response: Response, what: string): Promise<SourcesError> {
   let detail = '';
   try {
-    const body = (await response.json()) as { error?: { message?: string } | string; message?: string };
+    const body = (await response.json()) as {
+      error?: { code?: string; message?: string; loginUrl?: string } | string;
+      message?: string;
+    };
+    if (typeof body.error === 'object' && body.error.code === 'sign-in-required') {
+      const loginUrl = new URL(body.error.loginUrl ?? '/auth/login', response.url);
+      return new SignInRequiredError(`${what}: ${body.error.message ?? 'sign in first'}`, loginUrl.href);
+    }
     detail = typeof body.error === 'string' ? body.error : (body.error?.message ?? body.message ?? '');
   } catch {
     // Not JSON: the status says enough.
@@ -37,14 +56,17 @@ export class SourcesApi {
 
   /** Every saved source (bundled examples included). */
   async list(): Promise<SavedSource[]> {
-    const response = await fetch(this.#base, { cache: 'no-store' });
+    const response = await fetch(this.#base, { cache: 'no-store', credentials: 'same-origin' });
     if (!response.ok) throw await failure(response, 'Listing saved plugins');
     const body = (await response.json()) as SavedSource[] | { sources: SavedSource[] };
     return Array.isArray(body) ? body : body.sources;
   }
 
   async get(name: string): Promise<SavedSource> {
-    const response = await fetch(`${this.#base}/${encodeURIComponent(name)}`, { cache: 'no-store' });
+    const response = await fetch(`${this.#base}/${encodeURIComponent(name)}`, {
+      cache: 'no-store',
+      credentials: 'same-origin',
+    });
     if (!response.ok) throw await failure(response, `Opening ${name}`);
     return (await response.json()) as SavedSource;
   }
@@ -52,6 +74,7 @@ export class SourcesApi {
   async save(name: string, source: string): Promise<SavedSource> {
     const response = await fetch(`${this.#base}/${encodeURIComponent(name)}`, {
       method: 'PUT',
+      credentials: 'same-origin',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ source }),
     });
@@ -60,7 +83,10 @@ export class SourcesApi {
   }
 
   async remove(name: string): Promise<void> {
-    const response = await fetch(`${this.#base}/${encodeURIComponent(name)}`, { method: 'DELETE' });
+    const response = await fetch(`${this.#base}/${encodeURIComponent(name)}`, {
+      method: 'DELETE',
+      credentials: 'same-origin',
+    });
     if (!response.ok && response.status !== 404) throw await failure(response, `Deleting ${name}`);
   }
 }

@@ -19,9 +19,12 @@ describe('isEnginePath', () => {
       '/api/plugins?q=x',
       '/api/health',
       '/metrics',
+      '/api/me',
+      '/auth/login?returnTo=/edit',
+      '/auth/callback?code=x&state=y',
     ])
       assert.equal(isEnginePath(url), true, url);
-    for (const url of ['/api/config', '/api/sourcesx', '/play', '/', '/socket.iox', undefined])
+    for (const url of ['/api/config', '/api/sourcesx', '/play', '/', '/socket.iox', '/authx', undefined])
       assert.equal(isEnginePath(url), false, String(url));
   });
 });
@@ -37,7 +40,12 @@ describe('EngineProxy', () => {
   before(async () => {
     upstream = http.createServer((req, res) => {
       received.push({ url: req.url ?? '', headers: req.headers });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      res
+        .writeHead(200, {
+          'content-type': 'application/json',
+          'set-cookie': ['bambam_workspace=abc; Path=/; HttpOnly; SameSite=Lax', 'other=1; Path=/auth'],
+        })
+        .end('{"ok":true}');
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     upstreamPort = (upstream.address() as AddressInfo).port;
@@ -73,6 +81,28 @@ describe('EngineProxy', () => {
     assert.equal(received[0]!.headers.origin, undefined);
     // The player's address, for the engine's per-client limits.
     assert.equal(received[0]!.headers['x-forwarded-for'], '127.0.0.1');
+  });
+
+  it('passes cookies both ways: Cookie to the engine, every Set-Cookie back unchanged', async () => {
+    received.length = 0;
+    const setCookies = await new Promise<string[]>((resolve, reject) => {
+      http
+        .get(
+          `${frontUrl}/api/sources`,
+          { headers: { cookie: 'bambam_workspace=xyz; a=b' }, agent: false },
+          (res) => {
+            res.resume();
+            resolve(res.headers['set-cookie'] ?? []);
+          },
+        )
+        .on('error', reject);
+    });
+    assert.equal(received[0]!.headers.cookie, 'bambam_workspace=xyz; a=b');
+    assert.equal(received[0]!.headers['x-forwarded-proto'], 'http', 'the engine learns the scheme');
+    assert.deepEqual(setCookies, [
+      'bambam_workspace=abc; Path=/; HttpOnly; SameSite=Lax',
+      'other=1; Path=/auth',
+    ]);
   });
 
   it('refuses a foreign Origin without reaching the engine', async () => {

@@ -7,6 +7,10 @@
  * Each request is checked first (its Origin must be this server's own, see host-policy.ts),
  * then forwarded with `Host` set to the engine's address and without `Origin`: the studio
  * vouches for it, so the engine needs no entry for the studio in `BAMBAM_ALLOWED_ORIGINS`.
+ *
+ * Cookies pass both ways untouched (the engine's workspace and sign-in cookies carry no
+ * Domain, so the browser keeps them for the studio's host), and `X-Forwarded-Proto` tells the
+ * engine when the page came over HTTPS (its cookies are then `Secure`).
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -18,6 +22,8 @@ import { sameOrigin } from './host-policy.ts';
 export const ENGINE_PROXY_PATHS: readonly string[] = [
   '/socket.io',
   '/api/sources',
+  '/api/me',
+  '/auth',
   '/api/plugins',
   '/api/health',
   '/metrics',

@@ -190,15 +190,27 @@ test('random bodies on /api/sources and /api/plugins routes: an answer, never a 
       .record({ source: fc.string({ maxLength: 500 }), name: fc.option(fc.string()) })
       .map((o) => JSON.stringify(o)),
   );
+  // Workspace cookies: none, well-formed, or anything printable (a header cannot carry more).
+  const cookie = fc.oneof(
+    fc.constant(''),
+    fc
+      .string({ minLength: 43, maxLength: 43 })
+      .map((s) => `bambam_workspace=${Buffer.from(s).toString('base64url').slice(0, 43)}`),
+    fc.string({ maxLength: 200 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
+    fc
+      .string({ maxLength: 100 })
+      .map((s) => `bambam_workspace=${s.replace(/[^\x20-\x7e]/g, '')}; bambam_session=x.y`),
+  );
   await fc.assert(
     fc.asyncProperty(
       route,
       fc.constantFrom('GET', 'PUT', 'POST', 'DELETE'),
       body,
-      async (path, method, text) => {
+      cookie,
+      async (path, method, text, cookieHeader) => {
         const res = await fetch(`${engine.url}${path}`, {
           method,
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...(cookieHeader ? { cookie: cookieHeader } : {}) },
           ...(method === 'GET' ? {} : { body: text }),
         });
         await res.arrayBuffer();

@@ -194,7 +194,7 @@ describe('two engines behind HAProxy, one PostgreSQL, one npm registry', { skip,
       await waitForSessions([1, 1]);
     }));
 
-  it('a source saved through one engine is listed by the other and played by a player there', (t) =>
+  it("a workspace's source saved through one engine is seen through the other with the same cookie, and played there", (t) =>
     guard(t, async () => {
       const [a, b] = engines;
       const source = await bamDrumSource('shared-beat', '0.1.0');
@@ -204,14 +204,24 @@ describe('two engines behind HAProxy, one PostgreSQL, one npm registry', { skip,
         body: JSON.stringify({ source }),
       });
       assert.equal(saved.status, 200);
-      const listed = (await (await fetch(`${b!.url}/api/sources`)).json()) as {
+      const cookie = saved.headers.getSetCookie()[0]?.split(';')[0];
+      assert.match(cookie ?? '', /^bambam_workspace=/, 'engine A gave this client a workspace');
+      const listed = (await (
+        await fetch(`${b!.url}/api/sources`, { headers: { cookie: cookie! } })
+      ).json()) as {
         name: string;
         source: string;
       }[];
-      assert.equal(listed.find((s) => s.name === 'shared-beat')?.source, source);
+      assert.equal(listed.find((s) => s.name === 'shared-beat')?.source, source, 'engine B, same cookie');
+      const stranger = await fetch(`${b!.url}/api/sources/shared-beat`);
+      assert.equal(stranger.status, 404, 'another workspace on engine B does not see it');
+      // The studio plays a saved source by sending its text (plugin:load): plugin:use names no workspace.
       const onB = players.find((p) => p.engine === 1)!;
-      const ack = await usePlugin(onB.page, 'shared-beat');
-      assert.ok(ack.ok, `plugin:use shared-beat on engine 2: ${ack.error?.message}`);
+      const ack = (await onB.page.evaluate(
+        (text) => (window as Any).__bambamStudio.loadPlugin(text, 'shared-beat.ts'),
+        source,
+      )) as { ok: boolean; plugin?: { name: string }; error?: { message: string } };
+      assert.ok(ack.ok, `plugin:load shared-beat on engine 2: ${ack.error?.message}`);
       assert.equal(ack.plugin?.name, 'shared-beat');
     }));
 

@@ -181,12 +181,19 @@ export default definePlugin({
   },
 });
 `;
-      const saved = await fetch(`${engine!.url}/api/sources/web-clap`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ source }),
-      });
-      assert.equal(saved.status, 200);
+      // Saved from the page, so in this browser's workspace (its cookie, through the studio).
+      const saved = await p.evaluate(
+        async (text) =>
+          (
+            await fetch('/api/sources/web-clap', {
+              method: 'PUT',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ source: text }),
+            })
+          ).status,
+        source,
+      );
+      assert.equal(saved, 200);
       await p.reload();
       await p.locator('[data-testid="publish-source"]').selectOption('web-clap');
       await p.locator('[data-testid="publish-token"]').fill('npm_wrong');

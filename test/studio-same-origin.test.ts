@@ -203,6 +203,12 @@ describe('studio on one origin: the engine behind the studio (HTTP, 127.0.0.1)',
         { name: NAME, source: example.source as string },
       );
       assert.equal(status, 200, 'PUT /api/sources from the page');
+      const workspace = (await p.context().cookies(studio!.url)).find((c) => c.name === 'bambam_workspace');
+      assert.ok(workspace, "the engine's workspace cookie reached the browser through the studio");
+      assert.equal(workspace.httpOnly, true);
+      assert.equal(workspace.sameSite, 'Lax');
+      const stranger = await rawRequest(`${studio!.url}/api/sources/${NAME}`, {});
+      assert.equal(stranger.status, 404, 'another browser (no cookie) does not see it');
       const edit = await p.context().newPage();
       await edit.goto(`${studio!.url}/edit`, { timeout: 30_000 });
       const select = edit.locator('[data-testid="plugin-select"]');

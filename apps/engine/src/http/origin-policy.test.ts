@@ -100,6 +100,7 @@ before(async () => {
     logger: { info: () => {}, warn: () => {}, error: (m) => console.error(m) },
   });
   engine = await createEngine({ port: 0 }, { processMetrics: false, routes: registry.routes });
+  registry.metrics.registerOn(engine.metrics.registry); // as main.ts does
   const saved = await send('PUT', '/api/sources/mine', {
     headers: json,
     body: JSON.stringify({ source: ORIGINAL }),
@@ -249,6 +250,17 @@ describe('writes under /api/ are JSON only (parsed media type)', () => {
     const get = await send('GET', '/api/sources/cli');
     assert.equal(JSON.parse(get.text).source, '// cli\n');
     assert.equal((await send('GET', '/metrics')).status, 200);
+  });
+
+  test("a save over the workspace's size limit is 413 and counted on the engine's /metrics", async () => {
+    const big = await send('PUT', '/api/sources/big', {
+      headers: json,
+      body: JSON.stringify({ source: 'x'.repeat(500_001) }),
+    });
+    assert.equal(big.status, 413, big.text);
+    const metrics = (await send('GET', '/metrics')).text;
+    assert.match(metrics, /^bambam_source_refusals_total\{reason="too_large"\} 1$/m);
+    assert.match(metrics, /^bambam_source_refusals_total\{reason="too_many_sources"\} 0$/m);
   });
 });
 

@@ -1,4 +1,3 @@
-import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Frame, PlayEvent } from '@bambam/sdk';
@@ -7,6 +6,7 @@ import { applyParamValues, type ParamValue, type PluginDescription } from './def
 import { PluginError, revivePluginError } from './errors.ts';
 import { cleanFrame } from './frame-input.ts';
 import { DEFAULT_FRAME_TIMEOUTS } from './frame-timeouts.ts';
+import { type HostLink, hostLauncher } from './host-launcher.ts';
 import { resolveLimits, type SandboxLimits } from './limits.ts';
 import type { HostReply, HostRequest, SerializedError } from './process-protocol.ts';
 import type { LogEntry, SandboxBackend, SandboxOptions, SandboxStats } from './types.ts';
@@ -21,7 +21,7 @@ const CONSTRUCT = Symbol('ProcessSandbox.construct');
 
 /** A started sandbox-host.ts process. */
 interface HostProcess {
-  child: ChildProcess;
+  child: HostLink;
   /** Resolves when the child can take requests. */
   ready: Promise<void>;
   /** The end of what the child wrote to stderr (V8 prints its fatal errors there). */
@@ -39,21 +39,9 @@ interface HostProcess {
 const pool: HostProcess[] = [];
 const POOL_SIZE = 2;
 
+/** Starts a host process off this thread (host-launcher.ts: spawning holds the caller's loop). */
 function startHost(): HostProcess {
-  const child = fork(HOST_ENTRY, [], {
-    execArgv: ['--no-node-snapshot'],
-    serialization: 'advanced',
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  // Neither a busy nor a pooled child may keep the host alive; pending calls do (their watchdog timers).
-  child.unref();
-  (child.channel as { unref?: () => void } | undefined)?.unref?.();
-  let tail = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    tail = (tail + chunk).slice(-4000);
-  });
-  (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+  const child = hostLauncher.launch(HOST_ENTRY, ['--no-node-snapshot']);
   const ready = new Promise<void>((resolve, reject) => {
     child.once('message', (message: HostReply) => {
       if (message.type === 'ready') resolve();
@@ -68,10 +56,8 @@ function startHost(): HostProcess {
   return {
     child,
     ready,
-    stderrTail: () => tail,
-    clearStderr: () => {
-      tail = '';
-    },
+    stderrTail: () => child.stderrTail(),
+    clearStderr: () => child.clearStderr(),
   };
 }
 
@@ -116,7 +102,7 @@ interface Pending {
 export class ProcessSandbox implements SandboxBackend {
   #description: PluginDescription | undefined;
   #params: Readonly<Record<string, ParamValue>> = Object.freeze({});
-  readonly #child: ChildProcess;
+  readonly #child: HostLink;
   readonly #limits: SandboxLimits;
   readonly #onLog: (entry: LogEntry) => void;
   readonly #pending = new Map<number, Pending>();

@@ -1,19 +1,32 @@
 /**
  * The child process of a process-isolated sandbox (see process-sandbox.ts): it runs one plugin
- * in an {@link IsolateSandbox} and answers its parent over IPC. Whatever the plugin does to
- * this process (a V8 fatal error, work that cannot be interrupted) stays in this process.
+ * in an {@link IsolateSandbox} and answers its parent over the Unix socket host-launcher.ts
+ * named (or Node's IPC channel when forked directly). Whatever the plugin does to this process
+ * (a V8 fatal error, work that cannot be interrupted) stays in this process.
  */
+import { connect } from 'node:net';
 import type { Frame } from '@bambam/sdk';
 import type { CompiledPlugin } from './compile.ts';
 import { PluginError, pluginErrorData } from './errors.ts';
+import {
+  HOST_ID_ENV,
+  HOST_SOCKET_ENV,
+  type HostHello,
+  readHostMessages,
+  writeHostMessage,
+} from './host-channel.ts';
 import { IsolateSandbox } from './isolate-sandbox.ts';
 import type { HostReply, HostRequest, SerializedError } from './process-protocol.ts';
 import type { SandboxOptions } from './types.ts';
 
 let sandbox: IsolateSandbox | undefined;
 
+const socketPath = process.env[HOST_SOCKET_ENV];
+const socket = socketPath ? connect(socketPath) : undefined;
+
 function send(message: HostReply): void {
-  process.send?.(message);
+  if (socket) writeHostMessage(socket, message);
+  else process.send?.(message);
 }
 
 function serializeError(error: unknown): SerializedError {
@@ -44,7 +57,7 @@ async function call(id: number, run: (s: IsolateSandbox) => Promise<unknown>): P
   }
 }
 
-process.on('message', (message: HostRequest) => {
+function receive(message: HostRequest): void {
   switch (message.op) {
     case 'load':
       void load(message.compiled, message.options);
@@ -64,7 +77,16 @@ process.on('message', (message: HostRequest) => {
       sandbox = undefined;
       break;
   }
-});
-// The parent went away: nothing to serve.
-process.on('disconnect', () => process.exit(0));
+}
+
+if (socket) {
+  socket.on('error', () => {});
+  readHostMessages(socket, (message) => receive(message as HostRequest));
+  // The parent went away: nothing to serve.
+  socket.on('close', () => process.exit(0));
+  writeHostMessage(socket, { hello: process.env[HOST_ID_ENV] ?? '' } satisfies HostHello);
+} else {
+  process.on('message', receive);
+  process.on('disconnect', () => process.exit(0));
+}
 send({ type: 'ready' });

@@ -23,12 +23,15 @@ import {
   useVP8,
 } from 'werift';
 import type { EngineConfig } from '../config.ts';
+import { useCertificateCache } from './certificate-cache.ts';
 import type { RtpInput } from './frame-assembler.ts';
 import { useNativeX25519 } from './native-x25519.ts';
 import { addBitrateHints, inspectOffer, SdpError, stripTransportCc, type VideoCodecName } from './sdp.ts';
 
-// DTLS key exchange off werift's pure-JS curve: a joining player no longer stalls the audio clock.
+// DTLS key exchange off werift's pure-JS curve, and its certificate parsed once, not per use:
+// a joining player no longer stalls the audio clock of those already playing.
 useNativeX25519();
+useCertificateCache();
 
 export type PeerIceConfig = Pick<
   EngineConfig,

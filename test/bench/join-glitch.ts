@@ -8,7 +8,7 @@
  * and the event-loop time spent in the DTLS X25519 key exchange per join.
  *
  * Runs alternate werift's pure-JS X25519 (`BAMBAM_NATIVE_X25519=0`) and the native swap
- * (`ingest/native-x25519.ts`), interleaved: `BENCH_ROUNDS` rounds of each (default 2),
+ * (`transport/native-x25519.ts`), interleaved: `BENCH_ROUNDS` rounds of each (default 2),
  * `BENCH_JOINS` joiners (default 10). The engine runs in a child process of this script and the
  * joining peers in another, so their own WebRTC work is not on the engine's loop.
  */

@@ -65,7 +65,7 @@ function syncTimes(codec: Codec, frames: Uint8Array[], rounds: number): number[]
     const decoder = new VideoDecoder({ codec, sync: true, onPicture: () => {} });
     for (const data of frames) {
       const t0 = performance.now();
-      decoder.decode({ ...asFrame(data), keyframe: false });
+      decoder.push({ ...asFrame(data), keyframe: false });
       times.push(performance.now() - t0);
     }
     decoder.dispose();
@@ -88,9 +88,9 @@ async function loopStall(
   for (let r = 0; r < rounds; r++) {
     const decoder = new VideoDecoder({ codec, maxQueued: 1000, onPicture: () => decoded++ });
     const target = decoded + frames.length;
-    for (const data of frames) decoder.decode(asFrame(data));
-    while (decoded < target && decoder.stats.errors === 0) await new Promise((r) => setTimeout(r, 1));
-    offloaded += decoder.stats.offloaded;
+    for (const data of frames) decoder.push(asFrame(data));
+    while (decoded < target && decoder.stats().errors === 0) await new Promise((r) => setTimeout(r, 1));
+    offloaded += decoder.stats().offloaded;
     decoder.dispose();
   }
   await settle();
@@ -173,11 +173,11 @@ export async function decodeBench(): Promise<void> {
   const times: number[] = [];
   for (let i = 0; i < 200; i++) {
     const t0 = performance.now();
-    decoder.decode(asFrame(crafted));
+    decoder.push(asFrame(crafted));
     times.push(performance.now() - t0);
   }
   console.log(
-    `  crafted 16000x8000 VP8 keyframe (214 KB): refused in median ${(median(times) * 1000).toFixed(1)} µs, max ${(Math.max(...times) * 1000).toFixed(0)} µs (${decoder.stats.refused}/200 refused, ${decoder.stats.decoded} decoded)`,
+    `  crafted 16000x8000 VP8 keyframe (214 KB): refused in median ${(median(times) * 1000).toFixed(1)} µs, max ${(Math.max(...times) * 1000).toFixed(0)} µs (${decoder.stats().refused}/200 refused, ${decoder.stats().decoded} decoded)`,
   );
   decoder.dispose();
 }

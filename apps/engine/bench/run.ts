@@ -111,7 +111,7 @@ async function micro(frames: Vp8Frame[]): Promise<void> {
       for (const frame of assembled) {
         const target = done + 1;
         started = performance.now();
-        decoder.decode(frame);
+        decoder.push(frame);
         while (done < target) await new Promise((r) => setImmediate(r));
       }
     }
@@ -183,11 +183,11 @@ async function live(frames: Vp8Frame[]): Promise<void> {
   const latencies = telemetry.flatMap((t) => t.hitLatencyMs);
   row('hit latency (RTP in → Opus out)', latencies);
   const hits = telemetry.filter((t) => t.hits.length > 0).length;
-  const sessionsStats = [...engine.signaling.sessions.values()].map((s) => s.media!.stats);
+  const sessionsStats = [...engine.signaling.sessions.values()].map((s) => s.media!.stats());
   const tracked = sessionsStats.reduce((n, s) => n + (s.tracker?.tracked ?? 0), 0);
   const dropped = sessionsStats.reduce((n, s) => n + (s.tracker?.dropped ?? 0), 0);
   const framesSent = sent.reduce((a, b) => a + b, 0);
-  const clock = sessionsStats.map((s) => s.audio.clock);
+  const clock = sessionsStats.map((s) => s.audioClock);
   console.log(
     `  frames sent ${framesSent} (${((framesSent / streamMs) * 1000) / sessions} fps/session), tracked ${tracked} (incl. warm-up), dropped by tracker ${dropped}`,
   );

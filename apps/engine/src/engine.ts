@@ -12,7 +12,7 @@ import { DEFAULT_PLUGIN, ExampleCatalog, type PluginCatalog } from './instrument
 import { Instrument } from './instrument/instrument.ts';
 import { EngineMetrics } from './metrics/engine-metrics.ts';
 import { Signaling } from './signaling/signaling.ts';
-import { SharedTracking } from './track/tracking-stage.ts';
+import { SharedTracking } from './track/shared-tracking.ts';
 
 export interface EngineOptions {
   /** Looked up in order by `plugin:use` after the bundled examples. */

@@ -19,5 +19,6 @@ export {
   type PluginCatalog,
   type ResolvedPlugin,
 } from './instrument/catalog.ts';
-export { EngineMetrics, type Stage } from './metrics/engine-metrics.ts';
-export type { EngineTelemetry } from './session/media-pipeline.ts';
+export { EngineMetrics, type TimedStage } from './metrics/engine-metrics.ts';
+export type { Counted, Stage, StageStats } from './pipeline/stage.ts';
+export type { EngineTelemetry } from './session/frame-telemetry.ts';

@@ -133,7 +133,7 @@ test('decoded frames convert without full garbage collections (no per-frame exte
   const rounds = 20; // 600 frames: the old path made ~4 full collections here
   for (let round = 0; round < rounds; round++) {
     for (const frame of encoded) {
-      decoder.decode({
+      decoder.push({
         data: frame.data,
         keyframe: frame.keyframe,
         rtpTimestamp: 0,
@@ -147,7 +147,7 @@ test('decoded frames convert without full garbage collections (no per-frame exte
   observer.disconnect();
   decoder.dispose();
   converter.dispose();
-  assert.equal(decoder.stats.decoded, rounds * encoded.length);
+  assert.equal(decoder.stats().decoded, rounds * encoded.length);
   assert.ok(sum > 0);
   assert.ok(
     fullGcs.length <= 1,

@@ -15,6 +15,13 @@
  */
 import { Frame, SoftwareScaleContext } from 'node-av';
 import { AV_PIX_FMT_RGB24, SWS_BILINEAR } from 'node-av/constants';
+import type { Stage } from '../pipeline/stage.ts';
+
+/** Defaults of {@link RgbConverter}. */
+export const DEFAULT_RGB_CONVERTER_OPTIONS = Object.freeze({
+  /** Widest output, pixels: the tracker's models take 192/224, more only costs transfer time. */
+  maxWidth: 640,
+});
 
 export interface RgbImage {
   readonly data: Uint8Array;
@@ -23,11 +30,15 @@ export interface RgbImage {
 }
 
 export interface RgbConverterOptions {
-  /** Widest output; larger pictures are scaled down. Default 640. */
+  /** Widest output; larger pictures are scaled down. Default {@link DEFAULT_RGB_CONVERTER_OPTIONS}. */
   readonly maxWidth?: number;
 }
 
-export class RgbConverter {
+export interface RgbConverterStats {
+  readonly converted: number;
+}
+
+export class RgbConverter implements Stage<Frame, RgbImage, RgbConverterStats> {
   private readonly maxWidth: number;
   private sws: SoftwareScaleContext | undefined;
   private dst: Frame | undefined;
@@ -37,10 +48,19 @@ export class RgbConverter {
   private packed: Uint8Array | undefined;
   private key = '';
   private disposed = false;
-  converted = 0;
+  private converted = 0;
 
   constructor(options: RgbConverterOptions = {}) {
-    this.maxWidth = options.maxWidth ?? 640;
+    this.maxWidth = options.maxWidth ?? DEFAULT_RGB_CONVERTER_OPTIONS.maxWidth;
+  }
+
+  /** {@link convert} as a stage: one picture in, its RGB image out (valid until the next push). */
+  push(picture: Frame): RgbImage[] {
+    return [this.convert(picture)];
+  }
+
+  stats(): RgbConverterStats {
+    return { converted: this.converted };
   }
 
   /** Output size for a picture of the given size. */

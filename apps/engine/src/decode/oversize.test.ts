@@ -51,7 +51,7 @@ test('hostile VP8 frames are refused before decoding and counted; a good 640x480
     Uint8Array.of(0x00),
   ];
   const t0 = performance.now();
-  for (const data of hostile) decoder.decode(asFrame(data));
+  for (const data of hostile) decoder.push(asFrame(data));
   const elapsed = performance.now() - t0;
   assert.deepEqual(refused, [
     'oversized',
@@ -62,20 +62,20 @@ test('hostile VP8 frames are refused before decoding and counted; a good 640x480
     'malformed',
     'malformed',
   ]);
-  assert.equal(decoder.stats.refused, 7);
-  assert.equal(decoder.stats.decoded + decoder.stats.errors, 0, 'nothing reached FFmpeg');
+  assert.equal(decoder.stats().refused, 7);
+  assert.equal(decoder.stats().decoded + decoder.stats().errors, 0, 'nothing reached FFmpeg');
   assert.ok(requests >= 7, 'each refusal asks for a keyframe (the peer throttles PLI)');
   assert.ok(elapsed < 50, `refusing took ${elapsed.toFixed(1)} ms`); // decoding 16000x8000 took ~400 ms
   // Inter frames are dropped until a good keyframe; then the stream decodes.
-  decoder.decode(asFrame(frames[1]!.data, false));
-  assert.equal(decoder.stats.dropped, 1);
-  for (const f of frames.slice(0, 5)) decoder.decode(asFrame(f.data, f.keyframe));
-  decoder.decode(asFrame(craftedVp8Keyframe(16000, 8000, 214_000))); // mid-stream: refused again
-  assert.equal(decoder.stats.refused, 8);
-  decoder.decode(asFrame(frames[6]!.data, false)); // inter frame after a refused keyframe: dropped
-  for (const f of frames.slice(5)) decoder.decode(asFrame(f.data, f.keyframe));
+  decoder.push(asFrame(frames[1]!.data, false));
+  assert.equal(decoder.stats().dropped, 1);
+  for (const f of frames.slice(0, 5)) decoder.push(asFrame(f.data, f.keyframe));
+  decoder.push(asFrame(craftedVp8Keyframe(16000, 8000, 214_000))); // mid-stream: refused again
+  assert.equal(decoder.stats().refused, 8);
+  decoder.push(asFrame(frames[6]!.data, false)); // inter frame after a refused keyframe: dropped
+  for (const f of frames.slice(5)) decoder.push(asFrame(f.data, f.keyframe));
   decoder.dispose();
-  assert.equal(decoder.stats.errors, 0);
+  assert.equal(decoder.stats().errors, 0);
   assert.equal(sizes.length, 10);
   assert.ok(sizes.every((s) => s === '640x480'));
 });
@@ -83,10 +83,10 @@ test('hostile VP8 frames are refused before decoding and counted; a good 640x480
 test('a frame the RTP layer marked as a keyframe is judged by its bitstream', () => {
   let decoded = 0;
   const decoder = new VideoDecoder({ codec: 'VP8', onPicture: () => decoded++ });
-  decoder.decode(asFrame(frames[1]!.data, true)); // an inter frame flagged keyframe
+  decoder.push(asFrame(frames[1]!.data, true)); // an inter frame flagged keyframe
   assert.equal(decoded, 0);
-  assert.equal(decoder.stats.dropped, 1);
-  decoder.decode(asFrame(frames[0]!.data, false)); // a keyframe flagged inter
+  assert.equal(decoder.stats().dropped, 1);
+  decoder.push(asFrame(frames[0]!.data, false)); // a keyframe flagged inter
   assert.equal(decoded, 1);
   decoder.dispose();
 });
@@ -125,7 +125,7 @@ test('end to end: one session sends 16000x8000 keyframes; the other session’s 
   await new Promise((r) => setTimeout(r, 1500));
   const baselineGap = longestGap(listener.audioPackets.slice(baselineFrom).map((p) => p.arrivalMs));
   const refusedNow = () =>
-    [...engine.signaling.sessions.values()].reduce((n, s) => n + (s.media?.stats.decoder?.refused ?? 0), 0);
+    [...engine.signaling.sessions.values()].reduce((n, s) => n + (s.media?.stats().decoder?.refused ?? 0), 0);
   const before = refusedNow();
   const from = listener.audioPackets.length;
   // Kept to ~20 packets: the header is what costs; a 214 KB burst from the in-process test peer got lost on loopback.

@@ -57,7 +57,7 @@ test('real VP8 → RTP → assembler → decoder gives back the source pictures 
       psnrs.push(lumaPsnr(picture, pictures[index++]!));
     },
   });
-  for (const frame of assembled) decoder.decode(frame);
+  for (const frame of assembled) decoder.push(frame);
   decoder.dispose();
   assert.equal(psnrs.length, 20);
   assert.ok(Math.min(...psnrs) > 30, `min PSNR ${Math.min(...psnrs).toFixed(1)} dB`);
@@ -79,15 +79,15 @@ test('async decoding gives the same pictures in order; a burst beyond maxQueued 
   const deadline = performance.now() + 10_000;
   let fed = 0;
   for (const frame of assembled) {
-    decoder.decode(frame);
+    decoder.push(frame);
     fed++;
     while (psnrs.length < fed && performance.now() < deadline) await new Promise((r) => setTimeout(r, 1));
   }
   assert.equal(psnrs.length, 10);
   assert.ok(Math.min(...psnrs) > 30);
   // A burst of 8 frames at once: the decoder cannot keep up and must not queue without bound.
-  for (const frame of assembled.slice(1, 9)) decoder.decode(frame);
-  assert.ok(decoder.stats.dropped >= 4, `dropped ${decoder.stats.dropped}`);
+  for (const frame of assembled.slice(1, 9)) decoder.push(frame);
+  assert.ok(decoder.stats().dropped >= 4, `dropped ${decoder.stats().dropped}`);
   assert.ok(requests >= 1);
   decoder.dispose();
 });
@@ -102,11 +102,11 @@ test('frames before the first keyframe are dropped with a keyframe request', asy
     onKeyframeNeeded: () => requests++,
   });
   const assembled = viaRtp(frames);
-  for (const frame of assembled.slice(1)) decoder.decode(frame);
+  for (const frame of assembled.slice(1)) decoder.push(frame);
   assert.equal(decoded, 0);
-  assert.equal(decoder.stats.dropped, 4);
+  assert.equal(decoder.stats().dropped, 4);
   assert.ok(requests >= 1);
-  decoder.decode(assembled[0]!);
+  decoder.push(assembled[0]!);
   assert.equal(decoded, 1, 'decoding starts at the keyframe');
   decoder.dispose();
 });
@@ -121,13 +121,13 @@ test('a corrupt frame does not crash the decoder; it is counted or decoded, and 
     onPicture: () => decoded++,
     onKeyframeNeeded: () => requests++,
   });
-  decoder.decode(assembled[0]!);
+  decoder.push(assembled[0]!);
   const garbage = { ...assembled[1]!, data: Uint8Array.from({ length: 500 }, (_, i) => (i * 7919) & 0xff) };
-  decoder.decode(garbage);
-  decoder.decode({ ...assembled[2]!, data: new Uint8Array(1) });
-  decoder.decode(assembled[0]!); // a keyframe again
+  decoder.push(garbage);
+  decoder.push({ ...assembled[2]!, data: new Uint8Array(1) });
+  decoder.push(assembled[0]!); // a keyframe again
   assert.ok(
-    decoder.stats.errors + decoder.stats.refused >= 1,
+    decoder.stats().errors + decoder.stats().refused >= 1,
     'garbage refused from its header or by FFmpeg',
   );
   assert.ok(requests >= 1, 'keyframe requested after the corrupt frame');
@@ -146,7 +146,7 @@ test('decoded pictures convert to RGB at the tracker size', async () => {
       images.push({ width: image.width, height: image.height, length: image.data.length });
     },
   });
-  for (const frame of viaRtp(frames)) decoder.decode(frame);
+  for (const frame of viaRtp(frames)) decoder.push(frame);
   decoder.dispose();
   converter.dispose();
   assert.deepEqual(images[0], { width: 160, height: 120, length: 160 * 120 * 3 });
@@ -171,9 +171,9 @@ test('real H.264 (libx264) → RTP (single NAL + FU-A) → assembler → decoder
     codec: 'H264',
     onPicture: (p) => psnrs.push(lumaPsnr(p, pictures[index++]!)),
   });
-  for (const frame of assembled) decoder.decode(frame);
+  for (const frame of assembled) decoder.push(frame);
   decoder.dispose();
-  assert.equal(decoder.stats.errors, 0);
+  assert.equal(decoder.stats().errors, 0);
   assert.equal(psnrs.length, 12, 'no frame held back by the decoder');
   assert.ok(Math.min(...psnrs) > 30, `min PSNR ${Math.min(...psnrs).toFixed(1)} dB`);
 });

@@ -5,7 +5,7 @@
  * Untrusted input: every frame's header is read first ({@link FrameGuard}); a keyframe
  * declaring more than the cap (default 1920x1080, either orientation), an unreadable header or
  * an H.264 size change outside an IDR frame is refused before FFmpeg sees it: counted
- * (`stats.refused`, `onRefused`), a keyframe requested, and decoding resumes at the next
+ * (`stats().refused`, `onRefused`), a keyframe requested, and decoding resumes at the next
  * keyframe that passes. Frames large in pixels or bytes are decoded on libuv's pool, never on
  * the event loop (a 1080p keyframe of noise takes ~480 ms: `decode-limits.ts`).
  *
@@ -17,20 +17,30 @@
 import { Codec, CodecContext, Frame, Packet } from 'node-av';
 import { AV_CODEC_ID_H264, AV_CODEC_ID_VP8 } from 'node-av/constants';
 import type { EncodedFrame } from '../ingest/frame-assembler.ts';
-import type { VideoCodecName } from '../ingest/sdp.ts';
+import type { Stage } from '../pipeline/stage.ts';
+import type { VideoCodecName } from '../transport/sdp.ts';
 import { type DecodeLimits, decodeLimitsFromEnv } from './decode-limits.ts';
 import { FrameGuard, type RefusalReason } from './frame-guard.ts';
+
+/** Defaults of {@link VideoDecoder}. */
+export const DEFAULT_VIDEO_DECODER_OPTIONS = Object.freeze({
+  /** Frames waiting for the pool before the queue is dropped and a keyframe requested. */
+  maxQueued: 4,
+  sync: 'auto' as boolean | 'auto',
+});
 
 export interface VideoDecoderOptions {
   readonly codec: VideoCodecName;
   /**
    * Called with each decoded picture. The `Frame` is only valid during the call (its buffers
-   * are reused for the next picture): convert or copy it there.
+   * are reused for the next picture): convert or copy it there. `decodeMs`: from the frame's
+   * `push` to its picture, waiting in the queue included (the engine's `decode` stage time).
    */
   readonly onPicture: (picture: Frame, source: EncodedFrame, decodeMs: number) => void;
   readonly onKeyframeNeeded?: () => void;
   /** Called for each refused frame (the engine counts them by reason). */
   readonly onRefused?: (reason: RefusalReason, detail: string) => void;
+  /** Default {@link DEFAULT_VIDEO_DECODER_OPTIONS}. */
   readonly maxQueued?: number;
   /** Size cap and sync thresholds. Default: {@link DEFAULT_DECODE_LIMITS}, cap from `BAMBAM_MAX_VIDEO_SIZE`. */
   readonly limits?: DecodeLimits;
@@ -39,23 +49,36 @@ export interface VideoDecoderOptions {
    * of a stream up to `limits.syncMaxPixels` and up to `limits.syncMaxBytes` on the calling
    * thread (0.7 ms per 640x480 frame is cheaper than the hop to the pool, and on a busy 2-core
    * machine the pool's queue added tens of ms), larger ones on the pool. true / false: always.
+   * Default {@link DEFAULT_VIDEO_DECODER_OPTIONS}.
    */
   readonly sync?: boolean | 'auto';
 }
 
 export interface DecoderStats {
-  decoded: number;
-  errors: number;
+  readonly decoded: number;
+  readonly errors: number;
   /** Frames dropped because the decoder fell behind or was waiting for a keyframe. */
-  dropped: number;
+  readonly dropped: number;
   /** Frames refused from their header before decoding (oversized, malformed, resized). */
-  refused: number;
+  readonly refused: number;
   /** Frames decoded on libuv's pool (large ones) rather than the calling thread. */
-  offloaded: number;
+  readonly offloaded: number;
 }
 
-export class VideoDecoder {
-  readonly stats: DecoderStats = { decoded: 0, errors: 0, dropped: 0, refused: 0, offloaded: 0 };
+/** A frame waiting for the pool, with when it was pushed (its decode time counts from there). */
+interface Queued {
+  readonly frame: EncodedFrame;
+  readonly pushedAt: number;
+}
+
+export class VideoDecoder implements Stage<EncodedFrame, never, DecoderStats> {
+  private readonly counts: { -readonly [K in keyof DecoderStats]: number } = {
+    decoded: 0,
+    errors: 0,
+    dropped: 0,
+    refused: 0,
+    offloaded: 0,
+  };
   private readonly ctx = new CodecContext();
   private readonly packet = new Packet();
   private readonly picture = new Frame();
@@ -63,14 +86,14 @@ export class VideoDecoder {
   private readonly maxQueued: number;
   private readonly limits: DecodeLimits;
   private readonly guard: FrameGuard;
-  private queue: EncodedFrame[] = [];
+  private queue: Queued[] = [];
   private running = false;
   private waitForKeyframe = true;
   private disposed = false;
 
   constructor(options: VideoDecoderOptions) {
     this.options = options;
-    this.maxQueued = options.maxQueued ?? 4;
+    this.maxQueued = options.maxQueued ?? DEFAULT_VIDEO_DECODER_OPTIONS.maxQueued;
     this.limits = options.limits ?? envLimits();
     this.guard = new FrameGuard(options.codec, this.limits);
     const codec = Codec.findDecoder(options.codec === 'VP8' ? AV_CODEC_ID_VP8 : AV_CODEC_ID_H264);
@@ -83,9 +106,10 @@ export class VideoDecoder {
     this.picture.alloc();
   }
 
-  /** Queues a frame for decoding (in arrival order). */
-  decode(frame: EncodedFrame): void {
+  /** Queues a frame for decoding (in arrival order); its pictures go to `onPicture`. */
+  push(frame: EncodedFrame): void {
     if (this.disposed) return;
+    const pushedAt = performance.now();
     // The keyframe flag comes from the bitstream (VP8 tag, H.264 IDR), checked with its size.
     const verdict = this.guard.inspect(frame.data);
     if (!verdict.ok) {
@@ -93,35 +117,35 @@ export class VideoDecoder {
       return;
     }
     if (this.waitForKeyframe && !verdict.keyframe) {
-      this.stats.dropped++;
+      this.counts.dropped++;
       this.options.onKeyframeNeeded?.();
       return;
     }
     this.waitForKeyframe = false;
     if (this.queue.length >= this.maxQueued) {
-      this.stats.dropped += this.queue.length + 1;
+      this.counts.dropped += this.queue.length + 1;
       this.queue = [];
       this.needKeyframe();
       return;
     }
     if (!this.running && this.queue.length === 0 && this.decodesInline(frame)) {
-      this.decodeSync(frame);
+      this.decodeSync(frame, pushedAt);
       return;
     }
-    this.stats.offloaded++;
-    this.queue.push(frame);
+    this.counts.offloaded++;
+    this.queue.push({ frame, pushedAt });
     if (!this.running) void this.run();
   }
 
   private refuse(reason: RefusalReason, detail: string): void {
-    this.stats.refused++;
+    this.counts.refused++;
     this.options.onRefused?.(reason, detail);
     this.needKeyframe();
   }
 
   /** Small frames of a small stream decode on the calling thread; the rest on libuv's pool. */
   private decodesInline(frame: EncodedFrame): boolean {
-    const { sync } = this.options;
+    const sync = this.options.sync ?? DEFAULT_VIDEO_DECODER_OPTIONS.sync;
     if (sync === true || sync === false) return sync;
     const size = this.guard.size;
     if (!size || size.width * size.height > this.limits.syncMaxPixels) return false;
@@ -136,6 +160,10 @@ export class VideoDecoder {
 
   get queued(): number {
     return this.queue.length;
+  }
+
+  stats(): DecoderStats {
+    return { ...this.counts };
   }
 
   dispose(): void {
@@ -155,8 +183,8 @@ export class VideoDecoder {
     this.running = true;
     try {
       while (this.queue.length > 0 && !this.disposed) {
-        const frame = this.queue.shift()!;
-        await this.decodeOne(frame);
+        const { frame, pushedAt } = this.queue.shift()!;
+        await this.decodeOne(frame, pushedAt);
       }
     } finally {
       this.running = false;
@@ -164,35 +192,33 @@ export class VideoDecoder {
     }
   }
 
-  private decodeSync(frame: EncodedFrame): void {
+  private decodeSync(frame: EncodedFrame, pushedAt: number): void {
     if (this.disposed) return;
-    const t0 = performance.now();
     this.packet.data = Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
     const sent = this.ctx.sendPacketSync(this.packet);
     this.packet.unref();
     if (sent < 0) {
-      this.stats.errors++;
+      this.counts.errors++;
       this.needKeyframe();
       return;
     }
     while (!this.disposed && this.ctx.receiveFrameSync(this.picture) >= 0) {
-      this.stats.decoded++;
+      this.counts.decoded++;
       try {
-        this.options.onPicture(this.picture, frame, performance.now() - t0);
+        this.options.onPicture(this.picture, frame, performance.now() - pushedAt);
       } finally {
         this.picture.unref();
       }
     }
   }
 
-  private async decodeOne(frame: EncodedFrame): Promise<void> {
-    const t0 = performance.now();
+  private async decodeOne(frame: EncodedFrame, pushedAt: number): Promise<void> {
     this.packet.data = Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
     const sent = await this.ctx.sendPacket(this.packet);
     this.packet.unref();
     if (this.disposed) return;
     if (sent < 0) {
-      this.stats.errors++;
+      this.counts.errors++;
       this.queue = [];
       this.needKeyframe();
       return;
@@ -200,9 +226,9 @@ export class VideoDecoder {
     for (;;) {
       const received = await this.ctx.receiveFrame(this.picture);
       if (this.disposed || received < 0) break; // EAGAIN: needs more input
-      this.stats.decoded++;
+      this.counts.decoded++;
       try {
-        this.options.onPicture(this.picture, frame, performance.now() - t0);
+        this.options.onPicture(this.picture, frame, performance.now() - pushedAt);
       } finally {
         this.picture.unref();
       }

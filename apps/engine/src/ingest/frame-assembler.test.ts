@@ -65,7 +65,7 @@ test('reordered packets are put back in order without loss', () => {
     frames.map((f) => f.data[1]),
     [1, 2],
   );
-  assert.equal(assembler.stats.lost, 0);
+  assert.equal(assembler.stats().lost, 0);
   assert.equal(requests.length, 0);
 });
 
@@ -86,8 +86,8 @@ test('padding-only packets are dropped and skipped: the frame after them is not 
     ...vp8Frame(105, 6000, { key: false, packets: 2, tag: 2 }),
   ]);
   assert.equal(frames.length, 2);
-  assert.equal(assembler.stats.padding, 3);
-  assert.equal(assembler.stats.lost, 0);
+  assert.equal(assembler.stats().padding, 3);
+  assert.equal(assembler.stats().lost, 0);
   assert.equal(requests.length, 0);
 });
 
@@ -115,7 +115,7 @@ test('a gap that is not filled in time counts a lost frame, asks for a keyframe,
   assembler.push({ ...lostFrame[1]!, arrivalMs: 10 }); // first packet of the frame never comes
   const inter = feed(assembler, vp8Frame(104, 9000, { key: false, packets: 2, tag: 3 }), 100);
   assert.equal(inter.length, 0, 'frames after the loss are not decodable');
-  assert.equal(assembler.stats.lost, 1);
+  assert.equal(assembler.stats().lost, 1);
   assert.ok(requests.length >= 1, 'keyframe requested');
   const resumed = feed(assembler, vp8Frame(106, 12000, { key: true, packets: 2, tag: 4 }), 110);
   assert.deepEqual(
@@ -129,7 +129,7 @@ test('a gap filled by a retransmission before the timeout loses nothing', () => 
   const key = vp8Frame(100, 3000, { key: true, packets: 3, tag: 1 });
   assert.equal(feed(assembler, [key[0]!, key[2]!], 0).length, 0);
   assert.equal(assembler.push({ ...key[1]!, arrivalMs: 20 }).length, 1);
-  assert.equal(assembler.stats.lost, 0);
+  assert.equal(assembler.stats().lost, 0);
 });
 
 test('duplicates and packets older than the current frame are counted as late and ignored', () => {
@@ -137,7 +137,7 @@ test('duplicates and packets older than the current frame are counted as late an
   const key = vp8Frame(100, 3000, { key: true, packets: 2, tag: 1 });
   feed(assembler, key);
   assert.deepEqual(feed(assembler, key), []);
-  assert.equal(assembler.stats.late, 2);
+  assert.equal(assembler.stats().late, 2);
 });
 
 test('sequence numbers wrap around 65535 → 0', () => {
@@ -163,9 +163,9 @@ test('a corrupt payload drops its frame, counts it, and asks for a keyframe', ()
     arrivalMs: 0,
   };
   assert.deepEqual(assembler.push(bad), []);
-  assert.equal(assembler.stats.corrupt, 1);
+  assert.equal(assembler.stats().corrupt, 1);
   feed(assembler, [vp8Frame(102, 6000, { key: false, packets: 2, tag: 2 })[1]!]);
-  assert.equal(assembler.stats.lost, 1);
+  assert.equal(assembler.stats().lost, 1);
   assert.ok(requests.length >= 1);
 });
 
@@ -178,7 +178,7 @@ test('an oversized frame is dropped and counted; a flood of packets never grows 
     onKeyframeNeeded: () => requests.push(1),
   });
   assert.deepEqual(feed(assembler, vp8Frame(100, 3000, { key: true, packets: 10, tag: 1 })), []);
-  assert.equal(assembler.stats.oversized, 1);
+  assert.equal(assembler.stats().oversized, 1);
   // 1000 packets that never complete a frame (no marker, rising sequence numbers).
   for (let i = 0; i < 1000; i++) {
     assembler.push({
@@ -189,7 +189,7 @@ test('an oversized frame is dropped and counted; a flood of packets never grows 
       arrivalMs: 0,
     });
   }
-  assert.ok(assembler.stats.lost >= 1);
+  assert.ok(assembler.stats().lost >= 1);
   assert.ok((assembler as unknown as { held: Map<number, unknown> }).held.size <= 64);
 });
 

@@ -12,7 +12,18 @@
  * at the next keyframe start: a decoder fed frames with missing references would only emit
  * garbage.
  */
+import type { Stage } from '../pipeline/stage.ts';
 import { type PacketPayload, PayloadError, type PayloadReader } from './payload.ts';
+
+/** Defaults of {@link FrameAssembler}. */
+export const DEFAULT_FRAME_ASSEMBLER_OPTIONS = Object.freeze({
+  /** Most packets held at once (≈ 1 MB of 1100-byte payloads). */
+  maxPackets: 1024,
+  /** Largest frame accepted, bytes. */
+  maxFrameBytes: 4_000_000,
+  /** A gap open this long counts as lost (NACK retransmissions usually arrive within an RTT). */
+  lossTimeoutMs: 120,
+});
 
 /** One received RTP packet, as the assembler needs it. */
 export interface RtpInput {
@@ -37,27 +48,27 @@ export interface EncodedFrame {
 
 export interface FrameAssemblerOptions {
   readonly reader: PayloadReader;
-  /** Most packets held at once; beyond it everything is dropped and a keyframe requested. */
+  /** Most packets held at once; beyond it everything is dropped and a keyframe requested. Default {@link DEFAULT_FRAME_ASSEMBLER_OPTIONS}. */
   readonly maxPackets?: number;
-  /** Largest frame accepted (bytes); larger ones are dropped as oversized. */
+  /** Largest frame accepted (bytes); larger ones are dropped as oversized. Default {@link DEFAULT_FRAME_ASSEMBLER_OPTIONS}. */
   readonly maxFrameBytes?: number;
-  /** How long a sequence gap may stay open before the frame counts as lost. */
+  /** How long a sequence gap may stay open before the frame counts as lost. Default {@link DEFAULT_FRAME_ASSEMBLER_OPTIONS}. */
   readonly lossTimeoutMs?: number;
   /** Called when decoding cannot continue without a keyframe. */
   readonly onKeyframeNeeded?: () => void;
 }
 
 export interface AssemblerStats {
-  packets: number;
-  padding: number;
+  readonly packets: number;
+  readonly padding: number;
   /** Duplicates and packets older than the frame being assembled. */
-  late: number;
-  corrupt: number;
-  frames: number;
-  lost: number;
-  oversized: number;
+  readonly late: number;
+  readonly corrupt: number;
+  readonly frames: number;
+  readonly lost: number;
+  readonly oversized: number;
   /** Frames skipped while waiting for a keyframe. */
-  waitingForKeyframe: number;
+  readonly waitingForKeyframe: number;
 }
 
 interface Held {
@@ -65,8 +76,8 @@ interface Held {
   readonly parsed: PacketPayload;
 }
 
-export class FrameAssembler {
-  readonly stats: AssemblerStats = {
+export class FrameAssembler implements Stage<RtpInput, EncodedFrame, AssemblerStats> {
+  private readonly counts: { -readonly [K in keyof AssemblerStats]: number } = {
     packets: 0,
     padding: 0,
     late: 0,
@@ -90,38 +101,43 @@ export class FrameAssembler {
 
   constructor(options: FrameAssemblerOptions) {
     this.reader = options.reader;
-    this.maxPackets = options.maxPackets ?? 1024;
-    this.maxFrameBytes = options.maxFrameBytes ?? 4_000_000;
-    this.lossTimeoutMs = options.lossTimeoutMs ?? 120;
+    const defaults = DEFAULT_FRAME_ASSEMBLER_OPTIONS;
+    this.maxPackets = options.maxPackets ?? defaults.maxPackets;
+    this.maxFrameBytes = options.maxFrameBytes ?? defaults.maxFrameBytes;
+    this.lossTimeoutMs = options.lossTimeoutMs ?? defaults.lossTimeoutMs;
     this.onKeyframeNeeded = options.onKeyframeNeeded ?? (() => {});
   }
 
   /** Adds one packet; returns the frames it completed (usually 0 or 1). */
   push(packet: RtpInput): EncodedFrame[] {
-    this.stats.packets++;
+    this.counts.packets++;
     const ext = this.extend(packet.sequenceNumber);
     if ((this.next !== undefined && ext < this.next) || this.held.has(ext) || this.padding.has(ext)) {
-      this.stats.late++;
+      this.counts.late++;
       return [];
     }
     if (packet.payload.length === 0) {
-      this.stats.padding++;
+      this.counts.padding++;
       this.padding.add(ext);
     } else {
       try {
         this.held.set(ext, { input: packet, parsed: this.reader.read(packet.payload) });
       } catch (error) {
         if (!(error instanceof PayloadError)) throw error;
-        this.stats.corrupt++;
+        this.counts.corrupt++;
         this.broken.add(ext);
       }
     }
     if (this.held.size + this.padding.size + this.broken.size > this.maxPackets) {
-      this.stats.lost++;
+      this.counts.lost++;
       this.resync(Number.POSITIVE_INFINITY);
       return [];
     }
     return this.drain(packet.arrivalMs);
+  }
+
+  stats(): AssemblerStats {
+    return { ...this.counts };
   }
 
   /** Forgets everything (e.g. the sender restarted); the next frame must be a keyframe. */
@@ -187,7 +203,7 @@ export class FrameAssembler {
         continue;
       }
       if (this.isLost(gap, now)) {
-        this.stats.lost++;
+        this.counts.lost++;
         this.resync(gap);
         continue;
       }
@@ -232,7 +248,7 @@ export class FrameAssembler {
         this.held.delete(seq);
       }
     }
-    this.stats.waitingForKeyframe += skipped.size;
+    this.counts.waitingForKeyframe += skipped.size;
     for (const seq of this.padding) if (seq < best) this.padding.delete(seq);
     for (const seq of this.broken) if (seq < best) this.broken.delete(seq);
     this.next = best;
@@ -251,7 +267,7 @@ export class FrameAssembler {
     let size = 0;
     for (const p of parts) size += p.parsed.data.length;
     if (size > this.maxFrameBytes) {
-      this.stats.oversized++;
+      this.counts.oversized++;
       this.resync(this.next!);
       return undefined;
     }
@@ -261,7 +277,7 @@ export class FrameAssembler {
       data.set(p.parsed.data, offset);
       offset += p.parsed.data.length;
     }
-    this.stats.frames++;
+    this.counts.frames++;
     const last = parts[parts.length - 1]!.input;
     return {
       data,

@@ -18,8 +18,13 @@ export interface PluginCatalog {
   resolve(name: string, version?: string): Promise<ResolvedPlugin | undefined>;
 }
 
+/** A bundled example's folder, found by its package name (a declared dependency of the engine). */
+function examplePackageDir(name: string): string {
+  return fileURLToPath(new URL('./', import.meta.resolve(`${name}/package.json`)));
+}
+
 const EXAMPLES: Readonly<Record<string, string>> = {
-  'bam-drum': fileURLToPath(new URL('../../../../plugins/bam-drum/', import.meta.url)),
+  'bam-drum': examplePackageDir('@bambam/bam-drum'),
 };
 
 /** The default plugin of a new session. */

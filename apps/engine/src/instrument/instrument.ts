@@ -25,10 +25,18 @@ import {
 } from '@bambam/runtime';
 import type { Frame, PlayEvent } from '@bambam/sdk';
 
+/** Defaults of {@link Instrument}. */
+export const DEFAULT_INSTRUMENT_OPTIONS = Object.freeze({
+  /** Consecutive failing frames before the plugin is disabled (~1 s of video). */
+  maxConsecutiveErrors: 30,
+  /** The same error message reaches the studio at most once in this many ms. */
+  repeatedErrorMs: 1000,
+});
+
 export interface InstrumentOptions {
   readonly onConsole: (entry: ConsoleEntry) => void;
   readonly onDisabled: (error: ErrorInfo) => void;
-  /** Consecutive failing frames before the plugin is disabled. Default 30 (~1 s of video). */
+  /** Consecutive failing frames before the plugin is disabled. Default {@link DEFAULT_INSTRUMENT_OPTIONS}. */
   readonly maxConsecutiveErrors?: number;
 }
 
@@ -202,7 +210,7 @@ export class Instrument {
       },
       name,
     );
-    const limit = this.options.maxConsecutiveErrors ?? 30;
+    const limit = this.options.maxConsecutiveErrors ?? DEFAULT_INSTRUMENT_OPTIONS.maxConsecutiveErrors;
     const fatal = (error instanceof PluginError && error.fatal) || loaded.sandbox.disabled !== undefined;
     if (fatal || this.consecutiveErrors >= limit) {
       this.disabledError = {
@@ -233,7 +241,7 @@ export class Instrument {
     const now = performance.now();
     if (entry.level === 'error') {
       const last = this.lastReported.get(entry.message);
-      if (last !== undefined && now - last < 1000) return;
+      if (last !== undefined && now - last < DEFAULT_INSTRUMENT_OPTIONS.repeatedErrorMs) return;
       this.lastReported.set(entry.message, now);
       if (this.lastReported.size > 100) this.lastReported.clear();
     }

@@ -29,12 +29,15 @@ import {
   SAMPLE_RATE,
   samplesPerFrame,
 } from '@bambam/runtime';
+import type { Stage } from '../pipeline/stage.ts';
 import { FrameClockMap, type FrameClockMapOptions } from './frame-clock-map.ts';
 
 /** Defaults of {@link AudioOutput}. */
 export const DEFAULT_AUDIO_OUTPUT = Object.freeze({
   /** Scheduled plays waiting in the engine per session; more are refused (counted). */
   maxScheduled: 64,
+  /** Send a frame carrying a new hit right away rather than at its deadline. */
+  sendEarly: true,
 });
 
 /** Where a hit came from: the arrival of the last RTP packet of its video frame. */
@@ -48,13 +51,13 @@ export interface AudioOutputOptions {
   /** Receives each encoded frame with its clock index; `early` when sent ahead of its deadline. */
   readonly send: (opus: Uint8Array, frameIndex: number, early: boolean) => void;
   readonly encode: (interleaved: Float32Array) => Uint8Array;
-  /** Send a frame carrying a new hit right away rather than at its deadline. Default true. */
+  /** Send a frame carrying a new hit right away rather than at its deadline. Default {@link DEFAULT_AUDIO_OUTPUT}. */
   readonly sendEarly?: boolean;
   /** Called once per hit when the first packet carrying it has been handed to the network. */
   readonly onHitSent?: (latencyMs: number, waitMs: number) => void;
   /** Called per frame with the time spent mixing + encoding. */
   readonly onFrameEncoded?: (encodeMs: number) => void;
-  /** Frame length, ms (one Opus packet). Default 20. */
+  /** Frame length, ms (one Opus packet). Default `FRAME_MS` (20). */
   readonly frameMs?: number;
   readonly now?: () => number;
   /** Timer of the audio clock (tests drive it by hand). Default the global timers. */
@@ -90,6 +93,34 @@ export interface ScheduleStats {
   refused: number;
 }
 
+/** One play for the mixer: at the next frame, or at frame-clock time `at` (during the frame of time `t`). */
+export interface AudioPlay {
+  readonly sound: RenderedSound;
+  readonly velocity: number;
+  readonly pan: number;
+  readonly origin: HitOrigin;
+  readonly at?: number;
+  /** The frame time of the frame that played it (with `at`). */
+  readonly t?: number;
+}
+
+export interface AudioOutputStats {
+  /** Plays accepted (played at once or queued; refused ones are not counted). */
+  readonly plays: number;
+  readonly framesSent: number;
+  /** Frames sent ahead of their deadline because they carried a new hit. */
+  readonly framesSentEarly: number;
+  /** Frames sent at their deadline. */
+  readonly framesOnTime: number;
+  /** Frames the clock skipped after an event-loop stall (their RTP timestamps left as a gap). */
+  readonly framesSkipped: number;
+  readonly scheduledQueued: number;
+  readonly scheduledLate: number;
+  readonly scheduledRefused: number;
+  /** Gauge: scheduled plays waiting for their frame now. */
+  readonly scheduledWaiting: number;
+}
+
 interface ScheduledPlay {
   readonly sound: RenderedSound;
   readonly velocity: number;
@@ -102,7 +133,7 @@ interface PendingHit {
   readonly queuedAt: number;
 }
 
-export class AudioOutput {
+export class AudioOutput implements Stage<AudioPlay, Placement, AudioOutputStats> {
   private readonly mixer = new Mixer();
   private readonly clock: AudioClock;
   private readonly frame: Float32Array;
@@ -117,8 +148,9 @@ export class AudioOutput {
   /** True while the clock emits a frame pulled ahead of its deadline. */
   private pulling = false;
   private disposed = false;
-  framesSent = 0;
-  framesSentEarly = 0;
+  private framesSent = 0;
+  private framesSentEarly = 0;
+  private plays = 0;
   readonly scheduleStats: ScheduleStats = { queued: 0, late: 0, refused: 0 };
 
   constructor(options: AudioOutputOptions) {
@@ -150,6 +182,40 @@ export class AudioOutput {
   /** Scheduled plays waiting for their frame. */
   get scheduledWaiting(): number {
     return this.scheduled.length;
+  }
+
+  /**
+   * The stage's input: a play without `at` is triggered at the next frame (returns nothing); one
+   * with `at` is scheduled and returns where it went — nothing when the queue is full (refused,
+   * counted). The audio itself goes out on the clock, to `send`.
+   */
+  push(play: AudioPlay): Placement[] {
+    const { sound, origin, at } = play;
+    const options = { velocity: play.velocity, pan: play.pan };
+    if (at === undefined) {
+      if (this.disposed) return [];
+      this.trigger(sound, options, origin);
+      this.plays++;
+      return [];
+    }
+    const placed = this.schedule(sound, { ...options, at, t: play.t ?? at }, origin);
+    if (!placed) return [];
+    this.plays++;
+    return [placed];
+  }
+
+  stats(): AudioOutputStats {
+    return {
+      plays: this.plays,
+      framesSent: this.framesSent,
+      framesSentEarly: this.framesSentEarly,
+      framesOnTime: this.framesSent - this.framesSentEarly,
+      framesSkipped: this.clock.stats.skipped,
+      scheduledQueued: this.scheduleStats.queued,
+      scheduledLate: this.scheduleStats.late,
+      scheduledRefused: this.scheduleStats.refused,
+      scheduledWaiting: this.scheduled.length,
+    };
   }
 
   /** A video frame of time `t` whose last packet arrived at `arrivalMs` (engine clock): anchors scheduling. */
@@ -219,7 +285,8 @@ export class AudioOutput {
 
   /** After a batch of triggers: sends the next frame now if early sending is on and hits wait. */
   flush(): void {
-    if (this.disposed || this.pending.length === 0 || this.options.sendEarly === false) return;
+    const sendEarly = this.options.sendEarly ?? DEFAULT_AUDIO_OUTPUT.sendEarly;
+    if (this.disposed || this.pending.length === 0 || !sendEarly) return;
     if (this.lastClockIndex < 0) return; // clock not running yet
     this.pulling = true;
     try {

@@ -1,7 +1,7 @@
 /** Maps whatever a request threw to the wire's {@link ErrorInfo}. */
 import type { ErrorInfo } from '@bambam/protocol';
 import { PluginError, SoundError } from '@bambam/runtime';
-import { SdpError } from '../ingest/sdp.ts';
+import { SdpError } from '../transport/sdp.ts';
 
 /** A request failed for a reason the client should see as is. */
 export class RequestError extends Error {

@@ -93,7 +93,7 @@ test('a werift peer streams VP8: telemetry per tracked frame, continuous Opus au
   const decoder = new Decoder({ channels: 2, sample_rate: 48000 });
   const pcm = decoder.decode(client.audioPackets.at(-1)!.packet.payload);
   assert.equal(pcm.byteLength, 960 * 2 * 2, 'each packet is 20 ms of 48 kHz stereo Opus');
-  const stats = engine.signaling.sessions.values().next().value!.media!.stats;
+  const stats = engine.signaling.sessions.values().next().value!.media!.stats();
   assert.equal(stats.assembler!.lost, 0);
   assert.ok(stats.decoder!.decoded > 30);
   assert.equal(stats.decoder!.errors, 0);
@@ -137,7 +137,7 @@ test('garbage and oversized datagrams sent to the session UDP ports are dropped;
   const before = client.telemetry.length;
   await client.stream(frames, 1500);
   await until(() => client.telemetry.length > before + 5, 10_000, 'telemetry after garbage');
-  assert.equal(engine.signaling.sessions.values().next().value!.media!.stats.connectionState, 'connected');
+  assert.equal(engine.signaling.sessions.values().next().value!.media!.stats().connectionState, 'connected');
   await client.close();
   await until(() => engine.sessionCount === 0, 5000, 'session release');
 });

@@ -12,10 +12,11 @@ import { OscTargetPolicy, OscTargetRefused } from '../egress/osc/osc-target-poli
 import { DEFAULT_PLUGIN, type PluginCatalog } from '../instrument/catalog.ts';
 import { Instrument } from '../instrument/instrument.ts';
 import type { EngineMetrics } from '../metrics/engine-metrics.ts';
-import type { SharedTracking } from '../track/tracking-stage.ts';
+import type { SharedTracking } from '../track/shared-tracking.ts';
 import { RequestError } from './errors.ts';
+import type { EngineTelemetry } from './frame-telemetry.ts';
 import { IdleWatch } from './idle-watch.ts';
-import { type EngineTelemetry, MediaPipeline } from './media-pipeline.ts';
+import { MediaPipeline } from './media-pipeline.ts';
 
 export interface SessionEvents {
   telemetry(telemetry: EngineTelemetry): void;

@@ -45,7 +45,7 @@ import type { PluginCatalog } from '../instrument/catalog.ts';
 import type { EngineMetrics } from '../metrics/engine-metrics.ts';
 import { toErrorInfo } from '../session/errors.ts';
 import { Session } from '../session/session.ts';
-import type { SharedTracking } from '../track/tracking-stage.ts';
+import type { SharedTracking } from '../track/shared-tracking.ts';
 
 /** A message's size as it came over the wire, near enough: its JSON length (UTF-16 units ≤ bytes×1). */
 function messageBytes(payload: unknown[]): number {

@@ -15,7 +15,7 @@ import {
   useOPUS,
   useVP8,
 } from 'werift';
-import type { EngineTelemetry } from '../session/media-pipeline.ts';
+import type { EngineTelemetry } from '../session/frame-telemetry.ts';
 import { packetizeVp8, type Vp8Frame } from './vp8.ts';
 
 export interface TestClientOptions {

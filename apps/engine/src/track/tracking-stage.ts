@@ -1,67 +1,20 @@
 /**
- * RGB frames → hands, through @bambam/hand-tracker's worker pool (inference never runs on the
- * engine's event loop). The engine starts one {@link SharedTracking} pool sized to the machine's
- * cores; each session is one stream on it, carrying its own tracking state, so a new session
- * needs no worker of its own and starts at once.
+ * RGB frames → hands: one session's stream on the engine's {@link SharedTracking} pool (inference
+ * never runs on the engine's event loop). Each stream carries its own tracking state.
  *
  * Falling behind: one frame per session is in a worker, at most one waits; a newer frame
  * replaces the waiting one (latest wins), and the replaced frame is counted in `dropped`.
  * Palm searches for a second hand yield to waiting frames (see HandTrackerPool).
  */
-import {
-  HandTrackerPool,
-  type ModelVariant,
-  type PooledHandTracker,
-  type TrackResult,
-} from '@bambam/hand-tracker';
+import type { HandTrackerStats, PooledHandTracker, TrackResult } from '@bambam/hand-tracker';
 import type { RgbImage } from '../convert/rgb-converter.ts';
+import type { Stage } from '../pipeline/stage.ts';
+import type { SharedTracking } from './shared-tracking.ts';
 
-export interface SharedTrackingOptions {
-  readonly model: ModelVariant;
-  readonly maxHands: number;
-  /** Frames between palm searches for another hand while fewer than `maxHands` are followed. */
-  readonly palmSearchInterval?: number;
-  /** Worker threads (default: the machine's available parallelism). */
-  readonly workers?: number;
-  /** Niceness of the worker threads (Linux): lets the event loop and the audio clock go first. */
-  readonly niceness?: number;
-}
-
-/** The engine's tracker workers, started in the background when the engine starts. */
-export class SharedTracking {
-  readonly #ready: Promise<HandTrackerPool>;
-  #pool: HandTrackerPool | undefined;
-  #disposed = false;
-
-  constructor(options: SharedTrackingOptions) {
-    this.#ready = HandTrackerPool.create({ ...options, threads: 1 });
-    this.#ready.then(
-      (pool) => {
-        this.#pool = pool;
-      },
-      () => {},
-    );
-    // A failure surfaces when a session needs the pool (its offer gets the error).
-    this.#ready.catch(() => {});
-  }
-
-  /** The pool's workers and restarts; undefined until it has started. */
-  get stats() {
-    return this.#pool?.stats;
-  }
-
-  /** The pool, once its workers have loaded the models. */
-  pool(): Promise<HandTrackerPool> {
-    if (this.#disposed) return Promise.reject(new Error('the engine is shutting down'));
-    return this.#ready;
-  }
-
-  async dispose(): Promise<void> {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    const pool = await this.#ready.catch(() => undefined);
-    await pool?.dispose();
-  }
+/** A converted picture and its frame time `t` (ms), which identifies it in the result. */
+export interface TrackInput {
+  readonly image: RgbImage;
+  readonly t: number;
 }
 
 export interface TrackingStageOptions {
@@ -71,11 +24,15 @@ export interface TrackingStageOptions {
   readonly onError: (error: Error) => void;
 }
 
-export class TrackingStage {
+export interface TrackingStageStats extends HandTrackerStats {
+  readonly submitted: number;
+}
+
+export class TrackingStage implements Stage<TrackInput, never, TrackingStageStats> {
   private readonly tracker: PooledHandTracker;
   private readonly options: TrackingStageOptions;
   private disposed = false;
-  submitted = 0;
+  private submitted = 0;
 
   private constructor(tracker: PooledHandTracker, options: TrackingStageOptions) {
     this.tracker = tracker;
@@ -88,8 +45,8 @@ export class TrackingStage {
     return new TrackingStage(pool.tracker(), options);
   }
 
-  /** Hands a frame to the pool; `t` (ms) identifies it in the result. */
-  submit(image: RgbImage, t: number): void {
+  /** Hands a frame to the pool; its hands go to `onResult` (the image is copied at once). */
+  push({ image, t }: TrackInput): void {
     if (this.disposed) return;
     this.submitted++;
     const submittedAt = performance.now();
@@ -103,13 +60,9 @@ export class TrackingStage {
     );
   }
 
-  /** Frames replaced by newer ones before a worker got to them. */
-  get dropped(): number {
-    return this.tracker.stats.dropped;
-  }
-
-  get stats() {
-    return this.tracker.stats;
+  /** Frames tracked, replaced by newer ones before a worker got to them (`dropped`), failed. */
+  stats(): TrackingStageStats {
+    return { ...this.tracker.stats, submitted: this.submitted };
   }
 
   async dispose(): Promise<void> {

@@ -23,8 +23,9 @@ import {
   useVP8,
 } from 'werift';
 import type { EngineConfig } from '../config.ts';
+import type { RtpInput } from '../ingest/frame-assembler.ts';
+import type { Counted } from '../pipeline/stage.ts';
 import { useCertificateCache } from './certificate-cache.ts';
-import type { RtpInput } from './frame-assembler.ts';
 import { useNativeX25519 } from './native-x25519.ts';
 import { addBitrateHints, inspectOffer, SdpError, stripTransportCc, type VideoCodecName } from './sdp.ts';
 
@@ -32,6 +33,17 @@ import { addBitrateHints, inspectOffer, SdpError, stripTransportCc, type VideoCo
 // a joining player no longer stalls the audio clock of those already playing.
 useNativeX25519();
 useCertificateCache();
+
+/** Defaults of {@link MediaPeer}. */
+export const DEFAULT_MEDIA_PEER_OPTIONS = Object.freeze({
+  /** At most one keyframe request (PLI) this often, ms. */
+  keyframeIntervalMs: 250,
+});
+
+export interface MediaPeerStats {
+  /** PLI requests sent. */
+  readonly keyframeRequests: number;
+}
 
 export type PeerIceConfig = Pick<
   EngineConfig,
@@ -53,12 +65,13 @@ export interface MediaPeerOptions {
   readonly onConnected?: () => void;
   /** A data channel the browser opened (e.g. the hit channel for direct monitoring). */
   readonly onDataChannel?: (channel: RTCDataChannel) => void;
+  /** Default {@link DEFAULT_MEDIA_PEER_OPTIONS}. */
   readonly keyframeIntervalMs?: number;
 }
 
-export class MediaPeer {
+export class MediaPeer implements Counted<MediaPeerStats> {
   readonly videoCodec: VideoCodecName;
-  keyframeRequests = 0;
+  private keyframeRequests = 0;
   private readonly pc: RTCPeerConnection;
   private readonly options: MediaPeerOptions;
   private videoSsrc: number | undefined;
@@ -121,12 +134,17 @@ export class MediaPeer {
   requestKeyframe(): boolean {
     const now = performance.now();
     if (this.closed || this.videoSsrc === undefined) return false;
-    if (now - this.lastKeyframeRequest < (this.options.keyframeIntervalMs ?? 250)) return false;
+    const interval = this.options.keyframeIntervalMs ?? DEFAULT_MEDIA_PEER_OPTIONS.keyframeIntervalMs;
+    if (now - this.lastKeyframeRequest < interval) return false;
     this.lastKeyframeRequest = now;
     this.keyframeRequests++;
     const transceiver = this.pc.getTransceivers().find((t) => t.kind === 'video');
     transceiver?.receiver.sendRtcpPLI(this.videoSsrc).catch(() => {});
     return true;
+  }
+
+  stats(): MediaPeerStats {
+    return { keyframeRequests: this.keyframeRequests };
   }
 
   get connectionState(): string {

@@ -6,16 +6,29 @@
 
 import { FRAME_SAMPLES } from '@bambam/runtime';
 import { MediaStreamTrack, RtpHeader, RtpPacket } from 'werift';
+import type { Stage } from '../pipeline/stage.ts';
 
-export class AudioRtpSender {
+/** One Opus packet of the audio clock's frame `frameIndex`. */
+export interface OpusPacket {
+  readonly opus: Uint8Array;
+  readonly frameIndex: number;
+}
+
+export interface AudioRtpSenderStats {
+  readonly packetsSent: number;
+  readonly bytesSent: number;
+}
+
+/** Never falls behind: writing RTP is synchronous and cheap; the clock before it paces it. */
+export class AudioRtpSender implements Stage<OpusPacket, never, AudioRtpSenderStats> {
   readonly track: MediaStreamTrack;
   private sequence = Math.floor(Math.random() * 65536);
   private readonly timestampBase = Math.floor(Math.random() * 2 ** 31);
   private started = false;
   private disposed = false;
   private readonly frameSamples: number;
-  packetsSent = 0;
-  bytesSent = 0;
+  private packetsSent = 0;
+  private bytesSent = 0;
 
   /** `frameSamples`: samples per channel in one frame (960 = 20 ms at 48 kHz). */
   constructor(frameSamples: number = FRAME_SAMPLES) {
@@ -24,7 +37,7 @@ export class AudioRtpSender {
   }
 
   /** Sends one Opus packet for clock frame `frameIndex`. */
-  send(opus: Uint8Array, frameIndex: number): void {
+  push({ opus, frameIndex }: OpusPacket): void {
     if (this.disposed) return;
     const header = new RtpHeader({
       payloadType: 111, // rewritten by werift to the negotiated Opus payload type
@@ -37,6 +50,10 @@ export class AudioRtpSender {
     this.track.writeRtp(new RtpPacket(header, Buffer.from(opus.buffer, opus.byteOffset, opus.byteLength)));
     this.packetsSent++;
     this.bytesSent += opus.byteLength;
+  }
+
+  stats(): AudioRtpSenderStats {
+    return { packetsSent: this.packetsSent, bytesSent: this.bytesSent };
   }
 
   dispose(): void {

@@ -22,12 +22,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type ChromiumSession, launchChromium } from './lib/chromium.ts';
-import { freePort } from './lib/engine.ts';
+import type { ChromiumSession } from './lib/chromium.ts';
 import { fixturesDir } from './lib/fixtures.ts';
 import { ffmpegPath, MOTION_CLIPS, type MotionClipSpec, motionClip } from './lib/motion-clips.ts';
 import { waitForLive } from './lib/studio-page.ts';
-import type { RunningStudio } from './lib/studio-server.ts';
 import { StudioSuite } from './lib/studio-suite.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the page's objects are reached through `window`
@@ -202,7 +200,6 @@ const monitorCompensation = (page: Page) =>
 describe('studio latency calibration in Chromium (clip striking at 100 BPM)', { timeout: 240_000 }, () => {
   const suite = new StudioSuite();
   suite.requires(ffmpegPath() !== undefined, 'ffmpeg not found: apt-get install -y ffmpeg');
-  let studio: RunningStudio | undefined;
   let chromium: ChromiumSession | undefined;
   let page: Page | undefined;
   let first: Run | undefined;
@@ -210,14 +207,7 @@ describe('studio latency calibration in Chromium (clip striking at 100 BPM)', { 
   before(() =>
     suite.setup(async () => {
       const clip = await motionClip(TEMPO_CLIP, { fixturesDir: fixturesDir()! });
-      const studioPort = await freePort();
-      const engine = await suite.startEngine(studioPort);
-      studio = await suite.startStudio({ engineUrl: engine.url, port: studioPort });
-      chromium = await launchChromium({ fakeVideo: clip.file });
-      suite.onTeardown(() => chromium?.close());
-      page = await chromium.newPage();
-      await page.setViewportSize({ width: 1280, height: 800 });
-      await page.goto(`${studio.url}/play?autostart=1`, { timeout: 30_000 });
+      ({ chromium, page } = await suite.open({ path: '/play?autostart=1', fakeVideo: clip.file }));
       await waitForLive(page);
       await page.waitForFunction(() => (window as Any).__bambamDirectMonitor?.state.active, undefined, {
         timeout: 30_000,

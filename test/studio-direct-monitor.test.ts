@@ -19,7 +19,6 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { ChromiumSession } from './lib/chromium.ts';
 import { decodeRecording, type Recording } from './lib/client.ts';
-import { freePort } from './lib/engine.ts';
 import { FOUR_STROKES } from './lib/fixtures.ts';
 import { percentile } from './lib/hit-analysis.ts';
 import { detectOnsets } from './lib/onsets.ts';
@@ -221,14 +220,10 @@ describe('studio direct monitoring in Chromium (fixture clip: 4 down-strokes per
 
   before(() =>
     suite.setup(async () => {
-      const studioPort = await freePort();
-      const engine = await suite.startEngine(studioPort);
-      studio = await suite.startStudio({ engineUrl: engine.url, port: studioPort });
-      chromium = await suite.launchChromium();
-      await chromium.context.addInitScript(tapDestinations);
-      page = await chromium.newPage();
-      await page.setViewportSize({ width: 1280, height: 800 });
-      await page.goto(`${studio.url}/play?autostart=1`, { timeout: 30_000 });
+      ({ studio, chromium, page } = await suite.open({
+        path: '/play?autostart=1',
+        beforePage: (browser) => browser.context.addInitScript(tapDestinations),
+      }));
     }),
   );
 

@@ -13,13 +13,13 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
-import { freePort } from './lib/engine.ts';
 import { median } from './lib/studio-audio.ts';
 import {
   type ConnectionIdentity,
   connectionIdentity,
   listenToStudio,
   startStudioRecorder,
+  waitForEditorSource,
   waitForLive,
 } from './lib/studio-page.ts';
 import { StudioSuite } from './lib/studio-suite.ts';
@@ -74,19 +74,9 @@ describe('studio editor in Chromium (live coding against the running session)', 
 
   before(() =>
     suite.setup(async () => {
-      const studioPort = await freePort();
-      const engine = await suite.startEngine(studioPort);
-      const studio = await suite.startStudio({ engineUrl: engine.url, port: studioPort });
-      const chromium = await suite.launchChromium();
-      page = await chromium.newPage();
-      await page.setViewportSize({ width: 1400, height: 860 });
-      await page.goto(`${studio.url}/edit?autostart=1`, { timeout: 30_000 });
+      ({ page } = await suite.open({ path: '/edit?autostart=1', viewport: { width: 1400, height: 860 } }));
       await waitForLive(page);
-      await page.waitForFunction(
-        () => /definePlugin/.test((window as Any).__bambamEditor?.editor.getValue() ?? ''),
-        undefined,
-        { timeout: 30_000 },
-      );
+      await waitForEditorSource(page);
       await startStudioRecorder(page);
       identity = await connectionIdentity(page);
     }),

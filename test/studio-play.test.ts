@@ -11,7 +11,6 @@ import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { ChromiumSession } from './lib/chromium.ts';
-import { freePort } from './lib/engine.ts';
 import { FOUR_STROKES } from './lib/fixtures.ts';
 import { detectOnsets } from './lib/onsets.ts';
 import {
@@ -45,16 +44,15 @@ describe('studio play view in Chromium (fixture clip: 4 down-strokes per loop)',
 
   before(() =>
     suite.setup(async () => {
-      const studioPort = await freePort();
-      const engine = await suite.startEngine(studioPort);
-      // The studio reaches the engine through a proxy the last test cuts to simulate an outage.
-      proxy = await startTcpProxy({ port: engine.port });
-      suite.onTeardown(() => proxy?.dispose());
-      studio = await suite.startStudio({ engineUrl: proxy.url, port: studioPort });
-      chromium = await suite.launchChromium();
-      page = await chromium.newPage();
-      await page.setViewportSize({ width: 1280, height: 800 });
-      await page.goto(`${studio.url}/play?autostart=1`, { timeout: 30_000 });
+      ({ studio, chromium, page } = await suite.open({
+        path: '/play?autostart=1',
+        // The studio reaches the engine through a proxy the last test cuts to simulate an outage.
+        engineUrl: async (engine) => {
+          proxy = await startTcpProxy({ port: engine.port });
+          suite.onTeardown(() => proxy?.dispose());
+          return proxy.url;
+        },
+      }));
     }),
   );
 

@@ -18,8 +18,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { ChromiumSession } from './lib/chromium.ts';
-import { freePort, type RunningEngine } from './lib/engine.ts';
-import { waitForLive } from './lib/studio-page.ts';
+import type { RunningEngine } from './lib/engine.ts';
+import { waitForEditorSource, waitForLive } from './lib/studio-page.ts';
 import type { RunningStudio } from './lib/studio-server.ts';
 import { type ShownStatus, screenshot, shownStatus, waitForStudioState } from './lib/studio-status.ts';
 import { StudioSuite } from './lib/studio-suite.ts';
@@ -136,19 +136,13 @@ describe('studio states in Chromium at 1280×800 (one engine, at most 1 session)
 
   before(() =>
     suite.setup(async () => {
-      const studioPort = await freePort();
-      engine = await suite.startEngine(studioPort, { BAMBAM_MAX_SESSIONS: '1' });
-      studio = await suite.startStudio({ engineUrl: engine.url, port: studioPort });
-      chromium = await suite.launchChromium();
-      page = await chromium.newPage();
-      await page.setViewportSize(VIEWPORT);
-      await page.goto(`${studio.url}/edit?autostart=1`, { timeout: 30_000 });
+      ({ engine, studio, chromium, page } = await suite.open({
+        path: '/edit?autostart=1',
+        viewport: VIEWPORT,
+        engineEnv: { BAMBAM_MAX_SESSIONS: '1' },
+      }));
       await waitForLive(page);
-      await page.waitForFunction(
-        () => /definePlugin/.test((window as Any).__bambamEditor?.editor.getValue() ?? ''),
-        undefined,
-        { timeout: 30_000 },
-      );
+      await waitForEditorSource(page);
       drumSource = await page.evaluate(() => (window as Any).__bambamEditor.editor.getValue());
     }),
   );
@@ -288,18 +282,16 @@ describe('studio overloaded in Chromium at 1280×800 (a deliberately slow engine
 
   before(() =>
     suite.setup(async () => {
-      const studioPort = await freePort();
-      const engine = await suite.startEngine(studioPort, {
-        BAMBAM_TRACKER_WORKERS: '1',
-        BAMBAM_TRACKER_NICE: '19',
-        BAMBAM_PALM_SEARCH_INTERVAL: '1',
-        BAMBAM_MAX_HANDS: '4',
-      });
-      const studio = await suite.startStudio({ engineUrl: engine.url, port: studioPort });
-      const chromium = await suite.launchChromium();
-      page = await chromium.newPage();
-      await page.setViewportSize(VIEWPORT);
-      await page.goto(`${studio.url}/play?autostart=1`, { timeout: 30_000 });
+      ({ page } = await suite.open({
+        path: '/play?autostart=1',
+        viewport: VIEWPORT,
+        engineEnv: {
+          BAMBAM_TRACKER_WORKERS: '1',
+          BAMBAM_TRACKER_NICE: '19',
+          BAMBAM_PALM_SEARCH_INTERVAL: '1',
+          BAMBAM_MAX_HANDS: '4',
+        },
+      }));
       await waitForLive(page);
       // The page's own record of the telemetry, to check the warning against.
       await page.evaluate(() => {

@@ -19,7 +19,6 @@ import { decodeWav } from '@bambam/runtime';
 import * as tonejsMidi from '@tonejs/midi';
 import type { Page } from 'playwright-core';
 import type { ChromiumSession } from './lib/chromium.ts';
-import { freePort } from './lib/engine.ts';
 import { FOUR_STROKES } from './lib/fixtures.ts';
 import { detectOnsets } from './lib/onsets.ts';
 import { waitForHands, waitForLive } from './lib/studio-page.ts';
@@ -58,16 +57,14 @@ describe('studio outputs in Chromium: record a take, MIDI out, share by link', {
 
   before(() =>
     suite.setup(async () => {
-      const studioPort = await freePort();
-      const engine = await suite.startEngine(studioPort);
-      studio = await suite.startStudio({ engineUrl: engine.url, port: studioPort });
-      chromium = await suite.launchChromium();
-      await chromium.context.grantPermissions(['midi', 'clipboard-read', 'clipboard-write'], {
-        origin: studio.url,
-      });
-      page = await chromium.newPage();
-      await page.setViewportSize({ width: 1280, height: 900 });
-      await page.goto(`${studio.url}/play?autostart=1`, { timeout: 30_000 });
+      ({ studio, chromium, page } = await suite.open({
+        path: '/play?autostart=1',
+        viewport: { width: 1280, height: 900 },
+        beforePage: (browser, started) =>
+          browser.context.grantPermissions(['midi', 'clipboard-read', 'clipboard-write'], {
+            origin: started.url,
+          }),
+      }));
     }),
   );
 

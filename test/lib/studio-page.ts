@@ -242,3 +242,12 @@ export async function listenToStudio(
   const reported = (await studioHits(page, since)).flatMap((h) => h.sounds);
   return { features: hitFeatures(shifted, analysis.onsets), reported };
 }
+
+/** Waits until the editor (Monaco) holds a plugin's source: the studio loaded the running instrument's. */
+export async function waitForEditorSource(page: Page, timeoutMs = 30_000): Promise<void> {
+  await page.waitForFunction(
+    () => /definePlugin/.test((window as Any).__bambamEditor?.editor.getValue() ?? ''),
+    undefined,
+    { timeout: timeoutMs },
+  );
+}

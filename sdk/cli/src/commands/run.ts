@@ -168,46 +168,46 @@ async function* readFrames(
  * the output, not the run; any other write error (a bad --events path, a full disk) is reported.
  */
 class LineWriter {
-  readonly #stream: NodeJS.WritableStream;
-  #closed = false;
-  #error: Error | undefined;
+  private readonly stream: NodeJS.WritableStream;
+  private closed = false;
+  private error: Error | undefined;
 
   constructor(stream: NodeJS.WritableStream) {
-    this.#stream = stream;
-    stream.on('error', this.#onError);
+    this.stream = stream;
+    stream.on('error', this.onError);
   }
 
-  #onError = (error: NodeJS.ErrnoException): void => {
-    this.#closed = true;
-    if (error.code !== 'EPIPE') this.#error ??= error;
+  private onError = (error: NodeJS.ErrnoException): void => {
+    this.closed = true;
+    if (error.code !== 'EPIPE') this.error ??= error;
   };
 
   async write(text: string): Promise<void> {
-    this.#throwIfFailed();
-    if (this.#closed) return;
-    if (this.#stream.write(`${text}\n`)) return;
+    this.throwIfFailed();
+    if (this.closed) return;
+    if (this.stream.write(`${text}\n`)) return;
     await new Promise<void>((done) => {
       const finish = () => {
-        this.#stream.off('drain', finish);
-        this.#stream.off('error', finish);
-        this.#stream.off('close', finish);
+        this.stream.off('drain', finish);
+        this.stream.off('error', finish);
+        this.stream.off('close', finish);
         done();
       };
-      this.#stream.on('drain', finish);
-      this.#stream.on('error', finish);
-      this.#stream.on('close', finish);
+      this.stream.on('drain', finish);
+      this.stream.on('error', finish);
+      this.stream.on('close', finish);
     });
   }
 
   /** Ends the stream if we own it (a file), then reports any write error. */
   async close(own: boolean): Promise<void> {
-    if (own && !this.#error) await new Promise<void>((done) => this.#stream.end(() => done()));
-    this.#stream.off('error', this.#onError);
-    this.#throwIfFailed();
+    if (own && !this.error) await new Promise<void>((done) => this.stream.end(() => done()));
+    this.stream.off('error', this.onError);
+    this.throwIfFailed();
   }
 
-  #throwIfFailed(): void {
-    if (this.#error) throw new CommandError(`can't write the events: ${this.#error.message}`);
+  private throwIfFailed(): void {
+    if (this.error) throw new CommandError(`can't write the events: ${this.error.message}`);
   }
 }
 

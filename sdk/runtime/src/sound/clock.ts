@@ -51,14 +51,14 @@ export interface AudioClockStats {
 
 /** Paces frames on absolute deadlines. */
 export class AudioClock {
-  readonly #frameMs: number;
-  readonly #onFrame: (frameIndex: number, deadlineMs: number) => void;
-  readonly #now: () => number;
-  readonly #maxCatchUp: number;
-  readonly #lateThreshold: number;
-  readonly #timer: NonNullable<AudioClockOptions['timer']>;
-  readonly #onError: (error: unknown) => void;
-  readonly #stats: AudioClockStats = {
+  private readonly frameMs: number;
+  private readonly onFrame: (frameIndex: number, deadlineMs: number) => void;
+  private readonly now: () => number;
+  private readonly maxCatchUp: number;
+  private readonly lateThreshold: number;
+  private readonly timer: NonNullable<AudioClockOptions['timer']>;
+  private readonly onError: (error: unknown) => void;
+  private readonly counters: AudioClockStats = {
     frames: 0,
     late: 0,
     maxLateMs: 0,
@@ -67,11 +67,11 @@ export class AudioClock {
     pulled: 0,
     pulledMs: 0,
   };
-  #startedAt = 0;
-  #next = 0;
-  #handle: unknown;
-  #running = false;
-  #disposed = false;
+  private startedAt = 0;
+  private next = 0;
+  private handle: unknown;
+  private isRunning = false;
+  private disposed = false;
 
   constructor(options: AudioClockOptions) {
     const {
@@ -95,28 +95,28 @@ export class AudioClock {
         `AudioClock: maxCatchUpFrames must be a positive integer, got ${maxCatchUpFrames}`,
       );
     }
-    this.#frameMs = frameMs;
-    this.#onFrame = onFrame;
-    this.#now = now;
-    this.#maxCatchUp = maxCatchUpFrames;
-    this.#lateThreshold = lateThresholdMs;
-    this.#timer = timer;
-    this.#onError = onError;
+    this.frameMs = frameMs;
+    this.onFrame = onFrame;
+    this.now = now;
+    this.maxCatchUp = maxCatchUpFrames;
+    this.lateThreshold = lateThresholdMs;
+    this.timer = timer;
+    this.onError = onError;
   }
 
   /** A snapshot of the counters. */
   get stats(): AudioClockStats {
-    return { ...this.#stats };
+    return { ...this.counters };
   }
 
   /** Whether it is running. */
   get running(): boolean {
-    return this.#running;
+    return this.isRunning;
   }
 
   /** Index of the next frame to emit (frames already emitted or skipped are below it). */
   get nextFrameIndex(): number {
-    return this.#next;
+    return this.next;
   }
 
   /**
@@ -126,17 +126,17 @@ export class AudioClock {
    * the next one.
    */
   deadlineOf(index: number): number {
-    return this.#deadline(index);
+    return this.deadline(index);
   }
 
   /** Starts from frame 0, due now. Restarting after `stop()` starts a new timeline. */
   start(): void {
-    if (this.#disposed) throw new Error('AudioClock: start after dispose()');
-    if (this.#running) return;
-    this.#running = true;
-    this.#startedAt = this.#now();
-    this.#next = 0;
-    this.#tick();
+    if (this.disposed) throw new Error('AudioClock: start after dispose()');
+    if (this.isRunning) return;
+    this.isRunning = true;
+    this.startedAt = this.now();
+    this.next = 0;
+    this.tick();
   }
 
   /**
@@ -147,60 +147,60 @@ export class AudioClock {
    * which it plays out by time-compressing silence.) Does nothing when not running.
    */
   pullNext(): void {
-    if (!this.#running) return;
-    const leadMs = this.#deadline(this.#next) - this.#now();
+    if (!this.isRunning) return;
+    const leadMs = this.deadline(this.next) - this.now();
     if (leadMs > 0) {
-      this.#startedAt -= leadMs;
-      this.#stats.pulled++;
-      this.#stats.pulledMs += leadMs;
+      this.startedAt -= leadMs;
+      this.counters.pulled++;
+      this.counters.pulledMs += leadMs;
     }
-    if (this.#handle !== undefined) this.#timer.clear(this.#handle);
-    this.#tick();
+    if (this.handle !== undefined) this.timer.clear(this.handle);
+    this.tick();
   }
 
   /** Stops calling `onFrame`. */
   stop(): void {
-    this.#running = false;
-    if (this.#handle !== undefined) this.#timer.clear(this.#handle);
-    this.#handle = undefined;
+    this.isRunning = false;
+    if (this.handle !== undefined) this.timer.clear(this.handle);
+    this.handle = undefined;
   }
 
   /** Stops for good. */
   dispose(): void {
     this.stop();
-    this.#disposed = true;
+    this.disposed = true;
   }
 
-  #deadline(index: number): number {
-    return this.#startedAt + index * this.#frameMs;
+  private deadline(index: number): number {
+    return this.startedAt + index * this.frameMs;
   }
 
-  #tick = (): void => {
-    this.#handle = undefined;
-    if (!this.#running) return;
-    const now = this.#now();
-    const due = Math.floor((now - this.#startedAt) / this.#frameMs) + 1 - this.#next;
-    if (due > this.#maxCatchUp) {
-      const skip = due - this.#maxCatchUp;
-      this.#next += skip;
-      this.#stats.skipped += skip;
+  private tick = (): void => {
+    this.handle = undefined;
+    if (!this.isRunning) return;
+    const now = this.now();
+    const due = Math.floor((now - this.startedAt) / this.frameMs) + 1 - this.next;
+    if (due > this.maxCatchUp) {
+      const skip = due - this.maxCatchUp;
+      this.next += skip;
+      this.counters.skipped += skip;
     }
-    for (let emitted = 0; emitted < this.#maxCatchUp && this.#running; emitted++) {
-      const deadline = this.#deadline(this.#next);
-      if (deadline > this.#now()) break;
-      const lateMs = this.#now() - deadline;
-      this.#stats.frames++;
-      if (lateMs > this.#lateThreshold) this.#stats.late++;
-      if (lateMs > this.#stats.maxLateMs) this.#stats.maxLateMs = lateMs;
-      const index = this.#next++;
+    for (let emitted = 0; emitted < this.maxCatchUp && this.isRunning; emitted++) {
+      const deadline = this.deadline(this.next);
+      if (deadline > this.now()) break;
+      const lateMs = this.now() - deadline;
+      this.counters.frames++;
+      if (lateMs > this.lateThreshold) this.counters.late++;
+      if (lateMs > this.counters.maxLateMs) this.counters.maxLateMs = lateMs;
+      const index = this.next++;
       try {
-        this.#onFrame(index, deadline);
+        this.onFrame(index, deadline);
       } catch (error) {
-        this.#stats.errors++;
-        this.#onError(error);
+        this.counters.errors++;
+        this.onError(error);
       }
     }
-    if (!this.#running) return;
-    this.#handle = this.#timer.set(this.#tick, Math.max(0, this.#deadline(this.#next) - this.#now()));
+    if (!this.isRunning) return;
+    this.handle = this.timer.set(this.tick, Math.max(0, this.deadline(this.next) - this.now()));
   };
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import type { ManifestSound, PluginManifest } from '@bambam/protocol';
+import type { Manifest, ManifestSound } from '@bambam/protocol';
 import type { Sound } from '@bambam/sdk';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 import { SDK_VERSION } from '../versions.ts';
@@ -23,8 +23,6 @@ export const EXIT = {
   integrity: 7,
   noToken: 8,
 } as const;
-
-export type { PluginManifest } from '@bambam/protocol';
 
 export const DIST = 'dist';
 export const BUNDLE_FILE = 'plugin.js';
@@ -68,7 +66,7 @@ function where(location: { file?: string; line: number; column: number } | undef
 }
 
 /** Builds the plugin in `dir`; returns the manifest it wrote. */
-export async function buildPlugin(dir: string, outDir = join(dir, DIST)): Promise<PluginManifest> {
+export async function buildPlugin(dir: string, outDir = join(dir, DIST)): Promise<Manifest> {
   const { compilePlugin, PluginError, PluginSandbox, SoundBank } = await import('@bambam/runtime');
   let compiled: Awaited<ReturnType<typeof compilePlugin>>;
   try {
@@ -93,7 +91,7 @@ export async function buildPlugin(dir: string, outDir = join(dir, DIST)): Promis
   }
   const bundle = Buffer.from(compiled.code, 'utf8');
   const map = Buffer.from(compiled.sourceMap, 'utf8');
-  const manifest: PluginManifest = {
+  const manifest: Manifest = {
     name: description.name,
     version: description.version,
     sdk: await sdkRange(dir),

@@ -35,7 +35,7 @@ import {
 } from '../src/pipeline/geometry.ts';
 import { HandPipeline } from '../src/pipeline/hand-pipeline.ts';
 import { decodePalms, PALM_INPUT_SIZE, palmAnchors } from '../src/pipeline/palm-decoder.ts';
-import { letterboxRoi, sampleRoi } from '../src/pipeline/sample.ts';
+import { letterboxRoi, sampleRoi } from '../src/pipeline/roi-crop.ts';
 import { fixturesDir, readHandLabels, readImage } from '../src/testing/fixtures.ts';
 import type { Hand, RgbImage } from '../src/types.ts';
 import { openBenchPage } from './browser-page.ts';

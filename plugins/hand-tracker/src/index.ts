@@ -18,7 +18,7 @@ export {
   type TrackOptions,
   type TrackResult,
 } from './hand-tracker.ts';
-export { cpuHasVnni, recommendedModel } from './models/cpu.ts';
+export { cpuHasVnni, recommendedModel } from './models/model-choice.ts';
 export { type EnsureModelsOptions, ensureModels, loadOnnxModel, MODEL_CACHE_DIR } from './models/load.ts';
 export { MODEL_VARIANTS, type ModelKind, type ModelVariant } from './models/sources.ts';
 export {

@@ -17,7 +17,7 @@ import {
   roiToImage,
 } from './geometry.ts';
 import { decodePalms, PALM_INPUT_SIZE, palmAnchors } from './palm-decoder.ts';
-import { letterboxRoi, sampleRoi } from './sample.ts';
+import { letterboxRoi, sampleRoi } from './roi-crop.ts';
 
 const LANDMARK_INPUT_SIZE = 224;
 const LANDMARK_COUNT = 21;

@@ -10,10 +10,10 @@ export { AudioClock, type AudioClockOptions, type AudioClockStats } from './cloc
 export { CHANNELS, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, samplesPerFrame } from './constants.ts';
 export { SoundError } from './errors.ts';
 export { FRAME_LENGTH, Mixer, type MixerOptions, type TriggerOptions } from './mixer.ts';
-export { renderEventsToWav } from './offline.ts';
+export { renderEventsToWav } from './wav-mixdown.ts';
 export { type RenderedSound, type RenderOptions, renderSound, renderSoundHere } from './render.ts';
 export { resample } from './resample.ts';
-export { loadTone } from './tone.ts';
+export { loadTone } from './node-tone.ts';
 export { MAX_SAMPLE_BYTES, UNSUPPORTED_TONE_INSTRUMENTS, validateSound } from './validate.ts';
 export { decodeWav, encodeWav } from './wav.ts';
 export {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SoundBank } from './bank.ts';
-import { renderEventsToWav } from './offline.ts';
+import { renderEventsToWav } from './wav-mixdown.ts';
 import { decodeWav } from './wav.ts';
 
 test('renderEventsToWav places each event at its time from the origin, through the mixer', async () => {

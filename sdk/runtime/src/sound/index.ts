@@ -9,7 +9,13 @@ export { SoundBank, type SoundBankOptions } from './bank.ts';
 export { AudioClock, type AudioClockOptions, type AudioClockStats } from './clock.ts';
 export { CHANNELS, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, samplesPerFrame } from './constants.ts';
 export { SoundError } from './errors.ts';
-export { FRAME_LENGTH, Mixer, type MixerOptions, type TriggerOptions } from './mixer.ts';
+export {
+  DEFAULT_MIXER_OPTIONS,
+  FRAME_LENGTH,
+  Mixer,
+  type MixerOptions,
+  type TriggerOptions,
+} from './mixer.ts';
 export { renderEventsToWav } from './wav-mixdown.ts';
 export { type RenderedSound, type RenderOptions, renderSound, renderSoundHere } from './render.ts';
 export { resample } from './resample.ts';

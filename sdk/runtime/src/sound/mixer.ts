@@ -7,16 +7,23 @@ import { FRAME_SAMPLES, SAMPLE_RATE } from './constants.ts';
 import type { RenderedSound } from './render.ts';
 
 export interface MixerOptions {
-  /** Most sounds playing at once; past it the oldest is faded out quickly (stolen). Default 64. */
+  /** Most sounds playing at once; past it the oldest is faded out quickly (stolen). */
   maxVoices?: number;
-  /** Master attenuation in dB before the limiter, so a few overlapping hits don't reach it. Default 3. */
+  /** Master attenuation in dB before the limiter, so a few overlapping hits don't reach it. */
   headroomDb?: number;
   /**
    * Peak limiter after the headroom (instant attack, 50 ms release, ceiling -0.3 dBFS): overlapping
-   * hits never clip. When `false` the output is hard-clipped at ±1 instead. Default `true`.
+   * hits never clip. When `false` the output is hard-clipped at ±1 instead.
    */
   limiter?: boolean;
 }
+
+/** The mixer's options unless told otherwise. */
+export const DEFAULT_MIXER_OPTIONS: Readonly<Required<MixerOptions>> = Object.freeze({
+  maxVoices: 64,
+  headroomDb: 3,
+  limiter: true,
+});
 
 /** Options for {@link Mixer.trigger}. */
 export interface TriggerOptions {
@@ -66,7 +73,11 @@ export class Mixer {
   private disposed = false;
 
   constructor(options: MixerOptions = {}) {
-    const { maxVoices = 64, headroomDb = 3, limiter = true } = options;
+    const {
+      maxVoices = DEFAULT_MIXER_OPTIONS.maxVoices,
+      headroomDb = DEFAULT_MIXER_OPTIONS.headroomDb,
+      limiter = DEFAULT_MIXER_OPTIONS.limiter,
+    } = options;
     if (!Number.isInteger(maxVoices) || maxVoices < 1 || maxVoices > 1024) {
       throw new RangeError(`Mixer: maxVoices must be an integer 1..1024, got ${maxVoices}`);
     }
@@ -236,3 +247,4 @@ function mixVoice(voice: Voice, out: Float32Array, frames: number): boolean {
 
 /** Interleaved stereo samples in one frame (`FRAME_SAMPLES * 2`). */
 export const FRAME_LENGTH = FRAME_SAMPLES * 2;
+

@@ -8,8 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import type { Manifest, ManifestSound } from '@bambam/protocol';
-import type { Sound } from '@bambam/sdk';
+import type { Manifest } from '@bambam/protocol';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 import { SDK_VERSION } from '../versions.ts';
 
@@ -32,22 +31,6 @@ export const MANIFEST_FILE = 'manifest.json';
 export const sha256Hex = (bytes: Uint8Array | string): string =>
   createHash('sha256').update(bytes).digest('hex');
 
-export function soundFacts(sounds: Readonly<Record<string, Sound>>): Record<string, ManifestSound> {
-  const facts: Record<string, ManifestSound> = {};
-  for (const [name, sound] of Object.entries(sounds)) {
-    facts[name] =
-      sound.kind === 'sample'
-        ? {
-            kind: 'sample',
-            bytes: sound.wav.length,
-            sha256: sha256Hex(sound.wav),
-            ...(sound.midi ? { midi: sound.midi } : {}),
-          }
-        : sound;
-  }
-  return facts;
-}
-
 async function sdkRange(dir: string): Promise<string> {
   const fallback = `^${SDK_VERSION}`;
   const path = join(dir, 'package.json');
@@ -67,7 +50,9 @@ function where(location: { file?: string; line: number; column: number } | undef
 
 /** Builds the plugin in `dir`; returns the manifest it wrote. */
 export async function buildPlugin(dir: string, outDir = join(dir, DIST)): Promise<Manifest> {
-  const { compilePlugin, PluginError, PluginSandbox, SoundBank } = await import('@bambam/runtime');
+  const { compilePlugin, PluginError, PluginSandbox, SoundBank, soundFacts } = await import(
+    '@bambam/runtime'
+  );
   let compiled: Awaited<ReturnType<typeof compilePlugin>>;
   try {
     compiled = await compilePlugin({ entry: dir });

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import process from 'node:process';
 import type { Manifest } from '@bambam/protocol';
 import { type Command, CommandError, type CommandIO, parseCommandArgs, UsageError } from '../command.ts';
-import { BUNDLE_FILE, buildPlugin, DIST, EXIT, MANIFEST_FILE, sha256Hex, soundFacts } from './build.ts';
+import { BUNDLE_FILE, buildPlugin, DIST, EXIT, MANIFEST_FILE, sha256Hex } from './build.ts';
 
 /** The build in `dir/dist`, or why it must be rebuilt (missing, unreadable, bundle modified). */
 async function readBuilt(dir: string): Promise<{ manifest: Manifest; bundle: Buffer } | string> {
@@ -31,7 +31,7 @@ async function readBuilt(dir: string): Promise<{ manifest: Manifest; bundle: Buf
 
 /** Loads the built bundle in the sandbox, renders its sounds, and compares it with its manifest. */
 export async function checkBuilt(manifest: Manifest, bundle: Buffer): Promise<void> {
-  const { PluginSandbox, SoundBank } = await import('@bambam/runtime');
+  const { PluginSandbox, SoundBank, soundFacts } = await import('@bambam/runtime');
   let sandbox: InstanceType<typeof PluginSandbox>;
   try {
     sandbox = await PluginSandbox.load({

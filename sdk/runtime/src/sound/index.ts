@@ -16,12 +16,13 @@ export {
   type MixerOptions,
   type TriggerOptions,
 } from './mixer.ts';
-export { renderEventsToWav } from './wav-mixdown.ts';
+export { loadTone } from './node-tone.ts';
 export { type RenderedSound, type RenderOptions, renderSound, renderSoundHere } from './render.ts';
 export { resample } from './resample.ts';
-export { loadTone } from './node-tone.ts';
+export { soundFacts } from './sound-facts.ts';
 export { MAX_SAMPLE_BYTES, UNSUPPORTED_TONE_INSTRUMENTS, validateSound } from './validate.ts';
 export { decodeWav, encodeWav } from './wav.ts';
+export { renderEventsToWav } from './wav-mixdown.ts';
 export {
   DEFAULT_RENDER_LIMITS,
   RenderPool,

@@ -247,4 +247,3 @@ function mixVoice(voice: Voice, out: Float32Array, frames: number): boolean {
 
 /** Interleaved stereo samples in one frame (`FRAME_SAMPLES * 2`). */
 export const FRAME_LENGTH = FRAME_SAMPLES * 2;
-

@@ -1,8 +1,20 @@
 /** When a down-stroke fired early will land, and how hard it will strike: the detector's landing model. */
-import { motionAt } from './stroke-motion.ts';
+
+import { motionAt, strokeShaped } from './stroke-motion.ts';
+import type { StrokeDetectorOptions } from './stroke-options.ts';
 import type { PlayerStrokeStats } from './stroke-player.ts';
 import type { Descent, Sample } from './stroke-types.ts';
 
+/**
+ * A down-stroke slowed below this fraction of its peak speed and decelerating is braking into
+ * its bottom (see `BRAKING_STOP_MS`).
+ */
+const BRAKING_FRACTION = 0.7;
+/**
+ * A braking down-stroke that will stop within this (ms, at its current deceleration) fires now,
+ * about a frame before its bottom, when it would pass the tests at the bottom.
+ */
+const BRAKING_STOP_MS = 40;
 /** Most the learned timing bias (ms) may move a predicted landing. */
 const MAX_BIAS_MS = 50;
 
@@ -71,4 +83,27 @@ export function strikingSpeed(
   const heading = Math.sqrt(speed * speed + 2 * Math.max(0, accel) * (expected - travel)) * 1000;
   const even = descent.peakSpeed * Math.sqrt(expected / travel);
   return Math.max(descent.peakSpeed, Math.min(heading, even));
+}
+
+/**
+ * Whether a down-stroke that is braking will stop within `BRAKING_STOP_MS` (at its current speed and
+ * deceleration), and would then pass the tests at the bottom: a gentle stroke, eased into its
+ * bottom, fires a frame early. Returns the time to the stop (ms), or NaN. `s` is the hand's size.
+ */
+export function brakingStopMs(
+  samples: readonly Sample[],
+  s: number,
+  descent: Descent,
+  y: number,
+  travelFloor: number,
+  o: Readonly<Required<StrokeDetectorOptions>>,
+): number {
+  const { speed, accel } = motionAt(samples, s);
+  if (!(accel < 0) || speed * 1000 > descent.peakSpeed * BRAKING_FRACTION) return Number.NaN;
+  const ms = speed / -accel;
+  if (ms > BRAKING_STOP_MS) return Number.NaN;
+  const travel = (y - descent.topY) / s + (speed * ms) / 2;
+  if (travel < travelFloor || descent.peakSpeed < o.minSpeed) return Number.NaN;
+  if ((travel / descent.peakSpeed) * 1000 > o.maxStrokeTimeMs) return Number.NaN;
+  return strokeShaped(samples, descent, s, o) ? ms : Number.NaN;
 }

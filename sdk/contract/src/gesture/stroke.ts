@@ -5,7 +5,7 @@
  * appearing.
  */
 
-import { predictLanding, strikingSpeed } from './stroke-landing.ts';
+import { brakingStopMs, predictLanding, strikingSpeed } from './stroke-landing.ts';
 import { bottomTime, headingAt, motionAt, strokeShaped } from './stroke-motion.ts';
 import {
   DEFAULT_STROKE_OPTIONS,
@@ -21,16 +21,6 @@ export { DEFAULT_STROKE_OPTIONS, type StrokeDetectorOptions };
 /** Samples that must hold within 0.1 hand sizes for the jitter to be measured on them. */
 const NOISE_HOLD_SAMPLES = 5;
 
-/**
- * A down-stroke slowed below this fraction of its peak speed and decelerating is braking into
- * its bottom (see {@link BRAKING_STOP_MS}).
- */
-const BRAKING_FRACTION = 0.7;
-/**
- * A braking down-stroke that will stop within this (ms, at its current deceleration) fires now,
- * about a frame before its bottom, when it would pass the tests at the bottom.
- */
-const BRAKING_STOP_MS = 40;
 /**
  * Detects strokes in one coordinate of one hand over time: by default a position that grows,
  * like `y` when a hand moves down the image (for upward strokes pass `-y`). Use one detector per
@@ -312,7 +302,7 @@ export class StrokeDetector {
       this.fired!.predicted = predicted;
       return stroke;
     }
-    const stopMs = this.brakingStopMs(descent, s, y);
+    const stopMs = brakingStopMs(this.samples, s, descent, y, this.travelFloor(), this.o);
     if (Number.isFinite(stopMs)) return this.fire(t, descent, t + stopMs, true, travel);
     return undefined;
   }
@@ -357,22 +347,6 @@ export class StrokeDetector {
       strength: Math.min(1, Math.max(0.05, striking / this.o.fullSpeed)),
       distance: travel,
     };
-  }
-
-  /**
-   * Whether a down-stroke that is braking will stop within `BRAKING_STOP_MS` (at its current speed and
-   * deceleration), and would then pass the tests at the bottom: a gentle stroke, eased into its
-   * bottom, fires a frame early. Returns the time to the stop (ms), or NaN.
-   */
-  private brakingStopMs(descent: Descent, s: number, y: number): number {
-    const { speed, accel } = motionAt(this.samples, this.scale());
-    if (!(accel < 0) || speed * 1000 > descent.peakSpeed * BRAKING_FRACTION) return Number.NaN;
-    const ms = speed / -accel;
-    if (ms > BRAKING_STOP_MS) return Number.NaN;
-    const travel = (y - descent.topY) / s + (speed * ms) / 2;
-    if (travel < this.travelFloor() || descent.peakSpeed < this.o.minSpeed) return Number.NaN;
-    if ((travel / descent.peakSpeed) * 1000 > this.o.maxStrokeTimeMs) return Number.NaN;
-    return strokeShaped(this.samples, descent, s, this.o) ? ms : Number.NaN;
   }
 
   private travelFloor(): number {

@@ -6,7 +6,7 @@
  */
 
 import { brakingStopMs, predictLanding, strikingSpeed } from './stroke-landing.ts';
-import { bottomTime, headingAt, motionAt, strokeShaped } from './stroke-motion.ts';
+import { bottomTime, headingAt, strokeShaped } from './stroke-motion.ts';
 import {
   DEFAULT_STROKE_OPTIONS,
   resolveStrokeOptions,

@@ -12,7 +12,7 @@
 import { FRAME_MS } from './constants.ts';
 
 export interface AudioClockOptions {
-  /** Frame length in ms. Default {@link FRAME_MS} (20). */
+  /** Frame length in ms. */
   frameMs?: number;
   /**
    * Called for each frame at (or just after) its deadline. `frameIndex` counts frames from
@@ -21,15 +21,22 @@ export interface AudioClockOptions {
   onFrame: (frameIndex: number, deadlineMs: number) => void;
   /** Clock in ms. Default `performance.now`. */
   now?: () => number;
-  /** Most overdue frames emitted in one go after a stall; older ones are skipped. Default 3. */
+  /** Most overdue frames emitted in one go after a stall; older ones are skipped. */
   maxCatchUpFrames?: number;
-  /** A frame emitted more than this many ms after its deadline counts as late. Default 5. */
+  /** A frame emitted more than this many ms after its deadline counts as late. */
   lateThresholdMs?: number;
   /** Called when `onFrame` throws; the clock keeps running. Default: `console.error`. */
   onError?: (error: unknown) => void;
   /** Timer functions (tests may pass their own). Default the global `setTimeout`/`clearTimeout`. */
   timer?: { set(callback: () => void, delayMs: number): unknown; clear(handle: unknown): void };
 }
+
+/** The clock's numeric options unless told otherwise (`now` is `performance.now`, errors go to `console.error`). */
+export const DEFAULT_AUDIO_CLOCK_OPTIONS = Object.freeze({
+  frameMs: FRAME_MS,
+  maxCatchUpFrames: 3,
+  lateThresholdMs: 5,
+});
 
 /** Counters for monitoring (exported on /metrics by the engine). */
 export interface AudioClockStats {
@@ -75,11 +82,11 @@ export class AudioClock {
 
   constructor(options: AudioClockOptions) {
     const {
-      frameMs = FRAME_MS,
+      frameMs = DEFAULT_AUDIO_CLOCK_OPTIONS.frameMs,
       onFrame,
       now = () => performance.now(),
-      maxCatchUpFrames = 3,
-      lateThresholdMs = 5,
+      maxCatchUpFrames = DEFAULT_AUDIO_CLOCK_OPTIONS.maxCatchUpFrames,
+      lateThresholdMs = DEFAULT_AUDIO_CLOCK_OPTIONS.lateThresholdMs,
       onError = (error: unknown) => console.error('AudioClock: onFrame threw', error),
       timer = {
         set: (callback: () => void, delayMs: number) => setTimeout(callback, delayMs),

@@ -6,7 +6,12 @@
  */
 
 export { SoundBank, type SoundBankOptions } from './bank.ts';
-export { AudioClock, type AudioClockOptions, type AudioClockStats } from './clock.ts';
+export {
+  AudioClock,
+  type AudioClockOptions,
+  type AudioClockStats,
+  DEFAULT_AUDIO_CLOCK_OPTIONS,
+} from './clock.ts';
 export { CHANNELS, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, samplesPerFrame } from './constants.ts';
 export { SoundError } from './errors.ts';
 export {

@@ -1,6 +1,6 @@
 /**
  * Auditions a plugin's sounds in the browser with Tone.js, rendering each patch exactly the way
- * the engine does (`sdk/runtime/src/sound/tone.ts` + `render.ts`): same defaults, an offline
+ * the engine does (`sdk/runtime/src/sound/node-tone.ts` + `render.ts`): same defaults, an offline
  * render at 48 kHz stereo of `new Tone[instrument](options)` triggered at 0 with
  * `triggerAttackRelease(note, duration)` (`triggerAttackRelease(duration)` for NoiseSynth),
  * then the sound's gain, scaled down to peak at full scale if louder, silent tail trimmed. So

@@ -35,7 +35,7 @@ import {
 } from '../src/pipeline/geometry.ts';
 import { HandPipeline } from '../src/pipeline/hand-pipeline.ts';
 import { decodePalms, PALM_INPUT_SIZE, palmAnchors } from '../src/pipeline/palm-decoder.ts';
-import { letterboxRoi, sampleRoi } from '../src/pipeline/sample.ts';
+import { letterboxRoi, sampleRoi } from '../src/pipeline/roi-crop.ts';
 import { fixturesDir, readHandLabels, readImage } from '../src/testing/fixtures.ts';
 import type { Hand, RgbImage } from '../src/types.ts';
 import { openBenchPage } from './browser-page.ts';
@@ -100,15 +100,15 @@ const bench = await openBenchPage({
 class TasksVisionRoiProbe {
   /** How far tasks-vision's first ROI is turned past the upright one: 90 rad - π/2, normalised. */
   static readonly EXTRA_ROTATION = normalizeRadians(90 - Math.PI / 2);
-  readonly #palm: ort.InferenceSession;
-  readonly #landmark: ort.InferenceSession;
-  readonly #anchors = palmAnchors();
-  readonly #palmInput = new Float32Array(3 * PALM_INPUT_SIZE * PALM_INPUT_SIZE);
-  readonly #landmarkInput = new Float32Array(3 * 224 * 224);
+  private readonly palm: ort.InferenceSession;
+  private readonly landmark: ort.InferenceSession;
+  private readonly anchors = palmAnchors();
+  private readonly palmInput = new Float32Array(3 * PALM_INPUT_SIZE * PALM_INPUT_SIZE);
+  private readonly landmarkInput = new Float32Array(3 * 224 * 224);
 
   private constructor(palm: ort.InferenceSession, landmark: ort.InferenceSession) {
-    this.#palm = palm;
-    this.#landmark = landmark;
+    this.palm = palm;
+    this.landmark = landmark;
   }
 
   static async create(): Promise<TasksVisionRoiProbe> {
@@ -119,20 +119,20 @@ class TasksVisionRoiProbe {
 
   async hands(image: RgbImage, maxHands = 4): Promise<Hand[]> {
     const box = letterboxRoi(image.width, image.height);
-    sampleRoi(image, box, PALM_INPUT_SIZE, 'zero', this.#palmInput);
-    const palmOut = await this.#palm.run({
-      [this.#palm.inputNames[0]!]: new ort.Tensor('float32', this.#palmInput, [
+    sampleRoi(image, box, PALM_INPUT_SIZE, 'zero', this.palmInput);
+    const palmOut = await this.palm.run({
+      [this.palm.inputNames[0]!]: new ort.Tensor('float32', this.palmInput, [
         1,
         3,
         PALM_INPUT_SIZE,
         PALM_INPUT_SIZE,
       ]),
     });
-    const [boxesName, scoresName] = this.#palm.outputNames as [string, string];
+    const [boxesName, scoresName] = this.palm.outputNames as [string, string];
     const palms = decodePalms(
       palmOut[boxesName]!.data as Float32Array,
       palmOut[scoresName]!.data as Float32Array,
-      this.#anchors,
+      this.anchors,
     );
     const rois: Roi[] = [];
     for (const p of palms) {
@@ -154,11 +154,11 @@ class TasksVisionRoiProbe {
     const hands: Hand[] = [];
     const kept: Roi[] = [];
     for (const roi of rois) {
-      sampleRoi(image, roi, 224, 'replicate', this.#landmarkInput);
-      const out = await this.#landmark.run({
-        [this.#landmark.inputNames[0]!]: new ort.Tensor('float32', this.#landmarkInput, [1, 3, 224, 224]),
+      sampleRoi(image, roi, 224, 'replicate', this.landmarkInput);
+      const out = await this.landmark.run({
+        [this.landmark.inputNames[0]!]: new ort.Tensor('float32', this.landmarkInput, [1, 3, 224, 224]),
       });
-      const [screen, presence, handedness] = this.#landmark.outputNames as [string, string, string];
+      const [screen, presence, handedness] = this.landmark.outputNames as [string, string, string];
       const score = (out[presence]!.data as Float32Array)[0]!;
       if (!(score >= 0.5)) continue;
       const raw = out[screen]!.data as Float32Array;
@@ -179,7 +179,7 @@ class TasksVisionRoiProbe {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([this.#palm.release(), this.#landmark.release()]);
+    await Promise.all([this.palm.release(), this.landmark.release()]);
   }
 }
 

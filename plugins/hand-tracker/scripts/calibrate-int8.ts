@@ -25,7 +25,7 @@ import {
 import { readTfliteModel } from '../src/models/sources.ts';
 import { type Roi, roiFromLandmarks, roiFromPalm } from '../src/pipeline/geometry.ts';
 import { HandPipeline } from '../src/pipeline/hand-pipeline.ts';
-import { sampleRoi } from '../src/pipeline/sample.ts';
+import { sampleRoi } from '../src/pipeline/roi-crop.ts';
 import { fixturesDir, MISSING_FIXTURES, readImage } from '../src/testing/fixtures.ts';
 import type { RgbImage } from '../src/types.ts';
 import { readVideoFrames } from '../src/video-file.ts';

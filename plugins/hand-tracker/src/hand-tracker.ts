@@ -21,12 +21,12 @@ export type { HandTrackerStats, TrackOptions, TrackResult } from './tracker-pool
 export interface HandTrackerOptions extends PipelineOptions {}
 
 export class HandTracker {
-  readonly #pool: HandTrackerPool;
-  readonly #stream: PooledHandTracker;
+  private readonly pool: HandTrackerPool;
+  private readonly stream: PooledHandTracker;
 
   private constructor(pool: HandTrackerPool) {
-    this.#pool = pool;
-    this.#stream = pool.tracker();
+    this.pool = pool;
+    this.stream = pool.tracker();
   }
 
   /** Starts a worker, loads the models (converting them if the package was not built) and resolves when ready. */
@@ -35,12 +35,12 @@ export class HandTracker {
   }
 
   get stats(): HandTrackerStats {
-    return this.#stream.stats;
+    return this.stream.stats;
   }
 
   /** True while a frame is waiting or being processed. */
   get busy(): boolean {
-    return this.#stream.busy;
+    return this.stream.busy;
   }
 
   /**
@@ -49,18 +49,18 @@ export class HandTracker {
    * reuse its buffer at once.
    */
   track(image: RgbImage, t: number, options: TrackOptions = {}): Promise<TrackResult | undefined> {
-    return this.#stream.track(image, t, options);
+    return this.stream.track(image, t, options);
   }
 
   /** Forgets the hands being followed (e.g. when the video source changes). */
   reset(): void {
-    this.#stream.reset();
+    this.stream.reset();
   }
 
   /** Stops the worker and frees the models. Frames not yet processed reject. */
   async dispose(): Promise<void> {
-    await this.#stream.dispose();
-    await this.#pool.dispose();
+    await this.stream.dispose();
+    await this.pool.dispose();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -18,8 +18,8 @@ export {
   type TrackOptions,
   type TrackResult,
 } from './hand-tracker.ts';
-export { cpuHasVnni, recommendedModel } from './models/cpu.ts';
 export { type EnsureModelsOptions, ensureModels, loadOnnxModel, MODEL_CACHE_DIR } from './models/load.ts';
+export { cpuHasVnni, recommendedModel } from './models/model-choice.ts';
 export { MODEL_VARIANTS, type ModelKind, type ModelVariant } from './models/sources.ts';
 export {
   type FrameTimings,

@@ -129,11 +129,11 @@ function startWorker(options: WorkerOptions): Promise<Worker> {
 
 export class HandTrackerPool {
   readonly options: Readonly<WorkerOptions> & { readonly workers: number; readonly searchMaxWaitMs: number };
-  readonly #workers: PoolWorker[] = [];
-  readonly #streams = new Set<PooledHandTracker>();
-  #jobIds = 0;
-  #restarts = 0;
-  #disposed = false;
+  private readonly workers: PoolWorker[] = [];
+  private readonly streams = new Set<PooledHandTracker>();
+  private jobIds = 0;
+  private restarts = 0;
+  private disposed = false;
 
   private constructor(options: HandTrackerPool['options']) {
     this.options = options;
@@ -161,37 +161,37 @@ export class HandTrackerPool {
       await Promise.all(started.map((w) => w.terminate()));
       throw failed.reason;
     }
-    for (const worker of started) pool.#adopt(worker);
+    for (const worker of started) pool.adopt(worker);
     return pool;
   }
 
   /** A new stream: follows hands across its frames, sharing the pool's workers with other streams. */
   tracker(): PooledHandTracker {
-    if (this.#disposed) throw new Error('the hand tracker pool has been disposed');
+    if (this.disposed) throw new Error('the hand tracker pool has been disposed');
     const stream = new PooledHandTracker(this, this.options.maxHands ?? 2);
-    this.#streams.add(stream);
+    this.streams.add(stream);
     return stream;
   }
 
   get stats(): HandTrackerPoolStats {
     return {
-      workers: this.#workers.length,
-      busyWorkers: this.#workers.filter((w) => w.running).length,
-      streams: this.#streams.size,
-      restarts: this.#restarts,
+      workers: this.workers.length,
+      busyWorkers: this.workers.filter((w) => w.running).length,
+      streams: this.streams.size,
+      restarts: this.restarts,
     };
   }
 
-  #adopt(worker: Worker): void {
+  private adopt(worker: Worker): void {
     const slot: PoolWorker = { worker, running: undefined };
-    this.#workers.push(slot);
-    worker.on('message', (message: FromWorker) => this.#onMessage(slot, message));
+    this.workers.push(slot);
+    worker.on('message', (message: FromWorker) => this.onMessage(slot, message));
     worker.on('error', () => {}); // 'exit' follows and handles it
-    worker.on('exit', (code) => this.#onExit(slot, code));
+    worker.on('exit', (code) => this.onExit(slot, code));
     this.schedule();
   }
 
-  #onMessage(slot: PoolWorker, message: FromWorker): void {
+  private onMessage(slot: PoolWorker, message: FromWorker): void {
     if (!slot.running || !('job' in message) || message.job !== slot.running.id) return;
     const { job, sentAt } = slot.running;
     slot.running = undefined;
@@ -214,46 +214,46 @@ export class HandTrackerPool {
     this.schedule();
   }
 
-  #onExit(slot: PoolWorker, code: number): void {
-    const index = this.#workers.indexOf(slot);
-    if (index >= 0) this.#workers.splice(index, 1);
+  private onExit(slot: PoolWorker, code: number): void {
+    const index = this.workers.indexOf(slot);
+    if (index >= 0) this.workers.splice(index, 1);
     const job = slot.running?.job;
     slot.running = undefined;
-    if (this.#disposed) return;
+    if (this.disposed) return;
     if (job?.kind === 'frame') {
       job.stream._frameFailed(job);
       job.reject(new Error(`hand tracker worker exited (code ${code}) while tracking this frame`));
     } else if (job) job.stream._searchDone(job, []);
-    this.#restarts++;
+    this.restarts++;
     startWorker(this.options).then(
-      (worker) => (this.#disposed ? void worker.terminate() : this.#adopt(worker)),
+      (worker) => (this.disposed ? void worker.terminate() : this.adopt(worker)),
       () => {
         // The models loaded before, so this is exceptional (out of memory?): try with the next crash.
-        if (this.#workers.length === 0) this.#failAll(new Error('hand tracker workers cannot be restarted'));
+        if (this.workers.length === 0) this.failAll(new Error('hand tracker workers cannot be restarted'));
       },
     );
     this.schedule();
   }
 
-  #failAll(error: Error): void {
-    for (const stream of this.#streams) stream._fail(error);
+  private failAll(error: Error): void {
+    for (const stream of this.streams) stream._fail(error);
   }
 
   /** @internal Gives idle workers the most urgent jobs. */
   schedule(): void {
-    if (this.#disposed) return;
-    for (const slot of this.#workers) {
+    if (this.disposed) return;
+    for (const slot of this.workers) {
       if (slot.running) continue;
-      const job = this.#nextJob();
+      const job = this.nextJob();
       if (!job) return;
-      this.#send(slot, job);
+      this.send(slot, job);
     }
   }
 
-  #nextJob(): Job | undefined {
+  private nextJob(): Job | undefined {
     let frame: FrameJob | undefined;
     let search: SearchJob | undefined;
-    for (const stream of this.#streams) {
+    for (const stream of this.streams) {
       const f = stream._waitingFrame();
       if (f && (!frame || f.queuedAt < frame.queuedAt)) frame = f;
       const s = stream._waitingSearch();
@@ -267,8 +267,8 @@ export class HandTrackerPool {
     return frame;
   }
 
-  #send(slot: PoolWorker, job: Job): void {
-    const id = ++this.#jobIds;
+  private send(slot: PoolWorker, job: Job): void {
+    const id = ++this.jobIds;
     slot.running = { job, id, sentAt: performance.now() };
     const { data, width, height } = job.image;
     const message: ToWorker =
@@ -283,21 +283,21 @@ export class HandTrackerPool {
    * a worker while onnxruntime runs in it aborts the whole process.)
    */
   _crashWorkers(): void {
-    for (const { worker } of this.#workers) worker.postMessage({ type: 'crash' } satisfies ToWorker);
+    for (const { worker } of this.workers) worker.postMessage({ type: 'crash' } satisfies ToWorker);
   }
 
   /** @internal */
   _forget(stream: PooledHandTracker): void {
-    this.#streams.delete(stream);
+    this.streams.delete(stream);
   }
 
   /** Stops the workers. Streams' waiting and running frames reject. */
   async dispose(): Promise<void> {
-    if (this.#disposed) return;
-    this.#failAll(new Error('the hand tracker pool has been disposed'));
-    this.#disposed = true;
+    if (this.disposed) return;
+    this.failAll(new Error('the hand tracker pool has been disposed'));
+    this.disposed = true;
     await Promise.all(
-      this.#workers.map(async ({ worker }) => {
+      this.workers.map(async ({ worker }) => {
         const exited = once(worker, 'exit');
         // The worker exits after the job it runs: terminate() during inference would abort the
         // process (onnxruntime-node throws from native code into a dying thread), so it is
@@ -308,7 +308,7 @@ export class HandTrackerPool {
         clearTimeout(timer);
       }),
     );
-    this.#workers.length = 0;
+    this.workers.length = 0;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -321,37 +321,37 @@ export class HandTrackerPool {
  * {@link HandTracker} (latest wins, `undefined` for a replaced frame).
  */
 export class PooledHandTracker {
-  readonly #pool: HandTrackerPool;
-  readonly #maxHands: number;
+  private readonly pool: HandTrackerPool;
+  private readonly maxHands: number;
   /** @internal The stream's tracking state, as of its last answered frame. */
   _state: TrackingState = INITIAL_TRACKING_STATE;
-  #running: FrameJob | undefined;
-  #waiting: FrameJob | undefined;
-  #search: SearchJob | undefined;
-  #searching = false;
+  private running: FrameJob | undefined;
+  private waiting: FrameJob | undefined;
+  private search: SearchJob | undefined;
+  private searching = false;
   /** Bumped by reset(): answers to jobs started before it do not bring back old hands. */
-  #generation = 0;
-  #tracked = 0;
-  #dropped = 0;
-  #failed = 0;
-  #searches = 0;
-  #dead: Error | undefined;
+  private generation = 0;
+  private tracked = 0;
+  private dropped = 0;
+  private failed = 0;
+  private searches = 0;
+  private dead: Error | undefined;
   /** Frame buffers back from the workers, reused by the next frames of the same size. */
-  readonly #spares: Uint8Array[] = [];
+  private readonly spares: Uint8Array[] = [];
 
   /** @internal Use {@link HandTrackerPool.tracker}. */
   constructor(pool: HandTrackerPool, maxHands: number) {
-    this.#pool = pool;
-    this.#maxHands = maxHands;
+    this.pool = pool;
+    this.maxHands = maxHands;
   }
 
   get stats(): HandTrackerStats {
-    return { tracked: this.#tracked, dropped: this.#dropped, failed: this.#failed, searches: this.#searches };
+    return { tracked: this.tracked, dropped: this.dropped, failed: this.failed, searches: this.searches };
   }
 
   /** True while a frame is waiting or being processed. */
   get busy(): boolean {
-    return this.#running !== undefined || this.#waiting !== undefined;
+    return this.running !== undefined || this.waiting !== undefined;
   }
 
   /**
@@ -360,7 +360,7 @@ export class PooledHandTracker {
    * reuse its buffer at once.
    */
   track(image: RgbImage, t: number, options: TrackOptions = {}): Promise<TrackResult | undefined> {
-    if (this.#dead) return Promise.reject(this.#dead);
+    if (this.dead) return Promise.reject(this.dead);
     try {
       assertRgbImage(image);
     } catch (error) {
@@ -373,19 +373,19 @@ export class PooledHandTracker {
       return Promise.reject(new RangeError(`mode must be 'video' or 'image', got ${String(mode)}`));
     // A copy of our own we may transfer to the worker (a Buffer's slice() would be a view of
     // its memory), in a buffer a worker handed back when one of that size is spare.
-    const spare = this.#spares.findIndex((b) => b.byteLength === image.data.byteLength);
-    const data = spare >= 0 ? this.#spares.splice(spare, 1)[0]! : new Uint8Array(image.data.byteLength);
+    const spare = this.spares.findIndex((b) => b.byteLength === image.data.byteLength);
+    const data = spare >= 0 ? this.spares.splice(spare, 1)[0]! : new Uint8Array(image.data.byteLength);
     data.set(image.data);
     return new Promise((resolve, reject) => {
-      if (this.#waiting) {
-        this.#dropped++;
-        this._recycle(this.#waiting.image.data);
-        this.#waiting.resolve(undefined);
+      if (this.waiting) {
+        this.dropped++;
+        this._recycle(this.waiting.image.data);
+        this.waiting.resolve(undefined);
       }
-      this.#waiting = {
+      this.waiting = {
         kind: 'frame',
         stream: this,
-        generation: this.#generation,
+        generation: this.generation,
         image: { data, width: image.width, height: image.height },
         t,
         mode,
@@ -393,40 +393,40 @@ export class PooledHandTracker {
         resolve,
         reject,
       };
-      this.#pool.schedule();
+      this.pool.schedule();
     });
   }
 
   /** Forgets the hands being followed (e.g. when the video source changes). */
   reset(): void {
     this._state = { ...INITIAL_TRACKING_STATE, nextId: this._state.nextId };
-    this.#search = undefined;
-    this.#generation++;
+    this.search = undefined;
+    this.generation++;
   }
 
   /** @internal */
   _waitingFrame(): FrameJob | undefined {
-    return this.#running ? undefined : this.#waiting;
+    return this.running ? undefined : this.waiting;
   }
   /** @internal */
   _waitingSearch(): SearchJob | undefined {
-    return this.#searching ? undefined : this.#search;
+    return this.searching ? undefined : this.search;
   }
   /** @internal */
   _frameStarted(): void {
-    this.#running = this.#waiting;
-    this.#waiting = undefined;
+    this.running = this.waiting;
+    this.waiting = undefined;
   }
   /** @internal */
   _searchStarted(): void {
-    this.#searching = true;
-    this.#search = undefined;
+    this.searching = true;
+    this.search = undefined;
   }
   /** @internal */
   _frameDone(job: FrameJob, state: TrackingState, data: Uint8Array, searchDue: boolean): void {
-    if (this.#running === job) this.#running = undefined;
-    this.#tracked++;
-    if (job.generation !== this.#generation) {
+    if (this.running === job) this.running = undefined;
+    this.tracked++;
+    if (job.generation !== this.generation) {
       this._recycle(data);
       return;
     }
@@ -436,45 +436,45 @@ export class PooledHandTracker {
       return;
     }
     // The newest search replaces an older one still waiting.
-    if (this.#search) this._recycle(this.#search.image.data);
-    this.#search = {
+    if (this.search) this._recycle(this.search.image.data);
+    this.search = {
       kind: 'search',
       stream: this,
-      generation: this.#generation,
+      generation: this.generation,
       image: { data, width: job.image.width, height: job.image.height },
       queuedAt: performance.now(),
     };
   }
   /** @internal */
   _frameFailed(job: FrameJob): void {
-    if (this.#running === job) this.#running = undefined;
-    this.#failed++;
+    if (this.running === job) this.running = undefined;
+    this.failed++;
   }
   /** @internal Keeps a buffer a worker handed back (two at most: one in flight, one waiting). */
   _recycle(data: Uint8Array): void {
-    if (this.#dead || this.#spares.length >= 2) return;
-    this.#spares.push(data);
+    if (this.dead || this.spares.length >= 2) return;
+    this.spares.push(data);
   }
   /** @internal */
   _searchDone(job: SearchJob, palms: readonly Palm[]): void {
-    this.#searching = false;
-    this.#searches++;
-    if (!this.#dead && job.generation === this.#generation)
-      this._state = addPalms(this._state, palms, this.#maxHands, job.image);
+    this.searching = false;
+    this.searches++;
+    if (!this.dead && job.generation === this.generation)
+      this._state = addPalms(this._state, palms, this.maxHands, job.image);
   }
   /** @internal */
   _fail(error: Error): void {
-    if (this.#dead) return;
-    this.#dead = error;
-    this.#running?.reject(error);
-    this.#waiting?.reject(error);
-    this.#running = this.#waiting = this.#search = undefined;
+    if (this.dead) return;
+    this.dead = error;
+    this.running?.reject(error);
+    this.waiting?.reject(error);
+    this.running = this.waiting = this.search = undefined;
   }
 
   /** Leaves the pool: a waiting or running frame rejects; the workers keep serving other streams. */
   async dispose(): Promise<void> {
     this._fail(new Error('the hand tracker has been disposed'));
-    this.#pool._forget(this);
+    this.pool._forget(this);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -1,35 +1,18 @@
 /**
- * The tracker's output types. They are structurally the SDK's `Frame`/`Hand`/`Landmark`
- * (`@bambam/sdk`), declared here because this package does not depend on the SDK.
+ * The tracker's output types: the SDK's `Frame`/`Hand`/`Landmark` (`@bambam/sdk`), with the one
+ * thing the tracker adds: every hand it follows has an `id`.
  */
+import type { Frame as SdkFrame, Hand as SdkHand } from '@bambam/sdk';
 
-export interface Landmark {
-  /** 0 = left edge, 1 = right edge of the image. */
-  readonly x: number;
-  /** 0 = top edge, 1 = bottom edge (moving a hand down increases `y`). */
-  readonly y: number;
-  /** Depth relative to the wrist, in roughly the scale of `x`; negative is towards the camera. */
-  readonly z: number;
-}
+export type { Handedness, Landmark } from '@bambam/sdk';
 
-export type Handedness = 'Left' | 'Right';
-
-export interface Hand {
-  /** Stable while the tracker keeps following this hand; a new number for each new hand. */
+/** A hand the tracker follows: stable `id` while it keeps following it, a new number for each new hand. */
+export interface Hand extends SdkHand {
   readonly id: number;
-  /** As MediaPipe reports it: for a mirrored (selfie) image this is the person's own hand. */
-  readonly handedness: Handedness;
-  /** Hand presence confidence, in [0, 1]. */
-  readonly score: number;
-  /** 21 landmarks in MediaPipe's order. */
-  readonly landmarks: readonly Landmark[];
 }
 
-export interface Frame {
-  /** Milliseconds (capture time or clip time), copied from the input. */
-  readonly t: number;
-  readonly width: number;
-  readonly height: number;
+/** One frame of tracked hands; `t` is copied from the input (capture time or clip time, ms). */
+export interface Frame extends SdkFrame {
   readonly hands: readonly Hand[];
 }
 

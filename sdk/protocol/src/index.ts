@@ -23,25 +23,13 @@ export const MAX_TRANSPORT_BYTES = 8_000_000;
 /** Largest plugin source accepted over the wire, in characters. */
 export const MAX_PLUGIN_SOURCE_CHARS = 500_000;
 
-/** A sound as a plugin manifest describes it: Tone patches as they are, samples by size and hash. */
-export type ManifestSound = ToneSound | { kind: 'sample'; bytes: number; sha256: string; midi?: MidiMapping };
-
-/**
- * A built plugin's `manifest.json`: what `bambam build` writes, the registry validates and
- * serves, and the studio's plugins page shows.
- */
-export interface PluginManifest {
-  name: string;
-  version: string;
-  /** Semver range of the SDK the plugin was written for. */
-  sdk: string;
-  description: string;
-  author?: string;
-  sounds: Record<string, ManifestSound>;
-  params: ParamSpecs;
-  bundle: { sha256: string; size: number };
-  sourceMap?: { sha256: string; size: number };
-}
+export {
+  type Manifest,
+  ManifestSchema,
+  type ManifestSound,
+  PLUGIN_NAME,
+  parseManifest,
+} from './manifest.ts';
 
 // ---------------------------------------------------------------------------------------
 // Client → server

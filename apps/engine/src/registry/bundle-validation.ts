@@ -4,30 +4,9 @@
  * sound bank, and the loaded definition must match the manifest (name, version, description,
  * author, sounds, params).
  */
-import { createHash } from 'node:crypto';
-import { PluginError, PluginSandbox, SoundBank } from '@bambam/runtime';
-import type { Sound } from '@bambam/sdk';
+import { PluginError, PluginSandbox, SoundBank, soundFacts } from '@bambam/runtime';
 import { canonicalJson, type Manifest } from './manifest.ts';
 import type { CompiledBundle } from './types.ts';
-
-/** The manifest's view of a plugin's sounds: Tone patches as they are, samples by size and hash. */
-export function soundFacts(sounds: Readonly<Record<string, Sound>>): Manifest['sounds'] {
-  const facts: Record<string, Manifest['sounds'][string]> = {};
-  for (const [name, sound] of Object.entries(sounds)) {
-    if (sound.kind === 'sample') {
-      const wav = sound.wav;
-      facts[name] = {
-        kind: 'sample',
-        bytes: wav.length,
-        sha256: createHash('sha256').update(wav).digest('hex'),
-        ...(sound.midi ? { midi: sound.midi } : {}),
-      };
-    } else {
-      facts[name] = sound as Manifest['sounds'][string];
-    }
-  }
-  return facts;
-}
 
 /** Why an upload was refused, for a 422 answer. */
 export class ValidationError extends Error {

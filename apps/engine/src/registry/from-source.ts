@@ -4,8 +4,7 @@
  * derives the manifest from the loaded plugin, exactly as `bambam build` would.
  */
 import { MAX_PLUGIN_SOURCE_CHARS } from '@bambam/protocol';
-import { compilePlugin, PluginError, PluginSandbox } from '@bambam/runtime';
-import { soundFacts } from './bundle-validation.ts';
+import { compilePlugin, PluginError, PluginSandbox, soundFacts } from '@bambam/runtime';
 import { HttpError } from './http-answers.ts';
 import type { Manifest } from './manifest.ts';
 import { sha256Hex as sha256 } from './sha256.ts';

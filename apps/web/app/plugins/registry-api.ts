@@ -3,7 +3,12 @@
  * the engine's answers (apps/engine/src/registry/README.md).
  */
 
-import { HttpRoute, type ManifestSound, type PluginManifest, type SourceLocation } from '@bambam/protocol';
+import {
+  HttpRoute,
+  type ManifestSound,
+  type Manifest as PluginManifest,
+  type SourceLocation,
+} from '@bambam/protocol';
 
 export type { ManifestSound, PluginManifest };
 

@@ -1,17 +1,11 @@
 /**
- * A take as a Standard MIDI File (`@tonejs/midi`): one note per hit, at its time, with its
- * velocity (0..1 → 1..127, as MIDI out sends it) and the note MIDI out plays for its sound
- * ({@link midiMapFor}); one track per channel (channel 10: drums), 120 bpm, 480 ticks per beat
- * (about 1 ms per tick).
+ * A take as a Standard MIDI File (`@bambam/runtime/midi-file`, the writer `bambam run --midi`
+ * uses too): one note per hit, at its time, with its velocity (0..1 → 1..127, as MIDI out sends
+ * it) and the note MIDI out plays for its sound ({@link midiMapFor}); one track per channel
+ * (channel 10: drums), 120 bpm, 480 ticks per beat (about 1 ms per tick).
  */
-import * as tonejsMidi from '@tonejs/midi';
+import { type MidiFileNote, writeMidiFile } from '@bambam/runtime/midi-file';
 import { DEFAULT_MIDI_MAP, type MidiNote, midiVelocity } from '../midi/midi-map.ts';
-
-// The package is CommonJS: bundlers give its named exports, Node only its `default`.
-const { Midi } =
-  (tonejsMidi as { default?: typeof tonejsMidi }).default?.Midi !== undefined
-    ? (tonejsMidi as unknown as { default: typeof tonejsMidi }).default
-    : tonejsMidi;
 
 export const DEFAULT_TAKE_MIDI = { bpm: 120 } as const;
 
@@ -28,10 +22,7 @@ export function takeToMidi(
   notes: Readonly<Record<string, MidiNote>>,
   name = 'Bam Bam take',
 ): { bytes: Uint8Array<ArrayBuffer>; skipped: number } {
-  const midi = new Midi();
-  midi.header.setTempo(DEFAULT_TAKE_MIDI.bpm);
-  midi.header.name = name;
-  const tracks = new Map<number, ReturnType<InstanceType<typeof Midi>['addTrack']>>();
+  const written: MidiFileNote[] = [];
   let skipped = 0;
   for (const hit of [...hits].sort((a, b) => a.timeMs - b.timeMs)) {
     const target = notes[hit.sound];
@@ -39,23 +30,19 @@ export function takeToMidi(
       skipped++;
       continue;
     }
-    let track = tracks.get(target.channel);
-    if (!track) {
-      track = midi.addTrack();
-      track.channel = target.channel - 1;
-      track.name = target.channel === DEFAULT_MIDI_MAP.channel ? 'Drums' : `Channel ${target.channel}`;
-      tracks.set(target.channel, track);
-    }
-    track.addNote({
-      midi: target.note,
-      time: hit.timeMs / 1000,
-      duration: DEFAULT_MIDI_MAP.noteMs / 1000,
+    written.push({
+      note: target.note,
+      channel: target.channel,
+      timeSeconds: hit.timeMs / 1000,
+      durationSeconds: DEFAULT_MIDI_MAP.noteMs / 1000,
       // The writer stores floor(velocity × 127): a quarter step up keeps float error off the floor.
       velocity: (midiVelocity(hit.velocity) + 0.25) / 127,
     });
   }
-  const array = midi.toArray();
-  const bytes = new Uint8Array(new ArrayBuffer(array.byteLength));
-  bytes.set(array);
+  const bytes = writeMidiFile(written, {
+    bpm: DEFAULT_TAKE_MIDI.bpm,
+    name,
+    trackName: (channel) => (channel === DEFAULT_MIDI_MAP.channel ? 'Drums' : `Channel ${channel}`),
+  });
   return { bytes, skipped };
 }

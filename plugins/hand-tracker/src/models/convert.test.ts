@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { letterboxRoi, sampleRoi } from '../pipeline/sample.ts';
+import { letterboxRoi, sampleRoi } from '../pipeline/roi-crop.ts';
 import { fixturesDir, readHandLabels, readImage } from '../testing/fixtures.ts';
 import { convertTfliteToOnnx, transposeArray } from './convert.ts';
 import { readTfliteModel } from './sources.ts';

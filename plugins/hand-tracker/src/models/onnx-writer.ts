@@ -48,14 +48,14 @@ export interface OnnxGraph {
 
 /** Appends protobuf fields to a growing list of byte chunks. */
 class ProtoWriter {
-  readonly #chunks: Uint8Array[] = [];
-  #length = 0;
+  private readonly chunks: Uint8Array[] = [];
+  private length = 0;
 
-  #push(bytes: Uint8Array): void {
-    this.#chunks.push(bytes);
-    this.#length += bytes.length;
+  private push(bytes: Uint8Array): void {
+    this.chunks.push(bytes);
+    this.length += bytes.length;
   }
-  #varint(value: bigint | number): void {
+  private varint(value: bigint | number): void {
     let v = BigInt.asUintN(64, BigInt(value));
     const bytes: number[] = [];
     do {
@@ -64,27 +64,27 @@ class ProtoWriter {
       if (v !== 0n) byte |= 0x80;
       bytes.push(byte);
     } while (v !== 0n);
-    this.#push(Uint8Array.from(bytes));
+    this.push(Uint8Array.from(bytes));
   }
-  #key(field: number, wireType: number): void {
-    this.#varint((field << 3) | wireType);
+  private key(field: number, wireType: number): void {
+    this.varint((field << 3) | wireType);
   }
   int(field: number, value: number | bigint): this {
-    this.#key(field, 0);
-    this.#varint(value);
+    this.key(field, 0);
+    this.varint(value);
     return this;
   }
   float(field: number, value: number): this {
-    this.#key(field, 5);
+    this.key(field, 5);
     const bytes = new Uint8Array(4);
     new DataView(bytes.buffer).setFloat32(0, value, true);
-    this.#push(bytes);
+    this.push(bytes);
     return this;
   }
   bytes(field: number, value: Uint8Array): this {
-    this.#key(field, 2);
-    this.#varint(value.length);
-    this.#push(value);
+    this.key(field, 2);
+    this.varint(value.length);
+    this.push(value);
     return this;
   }
   string(field: number, value: string): this {
@@ -96,9 +96,9 @@ class ProtoWriter {
     return this.bytes(field, inner.finish());
   }
   finish(): Uint8Array {
-    const out = new Uint8Array(this.#length);
+    const out = new Uint8Array(this.length);
     let offset = 0;
-    for (const chunk of this.#chunks) {
+    for (const chunk of this.chunks) {
       out.set(chunk, offset);
       offset += chunk.length;
     }

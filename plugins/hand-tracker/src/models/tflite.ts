@@ -51,30 +51,30 @@ export interface TfliteModel {
 
 /** Reads scalar fields of one options table by field index, with the schema's defaults. */
 export class OptionsReader {
-  readonly #bb: ByteBuffer;
-  readonly #pos: number;
+  private readonly bb: ByteBuffer;
+  private readonly pos: number;
   constructor(bb: ByteBuffer, pos: number) {
-    this.#bb = bb;
-    this.#pos = pos;
+    this.bb = bb;
+    this.pos = pos;
   }
-  #field(index: number): number {
-    return this.#pos === 0 ? 0 : this.#bb.__offset(this.#pos, 4 + 2 * index);
+  private field(index: number): number {
+    return this.pos === 0 ? 0 : this.bb.__offset(this.pos, 4 + 2 * index);
   }
   int8(index: number, fallback = 0): number {
-    const o = this.#field(index);
-    return o ? this.#bb.readInt8(this.#pos + o) : fallback;
+    const o = this.field(index);
+    return o ? this.bb.readInt8(this.pos + o) : fallback;
   }
   int32(index: number, fallback = 0): number {
-    const o = this.#field(index);
-    return o ? this.#bb.readInt32(this.#pos + o) : fallback;
+    const o = this.field(index);
+    return o ? this.bb.readInt32(this.pos + o) : fallback;
   }
   bool(index: number, fallback = false): boolean {
-    const o = this.#field(index);
-    return o ? this.#bb.readInt8(this.#pos + o) !== 0 : fallback;
+    const o = this.field(index);
+    return o ? this.bb.readInt8(this.pos + o) !== 0 : fallback;
   }
   int32Vector(index: number): number[] {
-    const o = this.#field(index);
-    return o ? readInt32Vector(this.#bb, this.#pos + o) : [];
+    const o = this.field(index);
+    return o ? readInt32Vector(this.bb, this.pos + o) : [];
   }
 }
 

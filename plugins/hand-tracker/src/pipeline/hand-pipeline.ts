@@ -17,7 +17,7 @@ import {
   roiToImage,
 } from './geometry.ts';
 import { decodePalms, PALM_INPUT_SIZE, palmAnchors } from './palm-decoder.ts';
-import { letterboxRoi, sampleRoi } from './sample.ts';
+import { letterboxRoi, sampleRoi } from './roi-crop.ts';
 
 const LANDMARK_INPUT_SIZE = 224;
 const LANDMARK_COUNT = 21;
@@ -159,15 +159,15 @@ async function createSession(model: Uint8Array, threads: number): Promise<ort.In
 
 export class HandPipeline {
   readonly options: Required<Omit<PipelineOptions, 'modelDir'>>;
-  readonly #palmSession: ort.InferenceSession;
-  readonly #landmarkSession: ort.InferenceSession;
-  readonly #anchors = palmAnchors();
-  readonly #palmInput = new Float32Array(3 * PALM_INPUT_SIZE * PALM_INPUT_SIZE);
-  readonly #landmarkInput = new Float32Array(3 * LANDMARK_INPUT_SIZE * LANDMARK_INPUT_SIZE);
-  #state: TrackingState = INITIAL_TRACKING_STATE;
+  private readonly palmSession: ort.InferenceSession;
+  private readonly landmarkSession: ort.InferenceSession;
+  private readonly anchors = palmAnchors();
+  private readonly palmInput = new Float32Array(3 * PALM_INPUT_SIZE * PALM_INPUT_SIZE);
+  private readonly landmarkInput = new Float32Array(3 * LANDMARK_INPUT_SIZE * LANDMARK_INPUT_SIZE);
+  private tracking: TrackingState = INITIAL_TRACKING_STATE;
   /** The frame whose palm search was put off until after its answer (see {@link searchDeferred}). */
-  #deferredSearch: RgbImage | undefined;
-  #disposed = false;
+  private deferredSearch: RgbImage | undefined;
+  private disposed = false;
 
   private constructor(
     options: HandPipeline['options'],
@@ -175,8 +175,8 @@ export class HandPipeline {
     landmark: ort.InferenceSession,
   ) {
     this.options = options;
-    this.#palmSession = palm;
-    this.#landmarkSession = landmark;
+    this.palmSession = palm;
+    this.landmarkSession = landmark;
   }
 
   static async create(options: PipelineOptions = {}): Promise<HandPipeline> {
@@ -192,19 +192,19 @@ export class HandPipeline {
 
   /** Forgets the hands being followed: the next frame starts with palm detection. */
   reset(): void {
-    this.#state = { ...INITIAL_TRACKING_STATE, nextId: this.#state.nextId };
-    this.#deferredSearch = undefined;
+    this.tracking = { ...INITIAL_TRACKING_STATE, nextId: this.tracking.nextId };
+    this.deferredSearch = undefined;
   }
 
   /** What video mode carries to the next frame (see {@link TrackingState}). */
   get state(): TrackingState {
-    return this.#state;
+    return this.tracking;
   }
 
   /** Continues another stream from its state (a worker pool's next frame of that stream). */
   set state(state: TrackingState) {
-    this.#state = state;
-    this.#deferredSearch = undefined;
+    this.tracking = state;
+    this.deferredSearch = undefined;
   }
 
   /**
@@ -212,15 +212,15 @@ export class HandPipeline {
    * worker pool schedules it as a job of its own and merges the palms with {@link addPalms}).
    */
   takeDeferredSearch(): RgbImage | undefined {
-    const image = this.#deferredSearch;
-    this.#deferredSearch = undefined;
+    const image = this.deferredSearch;
+    this.deferredSearch = undefined;
     return image;
   }
 
   /** A stream may change resolution mid-call (encoders do): move followed ROIs to the new pixels. */
-  #followResize(image: RgbImage): void {
-    const { width, height } = this.#state;
-    let hands = this.#state.hands;
+  private followResize(image: RgbImage): void {
+    const { width, height } = this.tracking;
+    let hands = this.tracking.hands;
     if (width && (image.width !== width || image.height !== height)) {
       const sx = image.width / width;
       const sy = image.height / height;
@@ -229,10 +229,10 @@ export class HandPipeline {
         roi: { cx: roi.cx * sx, cy: roi.cy * sy, size: roi.size * Math.max(sx, sy), rotation: roi.rotation },
       }));
     }
-    this.#state = { ...this.#state, hands, width: image.width, height: image.height };
+    this.tracking = { ...this.tracking, hands, width: image.width, height: image.height };
   }
 
-  async #timed(work: () => Promise<unknown>): Promise<number> {
+  private async timed(work: () => Promise<unknown>): Promise<number> {
     const started = performance.now();
     await work();
     return performance.now() - started;
@@ -245,24 +245,24 @@ export class HandPipeline {
    * Resolves to whether a search ran.
    */
   async searchDeferred(): Promise<boolean> {
-    const image = this.#deferredSearch;
+    const image = this.deferredSearch;
     if (!image) return false;
-    this.#deferredSearch = undefined;
-    this.#state = addPalms(this.#state, await this.detectPalms(image), this.options.maxHands, image);
+    this.deferredSearch = undefined;
+    this.tracking = addPalms(this.tracking, await this.detectPalms(image), this.options.maxHands, image);
     return true;
   }
 
   /** Palm detection on a whole frame: the palms found, in the frame's pixels. */
   async detectPalms(image: RgbImage): Promise<Palm[]> {
     const box = letterboxRoi(image.width, image.height);
-    sampleRoi(image, box, PALM_INPUT_SIZE, 'zero', this.#palmInput);
-    const input = new ort.Tensor('float32', this.#palmInput, [1, 3, PALM_INPUT_SIZE, PALM_INPUT_SIZE]);
-    const out = await this.#palmSession.run({ [this.#palmSession.inputNames[0]!]: input });
-    const [boxesName, scoresName] = this.#palmSession.outputNames as [string, string];
+    sampleRoi(image, box, PALM_INPUT_SIZE, 'zero', this.palmInput);
+    const input = new ort.Tensor('float32', this.palmInput, [1, 3, PALM_INPUT_SIZE, PALM_INPUT_SIZE]);
+    const out = await this.palmSession.run({ [this.palmSession.inputNames[0]!]: input });
+    const [boxesName, scoresName] = this.palmSession.outputNames as [string, string];
     const palms = decodePalms(
       out[boxesName]!.data as Float32Array,
       out[scoresName]!.data as Float32Array,
-      this.#anchors,
+      this.anchors,
       {
         minScore: this.options.minDetectionScore,
       },
@@ -282,20 +282,20 @@ export class HandPipeline {
   }
 
   /** Runs the landmark model on one ROI; undefined when no hand is there. */
-  async #landmarks(
+  private async landmarks(
     image: RgbImage,
     roi: Roi,
   ): Promise<{ score: number; left: number; points: Point[]; z: number[] } | undefined> {
-    sampleRoi(image, roi, LANDMARK_INPUT_SIZE, 'replicate', this.#landmarkInput);
-    const input = new ort.Tensor('float32', this.#landmarkInput, [
+    sampleRoi(image, roi, LANDMARK_INPUT_SIZE, 'replicate', this.landmarkInput);
+    const input = new ort.Tensor('float32', this.landmarkInput, [
       1,
       3,
       LANDMARK_INPUT_SIZE,
       LANDMARK_INPUT_SIZE,
     ]);
-    const out = await this.#landmarkSession.run({ [this.#landmarkSession.inputNames[0]!]: input });
+    const out = await this.landmarkSession.run({ [this.landmarkSession.inputNames[0]!]: input });
     // Outputs in order: screen landmarks [1,63], presence [1,1], handedness [1,1], world landmarks [1,63].
-    const [screenName, presenceName, handednessName] = this.#landmarkSession.outputNames as [
+    const [screenName, presenceName, handednessName] = this.landmarkSession.outputNames as [
       string,
       string,
       string,
@@ -316,35 +316,40 @@ export class HandPipeline {
 
   /** Finds the hands in one RGB frame. In `video` mode, call it with consecutive frames of one stream. */
   async process(image: RgbImage, t: number, mode: TrackMode = 'video'): Promise<PipelineResult> {
-    if (this.#disposed) throw new Error('the hand pipeline has been disposed');
+    if (this.disposed) throw new Error('the hand pipeline has been disposed');
     assertRgbImage(image);
     const started = performance.now();
     if (mode === 'image') this.reset();
 
     // A search owed by the previous frame that the caller did not run between frames.
-    let palmMs = this.#deferredSearch ? await this.#timed(() => this.searchDeferred()) : 0;
-    this.#followResize(image);
-    const followed = this.#state.hands.length;
-    let framesSincePalmSearch = this.#state.framesSincePalmSearch + 1;
+    let palmMs = this.deferredSearch ? await this.timed(() => this.searchDeferred()) : 0;
+    this.followResize(image);
+    const followed = this.tracking.hands.length;
+    let framesSincePalmSearch = this.tracking.framesSincePalmSearch + 1;
     const searchDue = followed === 0 || framesSincePalmSearch >= this.options.palmSearchInterval;
     if (followed < this.options.maxHands && searchDue) {
       framesSincePalmSearch = 0;
       if (followed > 0 && mode === 'video') {
         // Hands are being followed: answer with them now, look for more after the answer.
-        this.#deferredSearch = image;
+        this.deferredSearch = image;
       } else {
-        palmMs += await this.#timed(async () => {
-          this.#state = addPalms(this.#state, await this.detectPalms(image), this.options.maxHands, image);
+        palmMs += await this.timed(async () => {
+          this.tracking = addPalms(
+            this.tracking,
+            await this.detectPalms(image),
+            this.options.maxHands,
+            image,
+          );
         });
       }
     }
-    const candidates = this.#state.hands;
+    const candidates = this.tracking.hands;
 
     const landmarksStarted = performance.now();
     const hands: Hand[] = [];
     const next: TrackedHand[] = [];
     for (const candidate of candidates) {
-      const found = await this.#landmarks(image, candidate.roi);
+      const found = await this.landmarks(image, candidate.roi);
       if (!found) continue;
       const roi = roiFromLandmarks(found.points);
       // Two ROIs that converged on the same hand: keep the one followed longest.
@@ -362,7 +367,7 @@ export class HandPipeline {
         landmarks,
       });
     }
-    this.#state = { ...this.#state, hands: mode === 'video' ? next : [], framesSincePalmSearch };
+    this.tracking = { ...this.tracking, hands: mode === 'video' ? next : [], framesSincePalmSearch };
     const landmarksMs = performance.now() - landmarksStarted;
     return {
       frame: { t, width: image.width, height: image.height, hands },
@@ -371,8 +376,8 @@ export class HandPipeline {
   }
 
   async dispose(): Promise<void> {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    await Promise.all([this.#palmSession.release(), this.#landmarkSession.release()]);
+    if (this.disposed) return;
+    this.disposed = true;
+    await Promise.all([this.palmSession.release(), this.landmarkSession.release()]);
   }
 }

@@ -8,8 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import type { ManifestSound, PluginManifest } from '@bambam/protocol';
-import type { Sound } from '@bambam/sdk';
+import type { Manifest } from '@bambam/protocol';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 import { SDK_VERSION } from '../versions.ts';
 
@@ -24,8 +23,6 @@ export const EXIT = {
   noToken: 8,
 } as const;
 
-export type { PluginManifest } from '@bambam/protocol';
-
 export const DIST = 'dist';
 export const BUNDLE_FILE = 'plugin.js';
 export const SOURCE_MAP_FILE = 'plugin.js.map';
@@ -33,22 +30,6 @@ export const MANIFEST_FILE = 'manifest.json';
 
 export const sha256Hex = (bytes: Uint8Array | string): string =>
   createHash('sha256').update(bytes).digest('hex');
-
-export function soundFacts(sounds: Readonly<Record<string, Sound>>): Record<string, ManifestSound> {
-  const facts: Record<string, ManifestSound> = {};
-  for (const [name, sound] of Object.entries(sounds)) {
-    facts[name] =
-      sound.kind === 'sample'
-        ? {
-            kind: 'sample',
-            bytes: sound.wav.length,
-            sha256: sha256Hex(sound.wav),
-            ...(sound.midi ? { midi: sound.midi } : {}),
-          }
-        : sound;
-  }
-  return facts;
-}
 
 async function sdkRange(dir: string): Promise<string> {
   const fallback = `^${SDK_VERSION}`;
@@ -68,8 +49,10 @@ function where(location: { file?: string; line: number; column: number } | undef
 }
 
 /** Builds the plugin in `dir`; returns the manifest it wrote. */
-export async function buildPlugin(dir: string, outDir = join(dir, DIST)): Promise<PluginManifest> {
-  const { compilePlugin, PluginError, PluginSandbox, SoundBank } = await import('@bambam/runtime');
+export async function buildPlugin(dir: string, outDir = join(dir, DIST)): Promise<Manifest> {
+  const { compilePlugin, PluginError, PluginSandbox, SoundBank, soundFacts } = await import(
+    '@bambam/runtime'
+  );
   let compiled: Awaited<ReturnType<typeof compilePlugin>>;
   try {
     compiled = await compilePlugin({ entry: dir });
@@ -93,7 +76,7 @@ export async function buildPlugin(dir: string, outDir = join(dir, DIST)): Promis
   }
   const bundle = Buffer.from(compiled.code, 'utf8');
   const map = Buffer.from(compiled.sourceMap, 'utf8');
-  const manifest: PluginManifest = {
+  const manifest: Manifest = {
     name: description.name,
     version: description.version,
     sdk: await sdkRange(dir),

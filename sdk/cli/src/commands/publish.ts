@@ -9,24 +9,16 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import process from 'node:process';
+import type { Manifest } from '@bambam/protocol';
 import { type Command, CommandError, type CommandIO, parseCommandArgs, UsageError } from '../command.ts';
-import {
-  BUNDLE_FILE,
-  buildPlugin,
-  DIST,
-  EXIT,
-  MANIFEST_FILE,
-  type PluginManifest,
-  sha256Hex,
-  soundFacts,
-} from './build.ts';
+import { BUNDLE_FILE, buildPlugin, DIST, EXIT, MANIFEST_FILE, sha256Hex } from './build.ts';
 
 /** The build in `dir/dist`, or why it must be rebuilt (missing, unreadable, bundle modified). */
-async function readBuilt(dir: string): Promise<{ manifest: PluginManifest; bundle: Buffer } | string> {
+async function readBuilt(dir: string): Promise<{ manifest: Manifest; bundle: Buffer } | string> {
   const manifestPath = join(dir, DIST, MANIFEST_FILE);
   const bundlePath = join(dir, DIST, BUNDLE_FILE);
   if (!existsSync(manifestPath) || !existsSync(bundlePath)) return 'not built';
-  let manifest: PluginManifest;
+  let manifest: Manifest;
   try {
     manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
   } catch {
@@ -38,8 +30,8 @@ async function readBuilt(dir: string): Promise<{ manifest: PluginManifest; bundl
 }
 
 /** Loads the built bundle in the sandbox, renders its sounds, and compares it with its manifest. */
-export async function checkBuilt(manifest: PluginManifest, bundle: Buffer): Promise<void> {
-  const { PluginSandbox, SoundBank } = await import('@bambam/runtime');
+export async function checkBuilt(manifest: Manifest, bundle: Buffer): Promise<void> {
+  const { PluginSandbox, SoundBank, soundFacts } = await import('@bambam/runtime');
   let sandbox: InstanceType<typeof PluginSandbox>;
   try {
     sandbox = await PluginSandbox.load({
@@ -60,7 +52,7 @@ export async function checkBuilt(manifest: PluginManifest, bundle: Buffer): Prom
     params: loaded.params ?? {},
   };
   for (const [key, value] of Object.entries(declared)) {
-    if (JSON.stringify(value) !== JSON.stringify(manifest[key as keyof PluginManifest])) {
+    if (JSON.stringify(value) !== JSON.stringify(manifest[key as keyof Manifest])) {
       throw new CommandError(
         `${DIST}/${MANIFEST_FILE} does not match the bundle (${key} differs): rebuild with \`bambam build\``,
         EXIT.notBuilt,

@@ -4,53 +4,12 @@
  * how it sounds (a WAV rendered with the engine's mixer).
  */
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Frame, PlayEvent } from '@bambam/sdk';
 import { type Command, CommandError, type CommandIO, parseCommandArgs, UsageError } from '../command.ts';
-import { BUNDLE_FILE, MANIFEST_FILE, type PluginManifest, SOURCE_MAP_FILE, sha256Hex } from './build.ts';
-
-/**
- * A built plugin (`bambam build`'s dist/ or an installed folder) as the sandbox takes it, its
- * bundle verified against its manifest; undefined when `path` is not one.
- */
-async function readBuiltPlugin(
-  path: string,
-): Promise<{ code: string; sourceMap: string; filename: string } | undefined> {
-  const manifestPath = join(path, MANIFEST_FILE);
-  const bundlePath = join(path, BUNDLE_FILE);
-  if (!existsSync(manifestPath) || !existsSync(bundlePath)) return undefined;
-  let manifest: PluginManifest;
-  try {
-    manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as PluginManifest;
-  } catch (error) {
-    throw new CommandError(`${manifestPath} is not valid JSON: ${(error as Error).message}`);
-  }
-  const bundle = await readFile(bundlePath);
-  if (typeof manifest.bundle?.sha256 !== 'string' || sha256Hex(bundle) !== manifest.bundle.sha256) {
-    throw new CommandError(
-      `${bundlePath} does not match the SHA-256 in ${MANIFEST_FILE}: rebuild it (bambam build) or install it again`,
-    );
-  }
-  const mapPath = join(path, SOURCE_MAP_FILE);
-  const sourceMap = existsSync(mapPath)
-    ? await readFile(mapPath, 'utf8')
-    : JSON.stringify({ version: 3, sources: [], names: [], mappings: '' });
-  return { code: bundle.toString('utf8'), sourceMap, filename: `${manifest.name ?? 'plugin'}.js` };
-}
-
-/**
- * A plugin installed with npm (`node_modules/my-drum`): its package holds the build in `dist/`
- * and no sources, so the verified bundle is what runs. A folder with sources (an author's own
- * plugin) compiles from them instead, as the build there may be stale.
- */
-async function readInstalledPlugin(
-  path: string,
-): Promise<{ code: string; sourceMap: string; filename: string } | undefined> {
-  if (existsSync(join(path, 'src')) || !existsSync(join(path, 'package.json'))) return undefined;
-  return readBuiltPlugin(join(path, 'dist'));
-}
+import { readBuiltPlugin, readInstalledPlugin } from './built-plugin.ts';
 
 const help = `
 Usage: bambam run <plugin dir or file> --landmarks <recording.jsonl | -> [options]
@@ -168,46 +127,46 @@ async function* readFrames(
  * the output, not the run; any other write error (a bad --events path, a full disk) is reported.
  */
 class LineWriter {
-  readonly #stream: NodeJS.WritableStream;
-  #closed = false;
-  #error: Error | undefined;
+  private readonly stream: NodeJS.WritableStream;
+  private closed = false;
+  private error: Error | undefined;
 
   constructor(stream: NodeJS.WritableStream) {
-    this.#stream = stream;
-    stream.on('error', this.#onError);
+    this.stream = stream;
+    stream.on('error', this.onError);
   }
 
-  #onError = (error: NodeJS.ErrnoException): void => {
-    this.#closed = true;
-    if (error.code !== 'EPIPE') this.#error ??= error;
+  private onError = (error: NodeJS.ErrnoException): void => {
+    this.closed = true;
+    if (error.code !== 'EPIPE') this.error ??= error;
   };
 
   async write(text: string): Promise<void> {
-    this.#throwIfFailed();
-    if (this.#closed) return;
-    if (this.#stream.write(`${text}\n`)) return;
+    this.throwIfFailed();
+    if (this.closed) return;
+    if (this.stream.write(`${text}\n`)) return;
     await new Promise<void>((done) => {
       const finish = () => {
-        this.#stream.off('drain', finish);
-        this.#stream.off('error', finish);
-        this.#stream.off('close', finish);
+        this.stream.off('drain', finish);
+        this.stream.off('error', finish);
+        this.stream.off('close', finish);
         done();
       };
-      this.#stream.on('drain', finish);
-      this.#stream.on('error', finish);
-      this.#stream.on('close', finish);
+      this.stream.on('drain', finish);
+      this.stream.on('error', finish);
+      this.stream.on('close', finish);
     });
   }
 
   /** Ends the stream if we own it (a file), then reports any write error. */
   async close(own: boolean): Promise<void> {
-    if (own && !this.#error) await new Promise<void>((done) => this.#stream.end(() => done()));
-    this.#stream.off('error', this.#onError);
-    this.#throwIfFailed();
+    if (own && !this.error) await new Promise<void>((done) => this.stream.end(() => done()));
+    this.stream.off('error', this.onError);
+    this.throwIfFailed();
   }
 
-  #throwIfFailed(): void {
-    if (this.#error) throw new CommandError(`can't write the events: ${this.#error.message}`);
+  private throwIfFailed(): void {
+    if (this.error) throw new CommandError(`can't write the events: ${this.error.message}`);
   }
 }
 

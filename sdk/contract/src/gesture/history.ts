@@ -48,29 +48,29 @@ export interface LandmarkHistoryOptions {
  * ```
  */
 export class LandmarkHistory {
-  readonly #windowMs: number;
-  readonly #maxSamples: number;
-  #samples: TimedPoint[] = [];
+  private readonly windowMs: number;
+  private readonly maxSamples: number;
+  private timedPoints: TimedPoint[] = [];
 
   constructor(options: LandmarkHistoryOptions = {}) {
     const { windowMs = 1000, maxSamples = 120 } = options;
-    this.#windowMs = windowMs;
-    this.#maxSamples = Math.max(2, maxSamples);
+    this.windowMs = windowMs;
+    this.maxSamples = Math.max(2, maxSamples);
   }
 
   /** Number of samples held. */
   get length(): number {
-    return this.#samples.length;
+    return this.timedPoints.length;
   }
 
   /** The samples held, oldest first. */
   get samples(): readonly TimedPoint[] {
-    return this.#samples;
+    return this.timedPoints;
   }
 
   /** The newest sample. */
   latest(): TimedPoint | undefined {
-    return this.#samples[this.#samples.length - 1];
+    return this.timedPoints[this.timedPoints.length - 1];
   }
 
   /**
@@ -81,14 +81,14 @@ export class LandmarkHistory {
     if (!Number.isFinite(t) || !Number.isFinite(point?.x) || !Number.isFinite(point?.y)) return;
     const sample: TimedPoint = { t, x: point.x, y: point.y, z: Number.isFinite(point.z) ? point.z! : 0 };
     const last = this.latest();
-    if (last && t < last.t) this.#samples = [];
-    if (last && t === last.t) this.#samples[this.#samples.length - 1] = sample;
-    else this.#samples.push(sample);
-    const oldest = t - this.#windowMs;
+    if (last && t < last.t) this.timedPoints = [];
+    if (last && t === last.t) this.timedPoints[this.timedPoints.length - 1] = sample;
+    else this.timedPoints.push(sample);
+    const oldest = t - this.windowMs;
     let drop = 0;
-    while (drop < this.#samples.length - 2 && this.#samples[drop]!.t < oldest) drop++;
-    drop = Math.max(drop, this.#samples.length - this.#maxSamples);
-    if (drop > 0) this.#samples.splice(0, drop);
+    while (drop < this.timedPoints.length - 2 && this.timedPoints[drop]!.t < oldest) drop++;
+    drop = Math.max(drop, this.timedPoints.length - this.maxSamples);
+    if (drop > 0) this.timedPoints.splice(0, drop);
   }
 
   /**
@@ -97,17 +97,17 @@ export class LandmarkHistory {
    * @returns units per second, or `undefined` with fewer than two samples.
    */
   velocity(spanMs = 50): Velocity | undefined {
-    return velocity(this.#samples, spanMs);
+    return velocity(this.timedPoints, spanMs);
   }
 
   /** The smallest and largest value of one axis over the last `spanMs`, or `undefined` when empty. */
-  range(axis: 'x' | 'y' | 'z', spanMs = this.#windowMs): { min: number; max: number } | undefined {
+  range(axis: 'x' | 'y' | 'z', spanMs = this.windowMs): { min: number; max: number } | undefined {
     const last = this.latest();
     if (!last) return undefined;
     let min = Number.POSITIVE_INFINITY;
     let max = Number.NEGATIVE_INFINITY;
-    for (let i = this.#samples.length - 1; i >= 0; i--) {
-      const sample = this.#samples[i]!;
+    for (let i = this.timedPoints.length - 1; i >= 0; i--) {
+      const sample = this.timedPoints[i]!;
       if (sample.t < last.t - spanMs) break;
       min = Math.min(min, sample[axis]);
       max = Math.max(max, sample[axis]);
@@ -117,7 +117,7 @@ export class LandmarkHistory {
 
   /** Forgets everything. */
   clear(): void {
-    this.#samples = [];
+    this.timedPoints = [];
   }
 }
 

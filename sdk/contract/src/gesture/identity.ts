@@ -38,22 +38,22 @@ interface Track {
  * ```
  */
 export class HandIdentity {
-  readonly #maxDistance: number;
-  readonly #maxGapMs: number;
-  readonly #penalty: number;
-  #tracks: Track[] = [];
-  #nextId = 1;
+  private readonly maxDistance: number;
+  private readonly maxGapMs: number;
+  private readonly penalty: number;
+  private tracks: Track[] = [];
+  private nextId = 1;
 
   constructor(options: HandIdentityOptions = {}) {
     const { maxDistance = 0.25, maxGapMs = 300, handednessPenalty = 0.1 } = options;
-    this.#maxDistance = maxDistance;
-    this.#maxGapMs = maxGapMs;
-    this.#penalty = handednessPenalty;
+    this.maxDistance = maxDistance;
+    this.maxGapMs = maxGapMs;
+    this.penalty = handednessPenalty;
   }
 
   /** Ids of the hands seen recently (including ones briefly out of view). */
   get activeIds(): number[] {
-    return this.#tracks.map((track) => track.id);
+    return this.tracks.map((track) => track.id);
   }
 
   /**
@@ -62,9 +62,7 @@ export class HandIdentity {
    */
   assign(frame: Frame): IdentifiedHand[] {
     const t = frame.t;
-    this.#tracks = this.#tracks.filter(
-      (track) => t - track.lastSeen <= this.#maxGapMs && t >= track.lastSeen,
-    );
+    this.tracks = this.tracks.filter((track) => t - track.lastSeen <= this.maxGapMs && t >= track.lastSeen);
     const hands = frame.hands ?? [];
     const centers = hands.map((hand) => palmCenter(hand));
     const ids: (number | undefined)[] = hands.map((hand) =>
@@ -73,20 +71,20 @@ export class HandIdentity {
     const taken = new Set<Track>();
     // Tracker-given ids first: they claim their tracks.
     for (const id of ids) {
-      const track = this.#tracks.find((candidate) => candidate.id === id);
+      const track = this.tracks.find((candidate) => candidate.id === id);
       if (track) taken.add(track);
-      if (id !== undefined && id >= this.#nextId) this.#nextId = id + 1;
+      if (id !== undefined && id >= this.nextId) this.nextId = id + 1;
     }
     // Then the rest, cheapest pairs first.
     const pairs: { hand: number; track: Track; cost: number }[] = [];
     hands.forEach((hand, i) => {
       const center = centers[i];
       if (ids[i] !== undefined || !center) return;
-      for (const track of this.#tracks) {
+      for (const track of this.tracks) {
         if (taken.has(track)) continue;
         const cost =
-          distance2d(center, track.center) + (track.handedness === hand.handedness ? 0 : this.#penalty);
-        if (cost <= this.#maxDistance) pairs.push({ hand: i, track, cost });
+          distance2d(center, track.center) + (track.handedness === hand.handedness ? 0 : this.penalty);
+        if (cost <= this.maxDistance) pairs.push({ hand: i, track, cost });
       }
     });
     pairs.sort((a, b) => a.cost - b.cost);
@@ -96,12 +94,12 @@ export class HandIdentity {
       taken.add(track);
     }
     return hands.map((hand, i) => {
-      const id = ids[i] ?? this.#nextId++;
+      const id = ids[i] ?? this.nextId++;
       const center = centers[i];
       if (center) {
-        const track = this.#tracks.find((candidate) => candidate.id === id);
+        const track = this.tracks.find((candidate) => candidate.id === id);
         if (track) Object.assign(track, { center, handedness: hand.handedness, lastSeen: t });
-        else this.#tracks.push({ id, center, handedness: hand.handedness, lastSeen: t });
+        else this.tracks.push({ id, center, handedness: hand.handedness, lastSeen: t });
       }
       return { ...hand, id };
     });
@@ -109,7 +107,7 @@ export class HandIdentity {
 
   /** Forgets all hands; ids restart from 1. */
   reset(): void {
-    this.#tracks = [];
-    this.#nextId = 1;
+    this.tracks = [];
+    this.nextId = 1;
   }
 }

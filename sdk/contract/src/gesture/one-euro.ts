@@ -24,16 +24,16 @@ export interface OneEuroOptions {
  * ```
  */
 export class OneEuroFilter {
-  readonly #minCutoff: number;
-  readonly #beta: number;
-  readonly #derivativeCutoff: number;
-  #last: { t: number; value: number; derivative: number } | undefined;
+  private readonly minCutoff: number;
+  private readonly beta: number;
+  private readonly derivativeCutoff: number;
+  private last: { t: number; value: number; derivative: number } | undefined;
 
   constructor(options: OneEuroOptions = {}) {
     const { minCutoff = 1, beta = 0.5, derivativeCutoff = 1 } = options;
-    this.#minCutoff = minCutoff;
-    this.#beta = beta;
-    this.#derivativeCutoff = derivativeCutoff;
+    this.minCutoff = minCutoff;
+    this.beta = beta;
+    this.derivativeCutoff = derivativeCutoff;
   }
 
   /**
@@ -41,53 +41,53 @@ export class OneEuroFilter {
    * repeated or earlier time, passes through (and restarts the filter when time went backwards).
    */
   filter(t: number, value: number): number {
-    if (!Number.isFinite(value) || !Number.isFinite(t)) return this.#last?.value ?? value;
-    const last = this.#last;
+    if (!Number.isFinite(value) || !Number.isFinite(t)) return this.last?.value ?? value;
+    const last = this.last;
     if (!last || t < last.t) {
-      this.#last = { t, value, derivative: 0 };
+      this.last = { t, value, derivative: 0 };
       return value;
     }
     const dt = (t - last.t) / 1000;
     if (dt === 0) return last.value;
-    const derivative = smooth(last.derivative, (value - last.value) / dt, alpha(this.#derivativeCutoff, dt));
-    const cutoff = this.#minCutoff + this.#beta * Math.abs(derivative);
+    const derivative = smooth(last.derivative, (value - last.value) / dt, alpha(this.derivativeCutoff, dt));
+    const cutoff = this.minCutoff + this.beta * Math.abs(derivative);
     const filtered = smooth(last.value, value, alpha(cutoff, dt));
-    this.#last = { t, value: filtered, derivative };
+    this.last = { t, value: filtered, derivative };
     return filtered;
   }
 
   /** Forgets the past: the next value passes through. */
   reset(): void {
-    this.#last = undefined;
+    this.last = undefined;
   }
 }
 
 /** Three {@link OneEuroFilter}s, one per axis, for a point. */
 export class OneEuroPointFilter {
-  readonly #x: OneEuroFilter;
-  readonly #y: OneEuroFilter;
-  readonly #z: OneEuroFilter;
+  private readonly x: OneEuroFilter;
+  private readonly y: OneEuroFilter;
+  private readonly z: OneEuroFilter;
 
   constructor(options: OneEuroOptions = {}) {
-    this.#x = new OneEuroFilter(options);
-    this.#y = new OneEuroFilter(options);
-    this.#z = new OneEuroFilter(options);
+    this.x = new OneEuroFilter(options);
+    this.y = new OneEuroFilter(options);
+    this.z = new OneEuroFilter(options);
   }
 
   /** Filters a point observed at `t` (ms). */
   filter(t: number, point: { x: number; y: number; z?: number }): { x: number; y: number; z: number } {
     return {
-      x: this.#x.filter(t, point.x),
-      y: this.#y.filter(t, point.y),
-      z: this.#z.filter(t, point.z ?? 0),
+      x: this.x.filter(t, point.x),
+      y: this.y.filter(t, point.y),
+      z: this.z.filter(t, point.z ?? 0),
     };
   }
 
   /** Forgets the past. */
   reset(): void {
-    this.#x.reset();
-    this.#y.reset();
-    this.#z.reset();
+    this.x.reset();
+    this.y.reset();
+    this.z.reset();
   }
 }
 

@@ -20,43 +20,43 @@ export type TimedOutCall =
   | { kind: 'strike'; cpuMs: number; wallTimeoutMs: number; strikes: number; fatal: boolean };
 
 export class FrameTimeouts {
-  readonly #budgetMs: number;
-  readonly #maxStrikes: number;
-  readonly #maxStretch: number;
-  #stretch = 1;
-  #strikes = 0;
+  private readonly budgetMs: number;
+  private readonly maxStrikes: number;
+  private readonly maxStretch: number;
+  private stretch = 1;
+  private strikes = 0;
 
   constructor(budgetMs: number, maxStrikes: number, maxStretch: number = DEFAULT_FRAME_TIMEOUTS.maxStretch) {
-    this.#budgetMs = budgetMs;
-    this.#maxStrikes = maxStrikes;
-    this.#maxStretch = maxStretch;
+    this.budgetMs = budgetMs;
+    this.maxStrikes = maxStrikes;
+    this.maxStretch = maxStretch;
   }
 
   /** The wall-clock timeout to give the next call, in ms. */
   get wallTimeoutMs(): number {
-    return this.#budgetMs * this.#stretch;
+    return this.budgetMs * this.stretch;
   }
 
   /** The call finished within its wall time. */
   completed(): void {
-    this.#stretch = 1;
-    this.#strikes = 0;
+    this.stretch = 1;
+    this.strikes = 0;
   }
 
   /** The call was stopped at {@link wallTimeoutMs} after spending `cpuMs` on the CPU. */
   timedOut(cpuMs: number): TimedOutCall {
     const wallTimeoutMs = this.wallTimeoutMs;
-    if (this.#stretch < this.#maxStretch || cpuMs < this.#budgetMs) {
-      this.#stretch = Math.min(this.#stretch * 2, this.#maxStretch);
+    if (this.stretch < this.maxStretch || cpuMs < this.budgetMs) {
+      this.stretch = Math.min(this.stretch * 2, this.maxStretch);
       return { kind: 'forgiven', cpuMs, wallTimeoutMs, nextWallTimeoutMs: this.wallTimeoutMs };
     }
-    this.#strikes++;
+    this.strikes++;
     return {
       kind: 'strike',
       cpuMs,
       wallTimeoutMs,
-      strikes: this.#strikes,
-      fatal: this.#strikes >= this.#maxStrikes,
+      strikes: this.strikes,
+      fatal: this.strikes >= this.maxStrikes,
     };
   }
 }

@@ -3,10 +3,17 @@ import type { Frame } from '@bambam/sdk';
 import type { CompiledPlugin } from './compile.ts';
 import type { ParamValue, PluginDescription } from './definition.ts';
 import type { PluginErrorData } from './errors.ts';
+import type { SandboxLimits } from './limits.ts';
 import type { LogEntry, SandboxOptions, SandboxStats } from './types.ts';
 
 export type HostRequest =
-  | { op: 'load'; compiled: CompiledPlugin; options: Omit<SandboxOptions, 'onLog' | 'isolation'> }
+  | {
+      op: 'load';
+      compiled: CompiledPlugin;
+      /** Checked by the parent's PluginSandbox.load; the limits resolved. */
+      options: Omit<SandboxOptions, 'onLog' | 'isolation' | 'limits'>;
+      limits: SandboxLimits;
+    }
   | { op: 'frame'; id: number; frame: Frame }
   | { op: 'reset'; id: number }
   | { op: 'params'; values: Record<string, ParamValue> }

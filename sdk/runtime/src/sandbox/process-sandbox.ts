@@ -2,14 +2,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Frame, PlayEvent } from '@bambam/sdk';
 import type { CompiledPlugin } from './compile.ts';
-import { applyParamValues, type ParamValue, type PluginDescription } from './definition.ts';
+import type { ParamValue } from './definition.ts';
 import { PluginError, revivePluginError } from './errors.ts';
-import { cleanFrame } from './frame-input.ts';
 import { DEFAULT_FRAME_TIMEOUTS } from './frame-timeouts.ts';
 import { type HostLink, hostLauncher } from './host-launcher.ts';
-import { resolveLimits, type SandboxLimits } from './limits.ts';
+import type { SandboxLimits } from './limits.ts';
 import type { HostReply, HostRequest, SerializedError } from './process-protocol.ts';
-import type { LogEntry, SandboxBackend, SandboxOptions, SandboxStats } from './types.ts';
+import { SandboxBase } from './sandbox-base.ts';
+import type { LogEntry, SandboxOptions } from './types.ts';
 
 // `.ts` when run from the sources (the package's own tests), `.js` from the built `dist/`.
 const HOST_ENTRY = fileURLToPath(new URL(`./sandbox-host${path.extname(import.meta.url)}`, import.meta.url));
@@ -99,26 +99,18 @@ interface Pending {
  * when a call hangs. If the child dies (a V8 fatal error aborts it), the plugin is disabled
  * with a PluginError `'crashed'` and the host carries on.
  */
-export class ProcessSandbox implements SandboxBackend {
-  #description: PluginDescription | undefined;
-  #params: Readonly<Record<string, ParamValue>> = Object.freeze({});
-  readonly #child: HostLink;
-  readonly #limits: SandboxLimits;
-  readonly #onLog: (entry: LogEntry) => void;
-  readonly #pending = new Map<number, Pending>();
-  #nextId = 1;
-  #busy: Promise<unknown> = Promise.resolve();
-  #disabled: PluginError | undefined;
-  #disposed = false;
-  #stats: SandboxStats = { frames: 0, errors: 0, cpuMs: 0, lastFrameMs: 0, forgivenTimeouts: 0 };
-  readonly #stderrTail: () => string;
-  readonly #ready: Promise<void>;
-  readonly #host: HostProcess;
-  #loaded = false;
-  readonly #onMessage = (message: HostReply) => this.#receive(message);
-  readonly #onExit = (code: number | null, signal: NodeJS.Signals | null) => this.#exited(code, signal);
-  readonly #onError = (error: Error) => this.#exited(null, null, error);
-  #loadWaiter: { resolve: (reply: HostReply) => void; reject: (error: unknown) => void } | undefined;
+export class ProcessSandbox extends SandboxBase {
+  private readonly child: HostLink;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private readonly stderrTail: () => string;
+  private readonly ready: Promise<void>;
+  private readonly host: HostProcess;
+  private loaded = false;
+  private readonly onMessage = (message: HostReply) => this.receive(message);
+  private readonly onExit = (code: number | null, signal: NodeJS.Signals | null) => this.exited(code, signal);
+  private readonly onError = (error: Error) => this.exited(null, null, error);
+  private loadWaiter: { resolve: (reply: HostReply) => void; reject: (error: unknown) => void } | undefined;
 
   /** @internal Use {@link ProcessSandbox.load}. */
   constructor(
@@ -127,207 +119,166 @@ export class ProcessSandbox implements SandboxBackend {
     onLog: ((entry: LogEntry) => void) | undefined,
   ) {
     if (token !== CONSTRUCT) throw new TypeError('Use PluginSandbox.load() to create a sandbox');
-    this.#limits = limits;
-    this.#onLog = onLog ?? (() => {});
+    super(limits, onLog);
     const host = takeHost();
-    this.#host = host;
-    this.#child = host.child;
-    this.#ready = host.ready;
-    this.#stderrTail = host.stderrTail;
-    this.#child.on('message', this.#onMessage);
-    this.#child.on('exit', this.#onExit);
-    this.#child.on('error', this.#onError);
+    this.host = host;
+    this.child = host.child;
+    this.ready = host.ready;
+    this.stderrTail = host.stderrTail;
+    this.child.on('message', this.onMessage);
+    this.child.on('exit', this.onExit);
+    this.child.on('error', this.onError);
   }
 
   /** Starts the child, loads the plugin in it; rejects like IsolateSandbox.load, or `'crashed'`. */
-  static async load(compiled: CompiledPlugin, options: SandboxOptions = {}): Promise<ProcessSandbox> {
-    if (typeof compiled?.code !== 'string' || typeof compiled.sourceMap !== 'string') {
-      throw new TypeError('PluginSandbox.load: expected a CompiledPlugin from compilePlugin()');
-    }
-    const limits = resolveLimits(options.limits);
+  static async load(
+    compiled: CompiledPlugin,
+    options: SandboxOptions,
+    limits: SandboxLimits,
+  ): Promise<ProcessSandbox> {
     const sandbox = new ProcessSandbox(CONSTRUCT, limits, options.onLog);
     try {
-      await sandbox.#load(compiled, options);
+      await sandbox.loadInChild(compiled, options);
       return sandbox;
     } catch (error) {
-      sandbox.#kill();
+      sandbox.kill();
       throw error;
     }
   }
 
-  async #load(compiled: CompiledPlugin, options: SandboxOptions): Promise<void> {
-    const { onLog: _onLog, isolation: _isolation, ...rest } = options;
+  private async loadInChild(compiled: CompiledPlugin, options: SandboxOptions): Promise<void> {
+    const { onLog: _onLog, isolation: _isolation, limits: _limits, ...rest } = options;
     const loaded = new Promise<HostReply>((resolve, reject) => {
-      this.#loadWaiter = { resolve, reject };
+      this.loadWaiter = { resolve, reject };
     });
     // Loading is a few steps of loadBudgetMs each in the child: allow all of them and a slow start.
     const timer = setTimeout(
-      () => this.#loadWaiter?.reject(this.#crashError('did not start or load in time', false)),
-      STARTUP_MS + 4 * (this.#limits.loadBudgetMs + this.#limits.hangTimeoutMs),
+      () => this.loadWaiter?.reject(this.crashError('did not start or load in time', false)),
+      STARTUP_MS + 4 * (this.limits.loadBudgetMs + this.limits.hangTimeoutMs),
     );
     try {
-      await this.#ready;
-      this.#send({ op: 'load', compiled, options: { ...rest, callMode: 'sync', limits: this.#limits } });
+      await this.ready;
+      this.send({ op: 'load', compiled, options: { ...rest, callMode: 'sync' }, limits: this.limits });
       const reply = await loaded;
       if (reply.type === 'load-failed') throw reviveError(reply.error);
       if (reply.type !== 'loaded') throw new Error(`unexpected reply ${reply.type}`);
-      this.#description = Object.freeze(reply.description);
-      this.#params = Object.freeze(reply.params);
-      this.#loaded = true;
+      this.pluginDescription = Object.freeze(reply.description);
+      this.paramValues = Object.freeze(reply.params);
+      this.loaded = true;
     } finally {
       clearTimeout(timer);
-      this.#loadWaiter = undefined;
+      this.loadWaiter = undefined;
     }
   }
 
-  get description(): PluginDescription {
-    return this.#description!;
+  protected paramsChanged(values: Record<string, ParamValue>): void {
+    if (!this.disabledBy && !this.isDisposed) this.send({ op: 'params', values });
   }
 
-  get params(): Readonly<Record<string, ParamValue>> {
-    return this.#params;
+  protected async runFrame(input: Frame): Promise<PlayEvent[]> {
+    const started = performance.now();
+    try {
+      return (await this.request(
+        (id) => ({ op: 'frame', id, frame: input }),
+        this.limits.frameBudgetMs,
+        'onFrame',
+        // After a timeout the child gives the next call more wall time (FrameTimeouts).
+        this.limits.frameBudgetMs * DEFAULT_FRAME_TIMEOUTS.maxStretch,
+      )) as PlayEvent[];
+    } finally {
+      this.counters.lastFrameMs = performance.now() - started;
+    }
   }
 
-  get disabled(): PluginError | undefined {
-    return this.#disabled;
-  }
-
-  get stats(): SandboxStats {
-    return { ...this.#stats };
-  }
-
-  setParams(values: Record<string, unknown>): void {
-    const next = applyParamValues(this.description.name, this.description.params, this.#params, values);
-    this.#params = Object.freeze(next);
-    if (!this.#disabled && !this.#disposed) this.#send({ op: 'params', values: next });
-  }
-
-  async onFrame(frame: Frame): Promise<PlayEvent[]> {
-    this.#assertUsable();
-    const input = cleanFrame(frame);
-    return this.#enqueue(async () => {
-      const started = performance.now();
-      try {
-        return (await this.#request(
-          (id) => ({ op: 'frame', id, frame: input }),
-          this.#limits.frameBudgetMs,
-          'onFrame',
-          // After a timeout the child gives the next call more wall time (FrameTimeouts).
-          this.#limits.frameBudgetMs * DEFAULT_FRAME_TIMEOUTS.maxStretch,
-        )) as PlayEvent[];
-      } finally {
-        this.#stats.lastFrameMs = performance.now() - started;
-      }
-    });
-  }
-
-  async reset(): Promise<void> {
-    this.#assertUsable();
-    await this.#enqueue(() =>
-      this.#request((id) => ({ op: 'reset', id }), this.#limits.loadBudgetMs, 'state()'),
-    );
+  protected async runReset(): Promise<void> {
+    await this.request((id) => ({ op: 'reset', id }), this.limits.loadBudgetMs, 'state()');
   }
 
   dispose(): void {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    const clean = this.#loaded && !this.#disabled && this.#pending.size === 0 && alive(this.#host);
-    this.#child.off('message', this.#onMessage);
-    this.#child.off('exit', this.#onExit);
-    this.#child.off('error', this.#onError);
+    if (this.isDisposed) return;
+    this.isDisposed = true;
+    const clean = this.loaded && !this.disabledBy && this.pending.size === 0 && alive(this.host);
+    this.child.off('message', this.onMessage);
+    this.child.off('exit', this.onExit);
+    this.child.off('error', this.onError);
     if (clean) {
-      this.#send({ op: 'dispose' });
-      returnHost(this.#host);
+      this.send({ op: 'dispose' });
+      returnHost(this.host);
     } else {
-      this.#kill();
+      this.kill();
     }
-    this.#rejectAll(
-      new PluginError('disposed', 'was disposed', { plugin: this.#description?.name, fatal: true }),
+    this.rejectAll(
+      new PluginError('disposed', 'was disposed', { plugin: this.pluginDescription?.name, fatal: true }),
     );
-  }
-
-  #enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#busy.then(() => {
-      this.#assertUsable();
-      return task();
-    });
-    this.#busy = run.catch(() => {});
-    return run;
   }
 
   /**
    * Sends a request and waits for its reply, within the longest wall time the child may give
    * the call (`wallMs`, by default its budget) plus the hang timeout.
    */
-  #request(
+  private request(
     make: (id: number) => HostRequest,
     budgetMs: number,
     what: string,
     wallMs = budgetMs,
   ): Promise<unknown> {
-    const id = this.#nextId++;
+    const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => {
-          const ms = wallMs + this.#limits.hangTimeoutMs + IPC_SLACK_MS;
-          this.#disable(
+          const ms = wallMs + this.limits.hangTimeoutMs + IPC_SLACK_MS;
+          this.disable(
             new PluginError(
               'timeout',
               `${what} did not stop at its ${budgetMs} ms budget (still running after ${ms} ms: work that cannot be interrupted, such as a huge allocation)`,
-              { plugin: this.#description?.name, fatal: true },
+              { plugin: this.pluginDescription?.name, fatal: true },
             ),
           );
         },
-        wallMs + this.#limits.hangTimeoutMs + IPC_SLACK_MS,
+        wallMs + this.limits.hangTimeoutMs + IPC_SLACK_MS,
       );
-      this.#pending.set(id, { resolve, reject, timer });
-      this.#send(make(id));
+      this.pending.set(id, { resolve, reject, timer });
+      this.send(make(id));
     });
   }
 
-  #receive(message: HostReply): void {
+  private receive(message: HostReply): void {
     switch (message.type) {
       case 'log':
-        try {
-          this.#onLog(message.entry);
-        } catch (error) {
-          process.emitWarning(
-            `PluginSandbox onLog handler threw: ${(error as Error)?.message ?? String(error)}`,
-          );
-        }
+        this.log(message.entry);
         break;
       case 'loaded':
       case 'load-failed':
-        this.#loadWaiter?.resolve(message);
+        this.loadWaiter?.resolve(message);
         break;
       case 'result':
       case 'error': {
-        const pending = this.#pending.get(message.id);
+        const pending = this.pending.get(message.id);
         if (!pending) return;
-        this.#pending.delete(message.id);
+        this.pending.delete(message.id);
         clearTimeout(pending.timer);
-        this.#stats = { ...message.stats, lastFrameMs: this.#stats.lastFrameMs };
+        this.counters = { ...message.stats, lastFrameMs: this.counters.lastFrameMs };
         if (message.type === 'result') {
           pending.resolve(message.value);
           return;
         }
         const error = reviveError(message.error);
         // The child counted it already.
-        if (error instanceof PluginError && error.fatal) this.#disable(error, true);
+        if (error instanceof PluginError && error.fatal) this.disable(error, true);
         pending.reject(error);
       }
     }
   }
 
-  #exited(code: number | null, signal: NodeJS.Signals | null, cause?: Error): void {
-    if (this.#disposed || this.#disabled) return;
+  private exited(code: number | null, signal: NodeJS.Signals | null, cause?: Error): void {
+    if (this.isDisposed || this.disabledBy) return;
     const how = cause ? cause.message : signal ? `killed by ${signal}` : `exit code ${code}`;
-    this.#disable(this.#crashError(how, true));
+    this.disable(this.crashError(how, true));
   }
 
   /** The plugin's process died or never answered: what its stderr said, if anything. */
-  #crashError(how: string, fatal: boolean): PluginError {
-    const lines = this.#stderrTail()
+  private crashError(how: string, fatal: boolean): PluginError {
+    const lines = this.stderrTail()
       .split('\n')
       .map((line) => line.replace(/^#\s*/, '').trim());
     const reason =
@@ -336,47 +287,35 @@ export class ProcessSandbox implements SandboxBackend {
     return new PluginError(
       'crashed',
       `its sandbox process ${how}${reason ? ` (${reason.slice(0, 200)})` : ''}; nothing else was affected`,
-      { plugin: this.#description?.name, fatal },
+      { plugin: this.pluginDescription?.name, fatal },
     );
   }
 
   /** Disables the sandbox: kills its process and fails every waiting call with `error`. */
-  #disable(error: PluginError, counted = false): void {
-    if (this.#disabled || this.#disposed) return;
-    this.#disabled = error;
-    if (!counted) this.#stats.errors++;
-    this.#kill();
-    this.#rejectAll(error);
+  private disable(error: PluginError, counted = false): void {
+    if (this.disabledBy || this.isDisposed) return;
+    this.disabledBy = error;
+    if (!counted) this.counters.errors++;
+    this.kill();
+    this.rejectAll(error);
   }
 
-  #rejectAll(error: PluginError): void {
-    for (const pending of this.#pending.values()) {
+  private rejectAll(error: PluginError): void {
+    for (const pending of this.pending.values()) {
       clearTimeout(pending.timer);
       pending.reject(error);
     }
-    this.#pending.clear();
-    this.#loadWaiter?.reject(error);
+    this.pending.clear();
+    this.loadWaiter?.reject(error);
   }
 
-  #kill(): void {
-    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGKILL');
+  private kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 
-  #send(message: HostRequest): void {
+  private send(message: HostRequest): void {
     // A child that died is reported by its 'exit' event; a send that fails before that is the same news.
-    if (this.#child.connected) this.#child.send(message);
-  }
-
-  #assertUsable(): void {
-    if (this.#disabled) {
-      throw new PluginError('disposed', `is disabled (${this.#disabled.code}); reload it to run it again`, {
-        plugin: this.#description?.name,
-        fatal: true,
-      });
-    }
-    if (this.#disposed) {
-      throw new PluginError('disposed', 'was disposed', { plugin: this.#description?.name, fatal: true });
-    }
+    if (this.child.connected) this.child.send(message);
   }
 }
 

@@ -16,6 +16,7 @@ import {
   writeHostMessage,
 } from './host-channel.ts';
 import { IsolateSandbox } from './isolate-sandbox.ts';
+import type { SandboxLimits } from './limits.ts';
 import type { HostReply, HostRequest, SerializedError } from './process-protocol.ts';
 import type { SandboxOptions } from './types.ts';
 
@@ -36,12 +37,13 @@ function serializeError(error: unknown): SerializedError {
   return { kind, message: String(e?.message ?? error) };
 }
 
-async function load(compiled: CompiledPlugin, options: SandboxOptions): Promise<void> {
+async function load(compiled: CompiledPlugin, options: SandboxOptions, limits: SandboxLimits): Promise<void> {
   try {
-    sandbox = await IsolateSandbox.load(compiled, {
-      ...options,
-      onLog: (entry) => send({ type: 'log', entry }),
-    });
+    sandbox = await IsolateSandbox.load(
+      compiled,
+      { ...options, onLog: (entry) => send({ type: 'log', entry }) },
+      limits,
+    );
     send({ type: 'loaded', description: sandbox.description, params: sandbox.params });
   } catch (error) {
     send({ type: 'load-failed', error: serializeError(error) });
@@ -60,7 +62,7 @@ async function call(id: number, run: (s: IsolateSandbox) => Promise<unknown>): P
 function receive(message: HostRequest): void {
   switch (message.op) {
     case 'load':
-      void load(message.compiled, message.options);
+      void load(message.compiled, message.options, message.limits);
       break;
     case 'frame':
       void call(message.id, (s) => s.onFrame(message.frame as Frame));

@@ -3,6 +3,7 @@ import type { CompiledPlugin } from './compile.ts';
 import type { ParamValue, PluginDescription } from './definition.ts';
 import type { PluginError } from './errors.ts';
 import { IsolateSandbox } from './isolate-sandbox.ts';
+import { resolveLimits } from './limits.ts';
 import { ProcessSandbox } from './process-sandbox.ts';
 import type { SandboxBackend, SandboxIsolation, SandboxOptions, SandboxStats } from './types.ts';
 
@@ -35,12 +36,12 @@ function defaultIsolation(): SandboxIsolation {
  * process whatever the isolate's limits; `isolation: 'isolate'` keeps it in this process.
  */
 export class PluginSandbox {
-  readonly #backend: SandboxBackend;
+  private readonly backend: SandboxBackend;
 
   /** @internal Use {@link PluginSandbox.load}. */
   constructor(token: typeof CONSTRUCT, backend: SandboxBackend) {
     if (token !== CONSTRUCT) throw new TypeError('Use PluginSandbox.load() to create a sandbox');
-    this.#backend = backend;
+    this.backend = backend;
   }
 
   /**
@@ -64,30 +65,34 @@ export class PluginSandbox {
     ) {
       throw new TypeError(`PluginSandbox.load: frameTransport must be 'copy' or 'json'`);
     }
+    if (typeof compiled?.code !== 'string' || typeof compiled.sourceMap !== 'string') {
+      throw new TypeError('PluginSandbox.load: expected a CompiledPlugin from compilePlugin()');
+    }
+    const limits = resolveLimits(options.limits);
     const backend =
       isolation === 'process'
-        ? await ProcessSandbox.load(compiled, options)
-        : await IsolateSandbox.load(compiled, options);
+        ? await ProcessSandbox.load(compiled, options, limits)
+        : await IsolateSandbox.load(compiled, options, limits);
     return new PluginSandbox(CONSTRUCT, backend);
   }
 
   /** The plugin's definition minus its code, as plain data (frozen). */
   get description(): PluginDescription {
-    return this.#backend.description;
+    return this.backend.description;
   }
 
   /** Current param values (frozen); change them with {@link setParams}. */
   get params(): Readonly<Record<string, ParamValue>> {
-    return this.#backend.params;
+    return this.backend.params;
   }
 
   /** The error that disabled this sandbox, once a fatal one happened. */
   get disabled(): PluginError | undefined {
-    return this.#backend.disabled;
+    return this.backend.disabled;
   }
 
   get stats(): SandboxStats {
-    return this.#backend.stats;
+    return this.backend.stats;
   }
 
   /**
@@ -95,7 +100,7 @@ export class PluginSandbox {
    * and wrong types throw a TypeError, out-of-range values a RangeError; nothing changes then.
    */
   setParams(values: Record<string, unknown>): void {
-    this.#backend.setParams(values);
+    this.backend.setParams(values);
   }
 
   /**
@@ -107,16 +112,16 @@ export class PluginSandbox {
    * Calls run one at a time, in order.
    */
   onFrame(frame: Frame): Promise<PlayEvent[]> {
-    return this.#backend.onFrame(frame);
+    return this.backend.onFrame(frame);
   }
 
   /** Calls `state()` again for a fresh `ctx.state`. Rejects with a PluginError (`setup`, non-fatal) if it throws. */
   reset(): Promise<void> {
-    return this.#backend.reset();
+    return this.backend.reset();
   }
 
   /** Frees the isolate (and its process). Later calls reject with a PluginError `'disposed'`. Idempotent. */
   dispose(): void {
-    this.#backend.dispose();
+    this.backend.dispose();
   }
 }

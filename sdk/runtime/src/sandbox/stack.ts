@@ -17,19 +17,19 @@ export interface MappedStack {
  * is parsed on first use: most plugins never throw.
  */
 export class StackMapper {
-  readonly #bundleFile: string;
-  readonly #sourceMap: string;
-  #map: TraceMap | null | undefined;
+  private readonly bundleFile: string;
+  private readonly sourceMap: string;
+  private parsedMap: TraceMap | null | undefined;
 
   /** @param bundleFile - the script name the bundle was compiled with inside the isolate. */
   constructor(bundleFile: string, sourceMap: string) {
-    this.#bundleFile = bundleFile;
-    this.#sourceMap = sourceMap;
+    this.bundleFile = bundleFile;
+    this.sourceMap = sourceMap;
   }
 
   /** Maps a 1-based bundle position; undefined when the map has nothing for it. */
   map(line: number, column: number): SourceLocation | undefined {
-    const map = this.#traceMap();
+    const map = this.traceMap();
     if (!map) return undefined;
     const original = originalPositionFor(map, { line, column: Math.max(0, column - 1) });
     if (original.source === null || original.line === null || original.column === null) return undefined;
@@ -48,7 +48,7 @@ export class StackMapper {
         if (!/^\s+at /.test(line)) out.push(line);
         continue;
       }
-      if (frame.file !== this.#bundleFile) continue;
+      if (frame.file !== this.bundleFile) continue;
       const mapped = this.map(frame.line, frame.column);
       if (!mapped) continue;
       first ??= mapped;
@@ -59,15 +59,15 @@ export class StackMapper {
     return { location: firstOwn ?? first, stack: out.join('\n') };
   }
 
-  #traceMap(): TraceMap | null {
-    if (this.#map === undefined) {
+  private traceMap(): TraceMap | null {
+    if (this.parsedMap === undefined) {
       try {
-        this.#map = new TraceMap(this.#sourceMap);
+        this.parsedMap = new TraceMap(this.sourceMap);
       } catch {
-        this.#map = null; // an unreadable map only costs locations, never the error itself
+        this.parsedMap = null; // an unreadable map only costs locations, never the error itself
       }
     }
-    return this.#map;
+    return this.parsedMap;
   }
 }
 

@@ -22,10 +22,10 @@ export interface SoundBankOptions {
 
 /** The plugin's sounds, rendered. */
 export class SoundBank {
-  readonly #sounds: Map<string, RenderedSound>;
+  private readonly sounds: Map<string, RenderedSound>;
 
   private constructor(sounds: Map<string, RenderedSound>) {
-    this.#sounds = sounds;
+    this.sounds = sounds;
   }
 
   /**
@@ -97,12 +97,12 @@ export class SoundBank {
 
   /** The rendered sound with that name, if the plugin declared it. */
   get(name: string): RenderedSound | undefined {
-    return this.#sounds.get(name);
+    return this.sounds.get(name);
   }
 
   /** Names of all sounds, in declaration order. */
   get names(): string[] {
-    return [...this.#sounds.keys()];
+    return [...this.sounds.keys()];
   }
 }
 

@@ -12,7 +12,7 @@
 import { FRAME_MS } from './constants.ts';
 
 export interface AudioClockOptions {
-  /** Frame length in ms. Default {@link FRAME_MS} (20). */
+  /** Frame length in ms. */
   frameMs?: number;
   /**
    * Called for each frame at (or just after) its deadline. `frameIndex` counts frames from
@@ -21,15 +21,22 @@ export interface AudioClockOptions {
   onFrame: (frameIndex: number, deadlineMs: number) => void;
   /** Clock in ms. Default `performance.now`. */
   now?: () => number;
-  /** Most overdue frames emitted in one go after a stall; older ones are skipped. Default 3. */
+  /** Most overdue frames emitted in one go after a stall; older ones are skipped. */
   maxCatchUpFrames?: number;
-  /** A frame emitted more than this many ms after its deadline counts as late. Default 5. */
+  /** A frame emitted more than this many ms after its deadline counts as late. */
   lateThresholdMs?: number;
   /** Called when `onFrame` throws; the clock keeps running. Default: `console.error`. */
   onError?: (error: unknown) => void;
   /** Timer functions (tests may pass their own). Default the global `setTimeout`/`clearTimeout`. */
   timer?: { set(callback: () => void, delayMs: number): unknown; clear(handle: unknown): void };
 }
+
+/** The clock's numeric options unless told otherwise (`now` is `performance.now`, errors go to `console.error`). */
+export const DEFAULT_AUDIO_CLOCK_OPTIONS = Object.freeze({
+  frameMs: FRAME_MS,
+  maxCatchUpFrames: 3,
+  lateThresholdMs: 5,
+});
 
 /** Counters for monitoring (exported on /metrics by the engine). */
 export interface AudioClockStats {
@@ -51,14 +58,14 @@ export interface AudioClockStats {
 
 /** Paces frames on absolute deadlines. */
 export class AudioClock {
-  readonly #frameMs: number;
-  readonly #onFrame: (frameIndex: number, deadlineMs: number) => void;
-  readonly #now: () => number;
-  readonly #maxCatchUp: number;
-  readonly #lateThreshold: number;
-  readonly #timer: NonNullable<AudioClockOptions['timer']>;
-  readonly #onError: (error: unknown) => void;
-  readonly #stats: AudioClockStats = {
+  private readonly frameMs: number;
+  private readonly onFrame: (frameIndex: number, deadlineMs: number) => void;
+  private readonly now: () => number;
+  private readonly maxCatchUp: number;
+  private readonly lateThreshold: number;
+  private readonly timer: NonNullable<AudioClockOptions['timer']>;
+  private readonly onError: (error: unknown) => void;
+  private readonly counters: AudioClockStats = {
     frames: 0,
     late: 0,
     maxLateMs: 0,
@@ -67,19 +74,19 @@ export class AudioClock {
     pulled: 0,
     pulledMs: 0,
   };
-  #startedAt = 0;
-  #next = 0;
-  #handle: unknown;
-  #running = false;
-  #disposed = false;
+  private startedAt = 0;
+  private next = 0;
+  private handle: unknown;
+  private isRunning = false;
+  private disposed = false;
 
   constructor(options: AudioClockOptions) {
     const {
-      frameMs = FRAME_MS,
+      frameMs = DEFAULT_AUDIO_CLOCK_OPTIONS.frameMs,
       onFrame,
       now = () => performance.now(),
-      maxCatchUpFrames = 3,
-      lateThresholdMs = 5,
+      maxCatchUpFrames = DEFAULT_AUDIO_CLOCK_OPTIONS.maxCatchUpFrames,
+      lateThresholdMs = DEFAULT_AUDIO_CLOCK_OPTIONS.lateThresholdMs,
       onError = (error: unknown) => console.error('AudioClock: onFrame threw', error),
       timer = {
         set: (callback: () => void, delayMs: number) => setTimeout(callback, delayMs),
@@ -95,28 +102,28 @@ export class AudioClock {
         `AudioClock: maxCatchUpFrames must be a positive integer, got ${maxCatchUpFrames}`,
       );
     }
-    this.#frameMs = frameMs;
-    this.#onFrame = onFrame;
-    this.#now = now;
-    this.#maxCatchUp = maxCatchUpFrames;
-    this.#lateThreshold = lateThresholdMs;
-    this.#timer = timer;
-    this.#onError = onError;
+    this.frameMs = frameMs;
+    this.onFrame = onFrame;
+    this.now = now;
+    this.maxCatchUp = maxCatchUpFrames;
+    this.lateThreshold = lateThresholdMs;
+    this.timer = timer;
+    this.onError = onError;
   }
 
   /** A snapshot of the counters. */
   get stats(): AudioClockStats {
-    return { ...this.#stats };
+    return { ...this.counters };
   }
 
   /** Whether it is running. */
   get running(): boolean {
-    return this.#running;
+    return this.isRunning;
   }
 
   /** Index of the next frame to emit (frames already emitted or skipped are below it). */
   get nextFrameIndex(): number {
-    return this.#next;
+    return this.next;
   }
 
   /**
@@ -126,17 +133,17 @@ export class AudioClock {
    * the next one.
    */
   deadlineOf(index: number): number {
-    return this.#deadline(index);
+    return this.deadline(index);
   }
 
   /** Starts from frame 0, due now. Restarting after `stop()` starts a new timeline. */
   start(): void {
-    if (this.#disposed) throw new Error('AudioClock: start after dispose()');
-    if (this.#running) return;
-    this.#running = true;
-    this.#startedAt = this.#now();
-    this.#next = 0;
-    this.#tick();
+    if (this.disposed) throw new Error('AudioClock: start after dispose()');
+    if (this.isRunning) return;
+    this.isRunning = true;
+    this.startedAt = this.now();
+    this.next = 0;
+    this.tick();
   }
 
   /**
@@ -147,60 +154,60 @@ export class AudioClock {
    * which it plays out by time-compressing silence.) Does nothing when not running.
    */
   pullNext(): void {
-    if (!this.#running) return;
-    const leadMs = this.#deadline(this.#next) - this.#now();
+    if (!this.isRunning) return;
+    const leadMs = this.deadline(this.next) - this.now();
     if (leadMs > 0) {
-      this.#startedAt -= leadMs;
-      this.#stats.pulled++;
-      this.#stats.pulledMs += leadMs;
+      this.startedAt -= leadMs;
+      this.counters.pulled++;
+      this.counters.pulledMs += leadMs;
     }
-    if (this.#handle !== undefined) this.#timer.clear(this.#handle);
-    this.#tick();
+    if (this.handle !== undefined) this.timer.clear(this.handle);
+    this.tick();
   }
 
   /** Stops calling `onFrame`. */
   stop(): void {
-    this.#running = false;
-    if (this.#handle !== undefined) this.#timer.clear(this.#handle);
-    this.#handle = undefined;
+    this.isRunning = false;
+    if (this.handle !== undefined) this.timer.clear(this.handle);
+    this.handle = undefined;
   }
 
   /** Stops for good. */
   dispose(): void {
     this.stop();
-    this.#disposed = true;
+    this.disposed = true;
   }
 
-  #deadline(index: number): number {
-    return this.#startedAt + index * this.#frameMs;
+  private deadline(index: number): number {
+    return this.startedAt + index * this.frameMs;
   }
 
-  #tick = (): void => {
-    this.#handle = undefined;
-    if (!this.#running) return;
-    const now = this.#now();
-    const due = Math.floor((now - this.#startedAt) / this.#frameMs) + 1 - this.#next;
-    if (due > this.#maxCatchUp) {
-      const skip = due - this.#maxCatchUp;
-      this.#next += skip;
-      this.#stats.skipped += skip;
+  private tick = (): void => {
+    this.handle = undefined;
+    if (!this.isRunning) return;
+    const now = this.now();
+    const due = Math.floor((now - this.startedAt) / this.frameMs) + 1 - this.next;
+    if (due > this.maxCatchUp) {
+      const skip = due - this.maxCatchUp;
+      this.next += skip;
+      this.counters.skipped += skip;
     }
-    for (let emitted = 0; emitted < this.#maxCatchUp && this.#running; emitted++) {
-      const deadline = this.#deadline(this.#next);
-      if (deadline > this.#now()) break;
-      const lateMs = this.#now() - deadline;
-      this.#stats.frames++;
-      if (lateMs > this.#lateThreshold) this.#stats.late++;
-      if (lateMs > this.#stats.maxLateMs) this.#stats.maxLateMs = lateMs;
-      const index = this.#next++;
+    for (let emitted = 0; emitted < this.maxCatchUp && this.isRunning; emitted++) {
+      const deadline = this.deadline(this.next);
+      if (deadline > this.now()) break;
+      const lateMs = this.now() - deadline;
+      this.counters.frames++;
+      if (lateMs > this.lateThreshold) this.counters.late++;
+      if (lateMs > this.counters.maxLateMs) this.counters.maxLateMs = lateMs;
+      const index = this.next++;
       try {
-        this.#onFrame(index, deadline);
+        this.onFrame(index, deadline);
       } catch (error) {
-        this.#stats.errors++;
-        this.#onError(error);
+        this.counters.errors++;
+        this.onError(error);
       }
     }
-    if (!this.#running) return;
-    this.#handle = this.#timer.set(this.#tick, Math.max(0, this.#deadline(this.#next) - this.#now()));
+    if (!this.isRunning) return;
+    this.handle = this.timer.set(this.tick, Math.max(0, this.deadline(this.next) - this.now()));
   };
 }

@@ -7,16 +7,23 @@ import { FRAME_SAMPLES, SAMPLE_RATE } from './constants.ts';
 import type { RenderedSound } from './render.ts';
 
 export interface MixerOptions {
-  /** Most sounds playing at once; past it the oldest is faded out quickly (stolen). Default 64. */
+  /** Most sounds playing at once; past it the oldest is faded out quickly (stolen). */
   maxVoices?: number;
-  /** Master attenuation in dB before the limiter, so a few overlapping hits don't reach it. Default 3. */
+  /** Master attenuation in dB before the limiter, so a few overlapping hits don't reach it. */
   headroomDb?: number;
   /**
    * Peak limiter after the headroom (instant attack, 50 ms release, ceiling -0.3 dBFS): overlapping
-   * hits never clip. When `false` the output is hard-clipped at ±1 instead. Default `true`.
+   * hits never clip. When `false` the output is hard-clipped at ±1 instead.
    */
   limiter?: boolean;
 }
+
+/** The mixer's options unless told otherwise. */
+export const DEFAULT_MIXER_OPTIONS: Readonly<Required<MixerOptions>> = Object.freeze({
+  maxVoices: 64,
+  headroomDb: 3,
+  limiter: true,
+});
 
 /** Options for {@link Mixer.trigger}. */
 export interface TriggerOptions {
@@ -56,31 +63,35 @@ const MAX_DELAY_SAMPLES = SAMPLE_RATE * 10;
 
 /** Mixes triggered sounds into interleaved stereo frames. */
 export class Mixer {
-  readonly #maxVoices: number;
-  readonly #master: number;
-  readonly #limiter: boolean;
-  readonly #release = Math.exp(-1 / ((RELEASE_MS / 1000) * SAMPLE_RATE));
-  #voices: Voice[] = [];
-  #envelope = 0;
-  #serial = 0;
-  #disposed = false;
+  private readonly maxVoices: number;
+  private readonly master: number;
+  private readonly limiter: boolean;
+  private readonly release = Math.exp(-1 / ((RELEASE_MS / 1000) * SAMPLE_RATE));
+  private voices: Voice[] = [];
+  private envelope = 0;
+  private serial = 0;
+  private disposed = false;
 
   constructor(options: MixerOptions = {}) {
-    const { maxVoices = 64, headroomDb = 3, limiter = true } = options;
+    const {
+      maxVoices = DEFAULT_MIXER_OPTIONS.maxVoices,
+      headroomDb = DEFAULT_MIXER_OPTIONS.headroomDb,
+      limiter = DEFAULT_MIXER_OPTIONS.limiter,
+    } = options;
     if (!Number.isInteger(maxVoices) || maxVoices < 1 || maxVoices > 1024) {
       throw new RangeError(`Mixer: maxVoices must be an integer 1..1024, got ${maxVoices}`);
     }
     if (!Number.isFinite(headroomDb) || headroomDb < 0 || headroomDb > 60) {
       throw new RangeError(`Mixer: headroomDb must be 0..60, got ${headroomDb}`);
     }
-    this.#maxVoices = maxVoices;
-    this.#master = 10 ** (-headroomDb / 20);
-    this.#limiter = limiter;
+    this.maxVoices = maxVoices;
+    this.master = 10 ** (-headroomDb / 20);
+    this.limiter = limiter;
   }
 
   /** Sounds playing or waiting to start. */
   get activeVoices(): number {
-    return this.#voices.length;
+    return this.voices.length;
   }
 
   /**
@@ -88,7 +99,7 @@ export class Mixer {
    * @throws RangeError on a non-finite velocity/pan/delay or a sound that isn't a rendered buffer.
    */
   trigger(sound: RenderedSound, options: TriggerOptions = {}): void {
-    if (this.#disposed) throw new Error('Mixer: trigger after dispose()');
+    if (this.disposed) throw new Error('Mixer: trigger after dispose()');
     if (!(sound?.left instanceof Float32Array) || !(sound.right instanceof Float32Array)) {
       throw new RangeError('Mixer: trigger needs a RenderedSound (left/right Float32Array)');
     }
@@ -102,7 +113,7 @@ export class Mixer {
     const gain = Math.min(1, Math.max(0, velocity));
     const length = Math.min(sound.left.length, sound.right.length);
     if (gain === 0 || length === 0) return;
-    if (this.#voices.length >= this.#maxVoices) this.#steal();
+    if (this.voices.length >= this.maxVoices) this.steal();
     // StereoPannerNode, stereo input: the far channel is attenuated and folded into the near one.
     const p = Math.min(1, Math.max(-1, pan));
     const x = (p <= 0 ? p + 1 : p) * (Math.PI / 2);
@@ -118,9 +129,9 @@ export class Mixer {
       rightToLeft: gain * (p <= 0 ? cos : 0),
       leftToRight: gain * (p <= 0 ? 0 : sin),
       rightToRight: gain * (p <= 0 ? sin : 1),
-      serial: this.#serial++,
+      serial: this.serial++,
     };
-    this.#voices.push(voice);
+    this.voices.push(voice);
   }
 
   /**
@@ -131,39 +142,39 @@ export class Mixer {
     if (out.length % 2 !== 0)
       throw new RangeError(`Mixer: frame length ${out.length} is not stereo-interleaved`);
     out.fill(0);
-    if (this.#disposed) return;
+    if (this.disposed) return;
     const frames = out.length / 2;
-    const voices = this.#voices;
+    const voices = this.voices;
     let kept = 0;
     for (let v = 0; v < voices.length; v++) {
       const voice = voices[v]!;
       if (mixVoice(voice, out, frames)) voices[kept++] = voice;
     }
     voices.length = kept;
-    this.#finish(out, frames);
+    this.finish(out, frames);
   }
 
   /** Stops every sound at once. */
   clear(): void {
-    this.#voices.length = 0;
-    this.#envelope = 0;
+    this.voices.length = 0;
+    this.envelope = 0;
   }
 
   /** Drops all voices; `process` then only writes silence and `trigger` throws. */
   dispose(): void {
     this.clear();
-    this.#disposed = true;
+    this.disposed = true;
   }
 
-  #steal(): void {
+  private steal(): void {
     let oldest: Voice | undefined;
-    for (const voice of this.#voices) {
+    for (const voice of this.voices) {
       if (voice.fadeFrom < voice.end) continue; // already fading out
       if (!oldest || voice.serial < oldest.serial) oldest = voice;
     }
-    if (!oldest) oldest = this.#voices[0]!;
+    if (!oldest) oldest = this.voices[0]!;
     if (oldest.delay > 0 || oldest.fadeFrom < oldest.end) {
-      this.#voices.splice(this.#voices.indexOf(oldest), 1); // not audible yet (or fading): drop it
+      this.voices.splice(this.voices.indexOf(oldest), 1); // not audible yet (or fading): drop it
       return;
     }
     oldest.fadeFrom = oldest.position;
@@ -171,17 +182,17 @@ export class Mixer {
   }
 
   /** Headroom, then the limiter (or a hard clip). */
-  #finish(out: Float32Array, frames: number): void {
-    const master = this.#master;
-    if (!this.#limiter) {
+  private finish(out: Float32Array, frames: number): void {
+    const master = this.master;
+    if (!this.limiter) {
       for (let i = 0; i < out.length; i++) {
         const s = out[i]! * master;
         out[i] = s > 1 ? 1 : Math.max(s, -1);
       }
       return;
     }
-    const release = this.#release;
-    let envelope = this.#envelope;
+    const release = this.release;
+    let envelope = this.envelope;
     for (let i = 0, at = 0; i < frames; i++, at += 2) {
       const l = out[at]! * master;
       const r = out[at + 1]! * master;
@@ -193,7 +204,7 @@ export class Mixer {
       out[at] = l * gain;
       out[at + 1] = r * gain;
     }
-    this.#envelope = envelope < 1e-9 ? 0 : envelope;
+    this.envelope = envelope < 1e-9 ? 0 : envelope;
   }
 }
 

@@ -6,8 +6,8 @@
 import { parentPort } from 'node:worker_threads';
 import type { Sound } from '@bambam/sdk';
 import { SoundError } from './errors.ts';
+import { loadTone } from './node-tone.ts';
 import { renderValidatedHere } from './render.ts';
-import { loadTone } from './tone.ts';
 import type { RenderReply } from './worker-client.ts';
 
 const port = parentPort;

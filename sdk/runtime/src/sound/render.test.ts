@@ -4,8 +4,8 @@ import type { Sound } from '@bambam/sdk';
 import { SoundBank } from './bank.ts';
 import { SAMPLE_RATE } from './constants.ts';
 import { SoundError } from './errors.ts';
+import { loadTone } from './node-tone.ts';
 import { renderSound } from './render.ts';
-import { loadTone } from './tone.ts';
 import { encodeWav } from './wav.ts';
 import { DEFAULT_RENDER_LIMITS } from './worker-client.ts';
 

@@ -2,9 +2,9 @@
 import { MAX_SOUND_SECONDS, type Sound } from '@bambam/sdk';
 import { SAMPLE_RATE } from './constants.ts';
 import { SoundError } from './errors.ts';
+import { renderTonePatch } from './node-tone.ts';
+import { finishChannels } from './render-tone-patch.ts';
 import { resample } from './resample.ts';
-import { renderTonePatch } from './tone.ts';
-import { finishChannels } from './tone-patch.ts';
 import { validateSound } from './validate.ts';
 import { decodeWav } from './wav.ts';
 import type { RenderPool } from './worker-client.ts';

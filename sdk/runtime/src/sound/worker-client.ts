@@ -71,18 +71,18 @@ interface Slot {
 
 /** Worker threads that render validated sounds, one at a time each, under a timeout. */
 export class RenderPool {
-  readonly #limits: RenderPoolLimits;
-  readonly #slots = new Set<Slot>();
-  readonly #queue: Job[] = [];
-  #nextId = 1;
-  #started = 0;
+  private readonly limits: RenderPoolLimits;
+  private readonly slots = new Set<Slot>();
+  private readonly queue: Job[] = [];
+  private nextId = 1;
+  private started = 0;
   /** When each caller last had a render started (a counter), for round robin. */
-  readonly #lastServed = new WeakMap<RenderCaller, number>();
-  #serveCount = 0;
-  #closed = false;
+  private readonly lastServed = new WeakMap<RenderCaller, number>();
+  private serveCount = 0;
+  private closed = false;
 
   constructor(limits: Partial<RenderPoolLimits> = {}) {
-    this.#limits = { ...DEFAULT_RENDER_LIMITS, ...limits };
+    this.limits = { ...DEFAULT_RENDER_LIMITS, ...limits };
   }
 
   /**
@@ -94,18 +94,18 @@ export class RenderPool {
     sound: Sound,
     options: { caller?: RenderCaller; timeoutMs?: number } = {},
   ): Promise<RenderedSound> {
-    if (this.#closed) return Promise.reject(new SoundError(name, 'the render pool is closed'));
+    if (this.closed) return Promise.reject(new SoundError(name, 'the render pool is closed'));
     return new Promise<RenderedSound>((resolve, reject) => {
-      this.#queue.push({
-        id: this.#nextId++,
+      this.queue.push({
+        id: this.nextId++,
         name,
         sound,
         caller: options.caller ?? {},
-        timeoutMs: options.timeoutMs ?? this.#limits.soundTimeoutMs,
+        timeoutMs: options.timeoutMs ?? this.limits.soundTimeoutMs,
         resolve,
         reject,
       });
-      this.#dispatch();
+      this.dispatch();
     });
   }
 
@@ -114,23 +114,23 @@ export class RenderPool {
    * running them are terminated (replaced on demand).
    */
   cancel(caller: RenderCaller, reason: (name: string) => Error): void {
-    for (let i = this.#queue.length - 1; i >= 0; i--) {
-      const job = this.#queue[i]!;
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const job = this.queue[i]!;
       if (job.caller !== caller) continue;
-      this.#queue.splice(i, 1);
+      this.queue.splice(i, 1);
       job.reject(reason(job.name));
     }
-    for (const slot of [...this.#slots]) {
-      if (slot.job?.caller === caller) this.#kill(slot, reason(slot.job.name));
+    for (const slot of [...this.slots]) {
+      if (slot.job?.caller === caller) this.kill(slot, reason(slot.job.name));
     }
-    this.#dispatch();
+    this.dispatch();
   }
 
   /** Starts workers until `warmWorkers` are running, and resolves when they are ready. */
   async warm(): Promise<void> {
-    while (this.#slots.size < this.#limits.warmWorkers) this.#spawn();
+    while (this.slots.size < this.limits.warmWorkers) this.spawn();
     await Promise.all(
-      [...this.#slots]
+      [...this.slots]
         .filter((slot) => !slot.ready)
         .map((slot) => new Promise((resolve) => slot.worker.once('message', resolve).once('exit', resolve))),
     );
@@ -138,36 +138,36 @@ export class RenderPool {
 
   /** Workers running, those rendering, renders waiting for one, and workers started since the pool was made. */
   get stats(): { workers: number; busy: number; queued: number; started: number } {
-    const busy = [...this.#slots].filter((slot) => slot.job).length;
-    return { workers: this.#slots.size, busy, queued: this.#queue.length, started: this.#started };
+    const busy = [...this.slots].filter((slot) => slot.job).length;
+    return { workers: this.slots.size, busy, queued: this.queue.length, started: this.started };
   }
 
   /** Fails waiting renders and terminates every worker. */
   async close(): Promise<void> {
-    this.#closed = true;
+    this.closed = true;
     const closed = (name: string) => new SoundError(name, 'the render pool was closed');
-    for (const job of this.#queue.splice(0)) job.reject(closed(job.name));
-    const workers = [...this.#slots].map((slot) => slot.worker);
-    for (const slot of [...this.#slots]) this.#kill(slot, slot.job ? closed(slot.job.name) : undefined);
+    for (const job of this.queue.splice(0)) job.reject(closed(job.name));
+    const workers = [...this.slots].map((slot) => slot.worker);
+    for (const slot of [...this.slots]) this.kill(slot, slot.job ? closed(slot.job.name) : undefined);
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
 
-  #dispatch(): void {
+  private dispatch(): void {
     for (;;) {
-      const index = this.#nextJobIndex();
+      const index = this.nextJobIndex();
       if (index < 0) break;
-      const idle = [...this.#slots].find((slot) => slot.ready && !slot.job);
+      const idle = [...this.slots].find((slot) => slot.ready && !slot.job);
       if (idle) {
-        this.#assign(idle, this.#queue.splice(index, 1)[0]!);
+        this.assign(idle, this.queue.splice(index, 1)[0]!);
         continue;
       }
-      const starting = [...this.#slots].filter((slot) => !slot.ready).length;
-      if (starting === 0 && this.#slots.size < this.#limits.maxWorkers) this.#spawn();
+      const starting = [...this.slots].filter((slot) => !slot.ready).length;
+      if (starting === 0 && this.slots.size < this.limits.maxWorkers) this.spawn();
       break;
     }
     // Keep the process alive only while there is work; idle workers never hold it open.
-    const pending = this.#queue.length > 0;
-    for (const slot of this.#slots) {
+    const pending = this.queue.length > 0;
+    for (const slot of this.slots) {
       if (slot.job || (pending && !slot.ready)) slot.worker.ref();
       else slot.worker.unref();
     }
@@ -177,17 +177,17 @@ export class RenderPool {
    * The queued job to start next: its caller has the fewest renders running, then was served
    * least recently (round robin), then queued first.
    */
-  #nextJobIndex(): number {
+  private nextJobIndex(): number {
     const running = new Map<RenderCaller, number>();
-    for (const slot of this.#slots) {
+    for (const slot of this.slots) {
       if (slot.job) running.set(slot.job.caller, (running.get(slot.job.caller) ?? 0) + 1);
     }
     let best = -1;
-    let bestRunning = this.#limits.maxWorkersPerCaller;
+    let bestRunning = this.limits.maxWorkersPerCaller;
     let bestServed = Number.POSITIVE_INFINITY;
-    this.#queue.forEach((job, i) => {
+    this.queue.forEach((job, i) => {
       const count = running.get(job.caller) ?? 0;
-      const served = this.#lastServed.get(job.caller) ?? -1;
+      const served = this.lastServed.get(job.caller) ?? -1;
       if (count < bestRunning || (count === bestRunning && best >= 0 && served < bestServed)) {
         best = i;
         bestRunning = count;
@@ -197,30 +197,30 @@ export class RenderPool {
     return best;
   }
 
-  #assign(slot: Slot, job: Job): void {
+  private assign(slot: Slot, job: Job): void {
     clearTimeout(slot.idleTimer);
     slot.job = job;
     job.slot = slot;
-    this.#lastServed.set(job.caller, this.#serveCount++);
+    this.lastServed.set(job.caller, this.serveCount++);
     job.timer = setTimeout(() => {
       const seconds = Number((job.timeoutMs / 1000).toPrecision(3));
-      this.#kill(slot, new SoundError(job.name, `rendering took longer than ${seconds} s and was stopped`));
-      this.#dispatch();
+      this.kill(slot, new SoundError(job.name, `rendering took longer than ${seconds} s and was stopped`));
+      this.dispatch();
     }, job.timeoutMs);
     slot.worker.postMessage({ id: job.id, name: job.name, sound: job.sound });
   }
 
-  #spawn(): void {
+  private spawn(): void {
     // `.ts` when run from the sources (the package's own tests), `.js` from the built `dist/`.
     const worker = new Worker(new URL(`./render-worker${path.extname(import.meta.url)}`, import.meta.url));
     const slot: Slot = { worker, ready: false };
-    this.#slots.add(slot);
-    this.#started++;
+    this.slots.add(slot);
+    this.started++;
     worker.on('message', (reply: RenderReply) => {
-      if (!this.#slots.has(slot)) return;
+      if (!this.slots.has(slot)) return;
       if (reply.type === 'ready') {
         slot.ready = true;
-        this.#idle(slot);
+        this.idle(slot);
         return;
       }
       const job = slot.job;
@@ -232,13 +232,13 @@ export class RenderPool {
       } else {
         job.reject(new SoundError(job.name, reply.detail));
       }
-      this.#idle(slot);
+      this.idle(slot);
     });
     const fail = (error: Error) => {
-      if (!this.#slots.has(slot)) return;
+      if (!this.slots.has(slot)) return;
       const wasReady = slot.ready;
       const job = slot.job;
-      this.#kill(
+      this.kill(
         slot,
         job
           ? new SoundError(job.name, `the render worker failed: ${error.message}`, { cause: error })
@@ -246,7 +246,7 @@ export class RenderPool {
       );
       if (!wasReady) {
         // It failed while importing Tone: a new worker would too. Fail what waits, don't loop.
-        for (const waiting of this.#queue.splice(0)) {
+        for (const waiting of this.queue.splice(0)) {
           waiting.reject(
             new SoundError(waiting.name, `the render worker failed to start: ${error.message}`, {
               cause: error,
@@ -254,28 +254,28 @@ export class RenderPool {
           );
         }
       }
-      this.#dispatch();
+      this.dispatch();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`it exited with code ${code}`)));
   }
 
   /** A worker is free: give it the next job, or let it idle (and stop it later if it is extra). */
-  #idle(slot: Slot): void {
-    this.#dispatch();
-    if (slot.job || !this.#slots.has(slot)) return;
-    const idle = [...this.#slots].filter((s) => s.ready && !s.job).length;
-    if (this.#slots.size > this.#limits.warmWorkers && idle > 0) {
+  private idle(slot: Slot): void {
+    this.dispatch();
+    if (slot.job || !this.slots.has(slot)) return;
+    const idle = [...this.slots].filter((s) => s.ready && !s.job).length;
+    if (this.slots.size > this.limits.warmWorkers && idle > 0) {
       clearTimeout(slot.idleTimer);
       slot.idleTimer = setTimeout(() => {
-        if (!slot.job && this.#slots.size > this.#limits.warmWorkers) this.#kill(slot);
-      }, this.#limits.idleMs).unref();
+        if (!slot.job && this.slots.size > this.limits.warmWorkers) this.kill(slot);
+      }, this.limits.idleMs).unref();
     }
   }
 
   /** Removes a worker and terminates it; its job, if any, fails with `error`. Keeps `warmWorkers` running. */
-  #kill(slot: Slot, error?: Error): void {
-    if (!this.#slots.delete(slot)) return;
+  private kill(slot: Slot, error?: Error): void {
+    if (!this.slots.delete(slot)) return;
     clearTimeout(slot.idleTimer);
     const job = slot.job;
     slot.job = undefined;
@@ -284,7 +284,7 @@ export class RenderPool {
       if (error) job.reject(error);
     }
     slot.worker.terminate().catch(() => {});
-    if (!this.#closed && this.#slots.size < this.#limits.warmWorkers) this.#spawn();
+    if (!this.closed && this.slots.size < this.limits.warmWorkers) this.spawn();
   }
 }
 

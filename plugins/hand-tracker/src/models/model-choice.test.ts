@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cpuHasVnni, recommendedModel } from './cpu.ts';
+import { cpuHasVnni, recommendedModel } from './model-choice.ts';
 
 test('int8 is recommended only where the CPU has VNNI', () => {
   const avx512vnni = 'processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni\n';

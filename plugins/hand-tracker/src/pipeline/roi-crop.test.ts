@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Roi } from './geometry.ts';
-import { type Border, letterboxRoi, sampleRoi } from './sample.ts';
+import { type Border, letterboxRoi, sampleRoi } from './roi-crop.ts';
 
 /** A 4x2 image whose red channel is 10 * x + 100 * y. */
 const image = {

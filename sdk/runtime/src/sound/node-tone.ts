@@ -5,8 +5,8 @@
  */
 import type { ToneSound } from '@bambam/sdk';
 import { SAMPLE_RATE } from './constants.ts';
-import type { ToneModule } from './tone-patch.ts';
-import { renderToneWith } from './tone-patch.ts';
+import type { ToneModule } from './render-tone-patch.ts';
+import { renderToneWith } from './render-tone-patch.ts';
 
 let tonePromise: Promise<ToneModule> | undefined;
 

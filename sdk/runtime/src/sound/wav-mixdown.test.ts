@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SoundBank } from './bank.ts';
-import { renderEventsToWav } from './offline.ts';
 import { decodeWav } from './wav.ts';
+import { renderEventsToWav } from './wav-mixdown.ts';
 
 test('renderEventsToWav places each event at its time from the origin, through the mixer', async () => {
   const bank = await SoundBank.render({

@@ -14,8 +14,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import type { PageStats } from './lib/client.ts';
 import { chromiumPath } from './lib/chromium.ts';
+import type { PageStats } from './lib/client.ts';
 import { FOUR_STROKES, FOUR_STROKES_CLIP, fixturePath } from './lib/fixtures.ts';
 import { pairWithin, percentile } from './lib/hit-analysis.ts';
 import { DEFAULT_IMPAIRED_PLAY, IMPAIRED_PLAY, type ImpairedPlayResult } from './lib/netem/impaired-play.ts';
@@ -31,6 +31,8 @@ const RECOVERY_MS = 200;
  * buffer grows to absorb the 0–60 ms delays (Chromium's NetEq aims above the jitter).
  */
 const ONSET_AFTER_SEND_MS = { lo: -40, hi: 450 };
+/** Share of its audio frames the engine's clock may skip before a failure says the machine starved it. */
+const STARVED_AUDIO_SKIPS = 0.05;
 /** Share of the audio the browser may conceal over the measured loops (5% of packets are lost). */
 const MAX_CONCEALED = 0.15;
 
@@ -45,7 +47,8 @@ describe('bad network: 5% loss, 30 ms jitter, reordering (netns + NFQUEUE)', { t
     async () => {
       const clip = fixturePath(FOUR_STROKES_CLIP);
       if (!clip) skipReason = `fixture ${FOUR_STROKES_CLIP} not found (set BAMBAM_FIXTURES)`;
-      else if (!chromiumPath()) skipReason = 'Chromium not found: apt-get install -y chromium (or set BAMBAM_CHROMIUM)';
+      else if (!chromiumPath())
+        skipReason = 'Chromium not found: apt-get install -y chromium (or set BAMBAM_CHROMIUM)';
       else skipReason = await NetemNamespace.missing();
       if (skipReason) return;
       let ns: NetemNamespace;
@@ -75,7 +78,8 @@ describe('bad network: 5% loss, 30 ms jitter, reordering (netns + NFQUEUE)', { t
             resolve(c);
           });
         });
-        if (code !== 0) throw new Error(`the player inside the namespace exited with ${code}:\n${driverOutput}`);
+        if (code !== 0)
+          throw new Error(`the player inside the namespace exited with ${code}:\n${driverOutput}`);
         result = JSON.parse(await readFile(out, 'utf8')) as ImpairedPlayResult;
         if (result.error)
           throw new Error(
@@ -103,6 +107,35 @@ describe('bad network: 5% loss, 30 ms jitter, reordering (netns + NFQUEUE)', { t
     if (setupError) throw setupError;
     assert.ok(result && report, 'no result');
     return { result, report };
+  }
+
+  /** What the engine counted, for failure messages (a starved engine skips audio frames). */
+  function engineCounters(r: ImpairedPlayResult): string {
+    const wanted =
+      /^bambam_(video_frames_(received|dropped)|keyframe_requests|audio_frames_(sent|skipped)|rtp_packets)/;
+    const lines = r.metrics.split('\n').filter((l) => wanted.test(l));
+    return `${lines.join('; ')}; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${os.availableParallelism()} cores`;
+  }
+
+  /**
+   * A note for failure messages when the engine was starved of CPU: its audio clock is local
+   * (no network in it), so frames it skipped mean the machine, not the network, broke timing.
+   */
+  function starvation(r: ImpairedPlayResult): string {
+    const sum = (name: string) =>
+      r.metrics
+        .split('\n')
+        .filter((l) => l.startsWith(name))
+        .reduce((total, l) => total + Number(l.split(' ').at(-1)), 0);
+    const skipped = sum('bambam_audio_frames_skipped_total');
+    const share = skipped / Math.max(1, skipped + sum('bambam_audio_frames_sent_total'));
+    return share > STARVED_AUDIO_SKIPS
+      ? ` — the engine was starved of CPU: its audio clock skipped ${(100 * share).toFixed(0)}% of its frames ` +
+          `(load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores), so these timings are the machine's, not the network's`
+      : '';
   }
 
   /** The getStats snapshots that bracket the measured loops. */
@@ -135,9 +168,10 @@ describe('bad network: 5% loss, 30 ms jitter, reordering (netns + NFQUEUE)', { t
     const m = measured(t);
     if (!m) return;
     const r = m.result;
+    const starved = starvation(r);
     assert.ok(
       r.window,
-      `no ${DEFAULT_IMPAIRED_PLAY.loops} full clip loops seen: ${r.frames.length} tracked frames`,
+      `no ${DEFAULT_IMPAIRED_PLAY.loops} full clip loops seen: ${r.frames.length} tracked frames; engine: ${engineCounters(r)}${starved}`,
     );
     const { first, last, inside } = windowStats(r);
     const a0 = first.audio!;
@@ -155,24 +189,38 @@ describe('bad network: 5% loss, 30 ms jitter, reordering (netns + NFQUEUE)', { t
       }),
     );
     const jitterBufferMs = (a: NonNullable<PageStats['audio']>, b: NonNullable<PageStats['audio']>) =>
-      (1000 * (b.jitterBufferDelay - a.jitterBufferDelay)) / Math.max(1, b.jitterBufferEmittedCount - a.jitterBufferEmittedCount);
+      (1000 * (b.jitterBufferDelay - a.jitterBufferDelay)) /
+      Math.max(1, b.jitterBufferEmittedCount - a.jitterBufferEmittedCount);
     t.diagnostic(
       `audio over ${seconds.toFixed(1)} s: ${(samples / seconds).toFixed(0)} samples/s, ${(packets / seconds).toFixed(1)} packets/s, ` +
         `concealed ${((100 * concealed) / samples).toFixed(2)}% in ${events} events (mean ${events ? ((1000 * concealed) / events / 48_000).toFixed(0) : 0} ms), ` +
         `worst ${DEFAULT_IMPAIRED_PLAY.snapshotEveryMs} ms: ${(100 * worst).toFixed(0)}%, ` +
         `jitter buffer ${jitterBufferMs(a0, a1).toFixed(0)} ms, lost ${a1.packetsLost - a0.packetsLost} packets`,
     );
-    assert.ok(seconds >= DEFAULT_IMPAIRED_PLAY.loops * 3.5, `only ${seconds.toFixed(1)} s measured`);
-    assert.ok(Math.abs(samples / seconds - 48_000) / 48_000 < 0.05, `${(samples / seconds).toFixed(0)} samples/s`);
-    assert.ok(packets / seconds > 40, `${(packets / seconds).toFixed(1)} audio packets/s arrived`);
-    assert.ok(concealed / samples < MAX_CONCEALED, `concealed ${((100 * concealed) / samples).toFixed(1)}%`);
+    assert.ok(
+      seconds >= DEFAULT_IMPAIRED_PLAY.loops * 3.5,
+      `only ${seconds.toFixed(1)} s measured${starved}`,
+    );
+    assert.ok(
+      Math.abs(samples / seconds - 48_000) / 48_000 < 0.05,
+      `${(samples / seconds).toFixed(0)} samples/s${starved}`,
+    );
+    assert.ok(packets / seconds > 40, `${(packets / seconds).toFixed(1)} audio packets/s arrived${starved}`);
+    assert.ok(
+      concealed / samples < MAX_CONCEALED,
+      `concealed ${((100 * concealed) / samples).toFixed(1)}%${starved}`,
+    );
 
     const expected = (DEFAULT_IMPAIRED_PLAY.loops * FOUR_STROKES.durationMs) / FOUR_STROKES.periodMs;
-    assert.equal(r.strokes.length, expected, `down-strokes in the loops at t=${r.strokes.map((s) => s.toFixed(0))}`);
+    assert.equal(
+      r.strokes.length,
+      expected,
+      `down-strokes in the loops at t=${r.strokes.map((s) => s.toFixed(0))}${starved}`,
+    );
     assert.equal(
       r.hits.length,
       expected,
-      `hits at t=${r.hits.map((h) => h.t.toFixed(0))}; strokes at ${r.strokes.map((s) => s.toFixed(0))}`,
+      `hits at t=${r.hits.map((h) => h.t.toFixed(0))}; strokes at ${r.strokes.map((s) => s.toFixed(0))}${starved}`,
     );
     const heard = pairWithin(
       r.hits.filter((h) => h.sentAt !== undefined),
@@ -191,7 +239,7 @@ describe('bad network: 5% loss, 30 ms jitter, reordering (netns + NFQUEUE)', { t
       assert.ok(
         p.b !== undefined,
         `the hit at t=${p.a.t.toFixed(0)} (sent ${p.a.sentAt?.toFixed(0)}) was not heard within ${JSON.stringify(ONSET_AFTER_SEND_MS)} ms; ` +
-          `onsets at ${r.onsets.map((o) => o.toFixed(0)).join(', ')}`,
+          `onsets at ${r.onsets.map((o) => o.toFixed(0)).join(', ')}${starved}`,
       );
   });
 
@@ -199,7 +247,8 @@ describe('bad network: 5% loss, 30 ms jitter, reordering (netns + NFQUEUE)', { t
     const m = measured(t);
     if (!m) return;
     const r = m.result;
-    assert.ok(r.wallWindow, 'no measured window');
+    const starved = starvation(r);
+    assert.ok(r.wallWindow, `no measured window; engine: ${engineCounters(r)}${starved}`);
     const { first, last } = windowStats(r);
     const v0 = first.video!;
     const v1 = last.video!;
@@ -222,13 +271,13 @@ describe('bad network: 5% loss, 30 ms jitter, reordering (netns + NFQUEUE)', { t
     assert.ok(v1.nackCount > v0.nackCount || v1.pliCount > v0.pliCount, 'Chromium got no NACK and no PLI');
     assert.ok(
       recovery.recoveryMs.length >= recovery.lostFrames * 0.8,
-      `only ${recovery.recoveryMs.length} of ${recovery.lostFrames} lost frames were followed by a tracked frame`,
+      `only ${recovery.recoveryMs.length} of ${recovery.lostFrames} lost frames were followed by a tracked frame${starved}`,
     );
     const p90 = percentile(recovery.recoveryMs, 90);
     assert.ok(
       p90 <= RECOVERY_MS,
       `90% of lost frames were back within ${p90.toFixed(0)} ms (bound ${RECOVERY_MS}): ${summarize(recovery.recoveryMs)}; ` +
-        `without loss: ${summarize(recovery.baselineMs)}`,
+        `without loss: ${summarize(recovery.baselineMs)}${starved}`,
     );
   });
 });

@@ -21,8 +21,11 @@ if (!clipPath) {
   const result = await runSoak({ clipPath, minutes, maxPlayers, seed, log: (line) => console.log(line) });
   for (const line of describeSoak(result, minutes)) console.log(`bench ${line}`);
   console.log(
-    `  idle points (min rss handles children workers sessions): ${result.samples
-      .map((s) => `${s.minute.toFixed(1)} ${s.rssMb.toFixed(0)} ${s.handles} ${s.children} ${s.workers} ${s.sessions}`)
+    `  idle points (min rss heap handles children workers sessions): ${result.samples
+      .map(
+        (s) =>
+          `${s.minute.toFixed(1)} ${s.rssMb.toFixed(0)} ${s.heapUsedMb.toFixed(0)} ${s.handles} ${s.children} ${s.workers} ${s.sessions}`,
+      )
       .join(' | ')}`,
   );
 }

@@ -40,7 +40,12 @@ export const DEFAULT_SOAK_OPTIONS = {
 /** What the engine holds at one idle point (every player gone). */
 export interface SoakSample {
   readonly minute: number;
+  /** Players joined so far. */
+  readonly joined: number;
   readonly rssMb: number;
+  /** V8 heap in use (after the engine's last GC, as prom-client reads it) and off-heap buffers. */
+  readonly heapUsedMb: number;
+  readonly externalMb: number;
   readonly handles: number;
   readonly children: number;
   readonly workers: number;
@@ -63,7 +68,19 @@ export interface SoakResult {
   /** 1-minute load average at the end. */
   readonly loadAverage: number;
   /** Least-squares slopes over the idle points after warm-up, per 10 minutes. */
-  readonly slopesPer10Min: { readonly rssMb: number; readonly handles: number; readonly children: number };
+  readonly slopesPer10Min: {
+    readonly rssMb: number;
+    readonly heapUsedMb: number;
+    readonly externalMb: number;
+    readonly handles: number;
+    readonly children: number;
+  };
+  /**
+   * RSS growth from the lowest idle point after the first player (RSS settles for a few minutes
+   * after start: garbage collection shrinks what the first sessions grew) to the end, and the
+   * players that joined in between: a leak per session shows as MB per player.
+   */
+  readonly rssGrowth: { readonly fromMinute: number; readonly mb: number; readonly players: number };
   /**
    * How many more each count holds at the end than at the start of the warm run: the fewest of
    * the last idle points minus the most of the first warm ones (a leak only grows; the sandbox
@@ -131,7 +148,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const value = (name: string) => metricValue(metrics, name) ?? Number.NaN;
       const s: SoakSample = {
         minute: (Date.now() - started) / 60_000,
+        joined,
         rssMb: rssMb(engine.pid),
+        heapUsedMb: value('bambam_process_nodejs_heap_size_used_bytes') / 2 ** 20,
+        externalMb: value('bambam_process_nodejs_external_memory_bytes') / 2 ** 20,
         handles: value('bambam_process_nodejs_active_handles_total'),
         children: childProcesses(engine.pid),
         workers: value('bambam_tracker_workers'),
@@ -152,7 +172,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           } catch (error) {
             // A join that fails (a starved machine can miss a step's timeout) is counted and
             // reported; what it left behind must be released like any other session's.
-            failedJoins.push(`${((Date.now() - started) / 60_000).toFixed(1)} min: ${(error as Error).message}`);
+            failedJoins.push(
+              `${((Date.now() - started) / 60_000).toFixed(1)} min: ${(error as Error).message}`,
+            );
           }
         }
         await delay(DEFAULT_SOAK_OPTIONS.playMinMs + random() * DEFAULT_SOAK_OPTIONS.playJitterMs);
@@ -178,6 +200,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const grew = (key: Counted) =>
       Math.min(...lastOnes.map((s) => s[key])) - Math.max(...first.map((s) => s[key]));
     const last = samples.at(-1)!;
+    const low = samples.slice(1).reduce((a, b) => (b.rssMb < a.rssMb ? b : a), last);
     return {
       seed: options.seed,
       cycles,
@@ -186,9 +209,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       samples,
       baseline,
       last,
+      rssGrowth: { fromMinute: low.minute, mb: last.rssMb - low.rssMb, players: last.joined - low.joined },
       stealPercent: stealPercent(cpu0, cpuTimes()),
       loadAverage: os.loadavg()[0]!,
-      slopesPer10Min: { rssMb: perTen('rssMb'), handles: perTen('handles'), children: perTen('children') },
+      slopesPer10Min: {
+        rssMb: perTen('rssMb'),
+        heapUsedMb: perTen('heapUsedMb'),
+        externalMb: perTen('externalMb'),
+        handles: perTen('handles'),
+        children: perTen('children'),
+      },
       leaked: {
         handles: grew('handles'),
         children: grew('children'),
@@ -210,7 +240,9 @@ export function describeSoak(result: SoakResult, minutes: number): string[] {
       `on ${os.availableParallelism()} cores`,
     `  failed joins: ${result.failedJoins.length}${result.failedJoins.length ? ` (${result.failedJoins.slice(0, 3).join('; ')})` : ''}`,
     `  slopes after warm-up (${(minutes * DEFAULT_SOAK_OPTIONS.warmupFraction).toFixed(1)} min) per 10 min: ` +
-      `rss ${sl.rssMb.toFixed(2)} MB, handles ${sl.handles.toFixed(2)}, children ${sl.children.toFixed(2)}`,
+      `rss ${sl.rssMb.toFixed(2)} MB (V8 heap used ${sl.heapUsedMb.toFixed(2)} MB, external ${sl.externalMb.toFixed(2)} MB), handles ${sl.handles.toFixed(2)}, children ${sl.children.toFixed(2)}`,
+    `  rss from its low (${result.rssGrowth.fromMinute.toFixed(1)} min) to the end: +${result.rssGrowth.mb.toFixed(1)} MB ` +
+      `over ${result.rssGrowth.players} players (${(result.rssGrowth.mb / Math.max(1, result.rssGrowth.players)).toFixed(2)} MB per player)`,
     `  baseline → end: rss ${baseline.rssMb.toFixed(1)} → ${last.rssMb.toFixed(1)} MB, handles ${baseline.handles} → ` +
       `${last.handles}, children ${baseline.children} → ${last.children}, workers ${baseline.workers} → ` +
       `${last.workers}, sessions ${baseline.sessions} → ${last.sessions}`,

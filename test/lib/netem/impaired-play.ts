@@ -127,7 +127,17 @@ async function play(loops: number): Promise<ImpairedPlayResult> {
     }));
     const metrics = await engine.metrics();
     if (!window)
-      return { window, wallWindow: undefined, strokes: [], hits: [], onsets: [], frames, sent, snapshots, metrics };
+      return {
+        window,
+        wallWindow: undefined,
+        strokes: [],
+        hits: [],
+        onsets: [],
+        frames,
+        sent,
+        snapshots,
+        metrics,
+      };
     const toWall = frameTimeToWall(telemetry);
     const wallWindow = { start: toWall(window.start), end: toWall(window.end) };
     const recording = await client.recording(wallWindow.start - 1000);

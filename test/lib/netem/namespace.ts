@@ -112,9 +112,12 @@ export class NetemNamespace {
     ] as const) {
       if (!(await has(command))) return `${command} not found: apt-get install -y ${pkg}`;
     }
-    const lib = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib', '/lib/x86_64-linux-gnu'].some(
-      (dir) => existsSync(path.join(dir, 'libnetfilter_queue.so.1')),
-    );
+    const lib = [
+      '/usr/lib/x86_64-linux-gnu',
+      '/usr/lib/aarch64-linux-gnu',
+      '/usr/lib',
+      '/lib/x86_64-linux-gnu',
+    ].some((dir) => existsSync(path.join(dir, 'libnetfilter_queue.so.1')));
     if (!lib) return 'libnetfilter_queue.so.1 not found: apt-get install -y libnetfilter-queue1';
     return undefined;
   }
@@ -129,7 +132,20 @@ export class NetemNamespace {
       try {
         // OUTPUT only: a packet on lo passes OUTPUT once, so it is delayed (or dropped) once.
         await run('ip', [
-          'netns', 'exec', name, 'iptables', '-A', 'OUTPUT', '-o', 'lo', '-p', 'udp', '-j', 'NFQUEUE', '--queue-num', queue,
+          'netns',
+          'exec',
+          name,
+          'iptables',
+          '-A',
+          'OUTPUT',
+          '-o',
+          'lo',
+          '-p',
+          'udp',
+          '-j',
+          'NFQUEUE',
+          '--queue-num',
+          queue,
         ]);
       } catch (error) {
         throw new Error(
@@ -140,12 +156,22 @@ export class NetemNamespace {
       const impairer = spawn(
         'ip',
         [
-          'netns', 'exec', name, 'python3', '-u', IMPAIRER,
-          '--queue', queue,
-          '--delay-ms', String(impairment.delayMs),
-          '--jitter-ms', String(impairment.jitterMs),
-          '--loss', String(impairment.loss),
-          '--seed', String(impairment.seed),
+          'netns',
+          'exec',
+          name,
+          'python3',
+          '-u',
+          IMPAIRER,
+          '--queue',
+          queue,
+          '--delay-ms',
+          String(impairment.delayMs),
+          '--jitter-ms',
+          String(impairment.jitterMs),
+          '--loss',
+          String(impairment.loss),
+          '--seed',
+          String(impairment.seed),
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
@@ -205,7 +231,11 @@ export class NetemNamespace {
         else if (message.event === 'error') reject(new Error(`impairer: ${message.message}`));
       });
       impairer.once('exit', (code, signal) =>
-        reject(new Error(`the impairer exited (${signal ?? code}) before it was ready: ${this.stderr.slice(-2000)}`)),
+        reject(
+          new Error(
+            `the impairer exited (${signal ?? code}) before it was ready: ${this.stderr.slice(-2000)}`,
+          ),
+        ),
       );
       impairer.once('error', reject);
     });

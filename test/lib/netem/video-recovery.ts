@@ -40,7 +40,7 @@ export interface VideoRecovery {
 
 const HALF = 2 ** 31;
 /** `a` is at or after `b` in RTP timestamp order (wrapping). */
-const atOrAfter = (a: number, b: number) => ((a - b) >>> 0) < HALF;
+const atOrAfter = (a: number, b: number) => (a - b) >>> 0 < HALF;
 
 /** Per sent frame, ms to the first tracked frame at or after it; undefined past the telemetry's end. */
 function nextTracked(

@@ -65,6 +65,8 @@ describe('bad network: 5% loss, 30 ms jitter, reordering (netns + NFQUEUE)', { t
         const driver = ns.spawn(process.execPath, ['--no-node-snapshot', IMPAIRED_PLAY, out], {
           cwd: path.dirname(IMPAIRED_PLAY),
           stdio: ['ignore', 'pipe', 'pipe'],
+          // Its own process group: a driver stuck past the timeout is killed with the engine it started.
+          detached: true,
         });
         const keep = (chunk: Buffer) => {
           driverOutput = (driverOutput + chunk.toString()).slice(-8000);
@@ -72,7 +74,9 @@ describe('bad network: 5% loss, 30 ms jitter, reordering (netns + NFQUEUE)', { t
         driver.stdout?.on('data', keep);
         driver.stderr?.on('data', keep);
         const code = await new Promise<number | null>((resolve) => {
-          const timer = setTimeout(() => driver.kill('SIGKILL'), PLAY_TIMEOUT_MS);
+          const timer = setTimeout(() => {
+            if (driver.pid) process.kill(-driver.pid, 'SIGKILL');
+          }, PLAY_TIMEOUT_MS);
           driver.once('exit', (c) => {
             clearTimeout(timer);
             resolve(c);

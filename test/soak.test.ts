@@ -20,8 +20,12 @@ import { describeSoak, runSoak } from './lib/soak.ts';
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 3);
 /** RSS growth after its low, per player, that fails the short run (see above), MB. */
 const MAX_RSS_MB_PER_PLAYER = 3;
-/** Growth below this is never judged (one step of V8's heap growth), MB. */
-const RSS_STEP_MB = 15;
+/**
+ * Growth below this is never judged, MB: RSS climbs in steps (one of 48 MB in the 30-minute run,
+ * at minute 23), and a low late in a short run leaves few players to share one (a clean CI run:
+ * +15.7 MB over the 3 players after a low at 2.2 min).
+ */
+const RSS_STEP_MB = 50;
 
 describe('soak: players join and leave', { timeout: (MINUTES + 3) * 60_000 }, () => {
   it(`returns sessions, workers, processes and handles to their warm baseline over ${MINUTES} min`, async (t) => {

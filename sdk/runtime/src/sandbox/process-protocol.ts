@@ -1,4 +1,4 @@
-/** Messages between a {@link ProcessSandbox} and its child, sandbox-host.ts (IPC, structured clone). */
+/** Messages between a {@link ProcessSandbox} and its child, sandbox-host.ts (host-channel.ts: V8 serialization over a Unix socket). */
 import type { Frame } from '@bambam/sdk';
 import type { CompiledPlugin } from './compile.ts';
 import type { ParamValue, PluginDescription } from './definition.ts';

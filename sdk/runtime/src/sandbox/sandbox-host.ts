@@ -1,7 +1,7 @@
 /**
  * The child process of a process-isolated sandbox (see process-sandbox.ts): it runs one plugin
  * in an {@link IsolateSandbox} and answers its parent over the Unix socket host-launcher.ts
- * named (or Node's IPC channel when forked directly). Whatever the plugin does to this process
+ * named. Whatever the plugin does to this process
  * (a V8 fatal error, work that cannot be interrupted) stays in this process.
  */
 import { connect } from 'node:net';
@@ -23,11 +23,12 @@ import type { SandboxOptions } from './types.ts';
 let sandbox: IsolateSandbox | undefined;
 
 const socketPath = process.env[HOST_SOCKET_ENV];
-const socket = socketPath ? connect(socketPath) : undefined;
+if (!socketPath)
+  throw new Error(`sandbox-host.ts is started by host-launcher.ts, which sets ${HOST_SOCKET_ENV}`);
+const socket = connect(socketPath);
 
 function send(message: HostReply): void {
-  if (socket) writeHostMessage(socket, message);
-  else process.send?.(message);
+  writeHostMessage(socket, message);
 }
 
 function serializeError(error: unknown): SerializedError {
@@ -81,14 +82,9 @@ function receive(message: HostRequest): void {
   }
 }
 
-if (socket) {
-  socket.on('error', () => {});
-  readHostMessages(socket, (message) => receive(message as HostRequest));
-  // The parent went away: nothing to serve.
-  socket.on('close', () => process.exit(0));
-  writeHostMessage(socket, { hello: process.env[HOST_ID_ENV] ?? '' } satisfies HostHello);
-} else {
-  process.on('message', receive);
-  process.on('disconnect', () => process.exit(0));
-}
+socket.on('error', () => {});
+readHostMessages(socket, (message) => receive(message as HostRequest));
+// The parent went away: nothing to serve.
+socket.on('close', () => process.exit(0));
+writeHostMessage(socket, { hello: process.env[HOST_ID_ENV] ?? '' } satisfies HostHello);
 send({ type: 'ready' });

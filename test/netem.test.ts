@@ -218,14 +218,14 @@ describe('bad network: 5% loss, 30 ms jitter, reordering (netns + NFQUEUE)', { t
     );
 
     const expected = (DEFAULT_IMPAIRED_PLAY.loops * FOUR_STROKES.durationMs) / FOUR_STROKES.periodMs;
-    assert.equal(
-      r.strokes.length,
-      expected,
-      `down-strokes in the loops at t=${r.strokes.map((s) => s.toFixed(0))}${starved}`,
-    );
     // At 5% loss a lost packet that its retransmission does not repair costs a keyframe wait
-    // (frames dropped until it comes); a stroke landing in it goes unseen. One in the run is the
-    // network's doing; more, or any extra hit, is a fault.
+    // (frames dropped until it comes); a stroke landing in it goes unseen, by the tracker and so
+    // in the telemetry this test reads its truth from. One in the run is the network's doing;
+    // more, or any extra hit, is a fault.
+    assert.ok(
+      r.strokes.length >= expected - MAX_STROKES_LOST_TO_THE_NETWORK && r.strokes.length <= expected,
+      `${r.strokes.length} of ${expected} down-strokes seen in the loops, at t=${r.strokes.map((s) => s.toFixed(0))}${starved}`,
+    );
     assert.ok(
       r.hits.length >= expected - MAX_STROKES_LOST_TO_THE_NETWORK && r.hits.length <= expected,
       `${r.hits.length} of ${expected} hits: hits at t=${r.hits.map((h) => h.t.toFixed(0))}; strokes at ${r.strokes.map((s) => s.toFixed(0))}${starved}`,

@@ -20,6 +20,7 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import process from 'node:process';
 import { createInterface } from 'node:readline';
+import { ENGINE_NODE_FLAGS } from '../apps/engine/src/node-flags.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const studioPort = Number(process.env.PORT ?? 3000);
@@ -205,7 +206,7 @@ const registry = run(process.execPath, ['apps/npm-registry/src/main.ts'], {
   name: 'the npm registry',
   env: { REGISTRY_PORT: String(registryPort), HOST: host },
 });
-const engine = run(process.execPath, ['--no-node-snapshot', 'apps/engine/src/main.ts'], {
+const engine = run(process.execPath, [...ENGINE_NODE_FLAGS, 'apps/engine/src/main.ts'], {
   name: 'the engine',
   env: { ENGINE_PORT: String(enginePort), HOST: host, BAMBAM_NPM_REGISTRY: npmRegistry },
 });

@@ -28,4 +28,10 @@ if (!clipPath) {
       )
       .join(' | ')}`,
   );
+  const kinds = Object.keys(result.baseline.rssByKind) as (keyof typeof result.baseline.rssByKind)[];
+  console.log(
+    `  rss by kind, MB (${kinds.join(' ')}): ${result.samples
+      .map((s) => `${s.minute.toFixed(1)} ${kinds.map((k) => s.rssByKind[k].toFixed(0)).join(' ')}`)
+      .join(' | ')}`,
+  );
 }

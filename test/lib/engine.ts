@@ -19,6 +19,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { ENGINE_NODE_FLAGS } from '../../apps/engine/src/node-flags.ts';
 import { clientPageOrigins } from './client/server.ts';
 import { REPO_ROOT } from './fixtures.ts';
 
@@ -111,26 +112,35 @@ export async function startEngine(options: EngineOptions = {}): Promise<RunningE
   };
 
   const page = await clientPageOrigins();
-  const child = spawn(process.execPath, ['--no-node-snapshot', ENGINE_MAIN], {
-    cwd: path.dirname(path.dirname(ENGINE_MAIN)),
-    env: {
-      ...process.env,
-      ENGINE_PORT: String(port),
-      ENGINE_HOST: '127.0.0.1',
-      BAMBAM_DATA_DIR: dataDir,
-      // A fixed capacity, so that suites opening several sessions do not depend on the CI box's
-      // cores (the estimate); admission tests set their own.
-      BAMBAM_MAX_SESSIONS: process.env.BAMBAM_MAX_SESSIONS ?? '8',
-      // dispose()'s SIGTERM stops at once; a drain test sets its own grace.
-      BAMBAM_DRAIN_GRACE_MS: process.env.BAMBAM_DRAIN_GRACE_MS ?? '0',
-      // Every test player comes from this machine: per-client limits would count them as one.
-      BAMBAM_CLIENT_MAX_SESSIONS: process.env.BAMBAM_CLIENT_MAX_SESSIONS ?? '64',
-      BAMBAM_CLIENT_SESSIONS_PER_MINUTE: process.env.BAMBAM_CLIENT_SESSIONS_PER_MINUTE ?? '600',
-      ...options.env,
-      BAMBAM_ALLOWED_ORIGINS: allowedOrigins(page.origins, { ...process.env, ...options.env }),
+  const child = spawn(
+    process.execPath,
+    // BAMBAM_ENGINE_NODE_FLAGS adds Node flags for a diagnosis (e.g. `--trace-gc`).
+    [
+      ...ENGINE_NODE_FLAGS,
+      ...(process.env.BAMBAM_ENGINE_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
+      ENGINE_MAIN,
+    ],
+    {
+      cwd: path.dirname(path.dirname(ENGINE_MAIN)),
+      env: {
+        ...process.env,
+        ENGINE_PORT: String(port),
+        ENGINE_HOST: '127.0.0.1',
+        BAMBAM_DATA_DIR: dataDir,
+        // A fixed capacity, so that suites opening several sessions do not depend on the CI box's
+        // cores (the estimate); admission tests set their own.
+        BAMBAM_MAX_SESSIONS: process.env.BAMBAM_MAX_SESSIONS ?? '8',
+        // dispose()'s SIGTERM stops at once; a drain test sets its own grace.
+        BAMBAM_DRAIN_GRACE_MS: process.env.BAMBAM_DRAIN_GRACE_MS ?? '0',
+        // Every test player comes from this machine: per-client limits would count them as one.
+        BAMBAM_CLIENT_MAX_SESSIONS: process.env.BAMBAM_CLIENT_MAX_SESSIONS ?? '64',
+        BAMBAM_CLIENT_SESSIONS_PER_MINUTE: process.env.BAMBAM_CLIENT_SESSIONS_PER_MINUTE ?? '600',
+        ...options.env,
+        BAMBAM_ALLOWED_ORIGINS: allowedOrigins(page.origins, { ...process.env, ...options.env }),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exit = exited(child);

@@ -46,6 +46,8 @@ export interface SoakSample {
   /** V8 heap in use (after the engine's last GC, as prom-client reads it) and off-heap buffers. */
   readonly heapUsedMb: number;
   readonly externalMb: number;
+  /** RSS by kind of mapping (/proc smaps): where a growth lives. */
+  readonly rssByKind: RssByKind;
   readonly handles: number;
   readonly children: number;
   readonly workers: number;
@@ -106,6 +108,51 @@ function rssMb(pid: number): number {
   return Number(line?.split(/\s+/)[1] ?? Number.NaN) / 1024;
 }
 
+/**
+ * The process's resident memory by kind of mapping, MB: V8's heap pages (anonymous mappings of
+ * 256 KB or less: every isolate's, workers' too), malloc's thread arenas (anonymous mappings of
+ * 1 MB to 64 MB: native libraries' allocations off the main thread: FFmpeg, onnxruntime), the
+ * main thread's malloc heap (`[heap]`), other anonymous mappings and mapped files.
+ */
+export interface RssByKind {
+  readonly v8Pages: number;
+  readonly arenas: number;
+  readonly brkHeap: number;
+  readonly otherAnon: number;
+  readonly files: number;
+}
+
+function rssByKind(pid: number): RssByKind {
+  const kb = { v8Pages: 0, arenas: 0, brkHeap: 0, otherAnon: 0, files: 0 };
+  let kind: keyof RssByKind = 'otherAnon';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const region = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (region) {
+      const sizeKb = (Number.parseInt(region[2]!, 16) - Number.parseInt(region[1]!, 16)) / 1024;
+      const name = region[3]!.trim();
+      kind =
+        name === '[heap]'
+          ? 'brkHeap'
+          : name.startsWith('/')
+            ? 'files'
+            : name !== ''
+              ? 'otherAnon'
+              : sizeKb <= 256
+                ? 'v8Pages'
+                : sizeKb >= 1024 && sizeKb <= 65536
+                  ? 'arenas'
+                  : 'otherAnon';
+    } else if (line.startsWith('Rss:')) kb[kind] += Number(line.split(/\s+/)[1]);
+  }
+  return {
+    v8Pages: kb.v8Pages / 1024,
+    arenas: kb.arenas / 1024,
+    brkHeap: kb.brkHeap / 1024,
+    otherAnon: kb.otherAnon / 1024,
+    files: kb.files / 1024,
+  };
+}
+
 function childProcesses(pid: number): number {
   let count = 0;
   for (const task of readdirSync(`/proc/${pid}/task`)) {
@@ -152,6 +199,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         rssMb: rssMb(engine.pid),
         heapUsedMb: value('bambam_process_nodejs_heap_size_used_bytes') / 2 ** 20,
         externalMb: value('bambam_process_nodejs_external_memory_bytes') / 2 ** 20,
+        rssByKind: rssByKind(engine.pid),
         handles: value('bambam_process_nodejs_active_handles_total'),
         children: childProcesses(engine.pid),
         workers: value('bambam_tracker_workers'),
@@ -193,7 +241,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         );
     }
     const warm = samples.filter((s) => s.minute >= options.minutes * DEFAULT_SOAK_OPTIONS.warmupFraction);
-    const perTen = (key: keyof SoakSample) => 10 * slope(warm.map((s) => [s.minute, s[key]] as const));
+    const perTen = (key: Exclude<keyof SoakSample, 'rssByKind'>) =>
+      10 * slope(warm.map((s) => [s.minute, s[key]] as const));
     const edge = DEFAULT_SOAK_OPTIONS.edgePoints;
     const first = warm.length > 0 ? warm.slice(0, edge) : [baseline];
     const lastOnes = samples.slice(-edge);

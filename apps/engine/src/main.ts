@@ -1,11 +1,12 @@
 /**
- * `node --no-node-snapshot src/main.ts` (`npm start -w @bambam/engine`): runs the engine on
+ * `node --no-node-snapshot --max-semi-space-size=8 src/main.ts` (`npm start -w @bambam/engine`; flags: node-flags.ts): runs the engine on
  * embedded defaults overridable from the environment (see config.ts), prints where it
  * listens, and shuts down gracefully on SIGINT/SIGTERM.
  */
 import os from 'node:os';
 import { ConfigError, configFromEnv } from './config.ts';
 import { createEngine } from './engine.ts';
+import { ENGINE_NODE_FLAGS, missingNodeFlags } from './node-flags.ts';
 import {
   createRegistryService,
   describeDatabaseUrl,
@@ -14,6 +15,13 @@ import {
   SourceLimitsError,
   sourceLimitsFromEnv,
 } from './registry/index.ts';
+
+const missingFlags = missingNodeFlags();
+if (missingFlags.length > 0)
+  console.warn(
+    `engine: started without ${missingFlags.join(' ')}; run it as \`node ${ENGINE_NODE_FLAGS.join(' ')} apps/engine/src/main.ts\` ` +
+      '(npm start does): plugins may not load, and memory and GC pauses grow (see src/node-flags.ts)',
+  );
 
 let config: ReturnType<typeof configFromEnv>;
 let sourceLimits: ReturnType<typeof sourceLimitsFromEnv>;

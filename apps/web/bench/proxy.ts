@@ -16,6 +16,7 @@ import { createServer as createNetServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
+import { ENGINE_NODE_FLAGS } from '../../engine/src/node-flags.ts';
 import { EngineProxy, isEnginePath } from '../server/engine-proxy.ts';
 import { HostPolicy } from '../server/host-policy.ts';
 
@@ -36,7 +37,7 @@ async function freePort(): Promise<number> {
 }
 
 async function startEngine(port: number, dataDir: string): Promise<ChildProcess> {
-  const engine = spawn(process.execPath, ['--no-node-snapshot', ENGINE_MAIN], {
+  const engine = spawn(process.execPath, [...ENGINE_NODE_FLAGS, ENGINE_MAIN], {
     env: { ...process.env, ENGINE_PORT: String(port), HOST: '127.0.0.1', BAMBAM_DATA_DIR: dataDir },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

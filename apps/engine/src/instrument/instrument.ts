@@ -56,6 +56,8 @@ export class Instrument {
   private waiting: { frame: Frame; resolve: (plays: PlayEvent[] | undefined) => void } | undefined;
   private disposed = false;
   dropped = 0;
+  /** Frames whose call the sandbox stopped at its wall timeout without holding it against the plugin (a starved machine): their plays are lost. */
+  timedOut = 0;
   errors = 0;
 
   constructor(options: InstrumentOptions) {
@@ -178,6 +180,7 @@ export class Instrument {
       // A call the sandbox stopped after little CPU (a starved machine) only loses its frame:
       // it is reported and counted, but never brings the plugin closer to being disabled.
       const forgiven = loaded.sandbox.stats.forgivenTimeouts > forgivenBefore;
+      if (forgiven) this.timedOut++;
       if (loaded === this.current) this.fail(error, loaded, forgiven);
     } finally {
       this.busy = false;

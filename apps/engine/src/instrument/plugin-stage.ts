@@ -22,18 +22,22 @@ export interface PluginStageOptions<I extends { readonly frame: Frame }> {
 export interface PluginStageStats {
   readonly frames: number;
   readonly dropped: number;
+  /** Frames stopped at the sandbox's wall timeout on a starved machine (their plays lost). */
+  readonly timedOut: number;
 }
 
 export class PluginStage<I extends { readonly frame: Frame }> implements Stage<I, never, PluginStageStats> {
   private readonly options: PluginStageOptions<I>;
   /** The instrument's count when this connection started: only its growth is ours. */
   private readonly droppedBefore: number;
+  private readonly timedOutBefore: number;
   private frames = 0;
   private disposed = false;
 
   constructor(options: PluginStageOptions<I>) {
     this.options = options;
     this.droppedBefore = options.instrument.dropped;
+    this.timedOutBefore = options.instrument.timedOut;
   }
 
   push(input: I): void {
@@ -48,7 +52,11 @@ export class PluginStage<I extends { readonly frame: Frame }> implements Stage<I
   }
 
   stats(): PluginStageStats {
-    return { frames: this.frames, dropped: this.options.instrument.dropped - this.droppedBefore };
+    return {
+      frames: this.frames,
+      dropped: this.options.instrument.dropped - this.droppedBefore,
+      timedOut: this.options.instrument.timedOut - this.timedOutBefore,
+    };
   }
 
   dispose(): void {

@@ -30,6 +30,7 @@ const FROM_STAGES = {
     { labels: { reason: 'corrupt' }, stage: 'decoder', counter: 'errors' },
     { labels: { reason: 'tracker_busy' }, stage: 'tracker', counter: 'dropped' },
     { labels: { reason: 'plugin_busy' }, stage: 'plugin', counter: 'dropped' },
+    { labels: { reason: 'plugin_timeout' }, stage: 'plugin', counter: 'timedOut' },
   ],
   rtpPackets: [
     { labels: { kind: 'media' }, stage: 'assembler', counter: 'packets' },
@@ -44,6 +45,7 @@ const FROM_STAGES = {
     { labels: { timing: 'early' }, stage: 'audio', counter: 'framesSentEarly' },
   ],
   audioFramesSkipped: [{ labels: {}, stage: 'audio', counter: 'framesSkipped' }],
+  audioFramesLate: [{ labels: {}, stage: 'audio', counter: 'framesLate' }],
   errors: [{ labels: { kind: 'decode' }, stage: 'decoder', counter: 'errors' }],
 } satisfies Record<string, readonly (StageSource & { labels: LabelValues<string> })[]>;
 
@@ -77,7 +79,7 @@ export class EngineMetrics {
   });
   readonly framesDropped: Counter<'reason'> = new Counter({
     name: 'bambam_video_frames_dropped_total',
-    help: 'Video frames dropped, by reason (tracker_busy = latest wins, lost, decoder_behind, waiting_keyframe, corrupt)',
+    help: 'Video frames dropped, by reason (tracker_busy = latest wins, lost, decoder_behind, waiting_keyframe, corrupt, plugin_busy = latest wins at the plugin, plugin_timeout = its call stopped on a starved machine)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
     collect: () => this.feed(this.framesDropped, FROM_STAGES.framesDropped),
@@ -119,6 +121,12 @@ export class EngineMetrics {
     help: 'Audio frames the clock skipped after an event-loop stall',
     registers: [this.registry],
     collect: () => this.feed(this.audioFramesSkipped, FROM_STAGES.audioFramesSkipped),
+  });
+  readonly audioFramesLate: Counter = new Counter({
+    name: 'bambam_audio_frames_late_total',
+    help: 'Audio frames sent more than 5 ms after their deadline (the event loop was late)',
+    registers: [this.registry],
+    collect: () => this.feed(this.audioFramesLate, FROM_STAGES.audioFramesLate),
   });
   readonly sessions = new Gauge({
     name: 'bambam_sessions',

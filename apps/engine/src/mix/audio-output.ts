@@ -114,6 +114,8 @@ export interface AudioOutputStats {
   readonly framesOnTime: number;
   /** Frames the clock skipped after an event-loop stall (their RTP timestamps left as a gap). */
   readonly framesSkipped: number;
+  /** Frames sent more than the clock's late threshold (5 ms) after their deadline: the event loop was late. */
+  readonly framesLate: number;
   readonly scheduledQueued: number;
   readonly scheduledLate: number;
   readonly scheduledRefused: number;
@@ -211,6 +213,7 @@ export class AudioOutput implements Stage<AudioPlay, Placement, AudioOutputStats
       framesSentEarly: this.framesSentEarly,
       framesOnTime: this.framesSent - this.framesSentEarly,
       framesSkipped: this.clock.stats.skipped,
+      framesLate: this.clock.stats.late,
       scheduledQueued: this.scheduleStats.queued,
       scheduledLate: this.scheduleStats.late,
       scheduledRefused: this.scheduleStats.refused,

@@ -3,14 +3,23 @@
  * call by wall time only, and Node offers no precise CPU clock of one thread, so one timed-out
  * call cannot tell a plugin that loops from one that waited for a core on a starved machine
  * (measured: bam-drum, ~0.1 ms a frame, stopped at 5 ms on a machine with 8 busy loops per core).
- * What tells them apart is giving the call more time: after a timeout the next call's wall
- * timeout doubles, up to `maxStretch` × the budget. Only a call stopped at that longest timeout
- * after spending at least the budget on the CPU is a _strike_; `maxStrikes` strikes in a row
- * disable the plugin. Every other timeout only loses its frame and is counted. A call that
- * completes resets the timeout and the strikes. A real loop is disabled after
- * log2(maxStretch) + maxStrikes calls (6 with the defaults: 5+10+20+40+40+40 ms).
+ * What tells them apart is giving the call more time: a call gets `minStretch` × the budget of
+ * wall time, and after a timeout the next call's doubles, up to `maxStretch` × the budget. Only
+ * a call stopped at that longest timeout after spending at least the budget on the CPU is a
+ * _strike_; `maxStrikes` strikes in a row disable the plugin. Every other timeout only loses its
+ * frame and is counted. A call that completes resets the timeout and the strikes. A real loop is
+ * disabled after log2(maxStretch / minStretch) + maxStrikes calls (4 with the defaults:
+ * 20+40+40+40 ms).
+ *
+ * Why a call starts with 4 budgets of wall time: a frame stopped is a frame lost, and the stroke
+ * it held with it. With one core busy, bam-drum's calls (~0.1 ms of CPU) waited past 5 ms for a
+ * core often enough that the e2e tests missed strokes; a plugin that really loops only holds
+ * its own session's frames longer (each sandbox is its own process), and its CPU over the
+ * budget is charged all the same.
  */
 export const DEFAULT_FRAME_TIMEOUTS = Object.freeze({
+  /** The first wall timeout, in budgets. */
+  minStretch: 4,
   /** The longest wall timeout, in budgets. */
   maxStretch: 8,
 });
@@ -22,14 +31,21 @@ export type TimedOutCall =
 export class FrameTimeouts {
   private readonly budgetMs: number;
   private readonly maxStrikes: number;
+  private readonly minStretch: number;
   private readonly maxStretch: number;
-  private stretch = 1;
+  private stretch: number;
   private strikes = 0;
 
-  constructor(budgetMs: number, maxStrikes: number, maxStretch: number = DEFAULT_FRAME_TIMEOUTS.maxStretch) {
+  constructor(
+    budgetMs: number,
+    maxStrikes: number,
+    stretch: { readonly min?: number; readonly max?: number } = {},
+  ) {
     this.budgetMs = budgetMs;
     this.maxStrikes = maxStrikes;
-    this.maxStretch = maxStretch;
+    this.maxStretch = stretch.max ?? DEFAULT_FRAME_TIMEOUTS.maxStretch;
+    this.minStretch = Math.min(stretch.min ?? DEFAULT_FRAME_TIMEOUTS.minStretch, this.maxStretch);
+    this.stretch = this.minStretch;
   }
 
   /** The wall-clock timeout to give the next call, in ms. */
@@ -39,7 +55,7 @@ export class FrameTimeouts {
 
   /** The call finished within its wall time. */
   completed(): void {
-    this.stretch = 1;
+    this.stretch = this.minStretch;
     this.strikes = 0;
   }
 

@@ -13,6 +13,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { type ChromiumSession, chromiumPath, launchChromium } from './lib/chromium.ts';
 import { type ClientServer, serveClientPage } from './lib/client/server.ts';
 import { type ClientPage, openClient, type PageStats, type ReceivedTelemetry } from './lib/client.ts';
+import { judgeConcealment } from './lib/concealment.ts';
 import { ENGINE_MAIN, type RunningEngine, startEngine } from './lib/engine.ts';
 import { FOUR_STROKES, FOUR_STROKES_CLIP, fixturePath } from './lib/fixtures.ts';
 import {
@@ -262,32 +263,30 @@ describe('engine end-to-end in Chromium (fixture clip: 4 down-strokes per loop)'
       );
       // Concealment over the steady state: from the first snapshot after the warm-up (when the
       // tracker, ONNX, the sandbox process and Chromium's jitter buffer all start at once on a
-      // shared machine, a burst of concealment is expected and not a fault) to the end.
+      // shared machine, a burst of concealment is expected and not a fault) to the end, judged
+      // as a listener hears it (lib/concealment.ts): clean most of the time, no long gap, a
+      // bounded total. Bursts of a busy machine pass; a broken stream does not.
       snapshots.push(endStats!);
       const warmWall = toWall((telemetry[0]?.t ?? 0) + WARMUP_MS);
-      const s0 = snapshots.find((snapshot) => snapshot.at >= warmWall) ?? startStats!;
-      const steadyS = (endStats!.at - s0.at) / 1000;
-      const steadySamples = a1.totalSamplesReceived - s0.audio!.totalSamplesReceived;
-      const concealed = a1.concealedSamples - s0.audio!.concealedSamples;
-      const silentConcealed = a1.silentConcealedSamples - s0.audio!.silentConcealedSamples;
-      const series = snapshots
-        .slice(1)
-        .map((snapshot, i) => {
-          const before = snapshots[i]!.audio!;
-          const got = snapshot.audio!.totalSamplesReceived - before.totalSamplesReceived;
-          const lost = snapshot.audio!.concealedSamples - before.concealedSamples;
-          return `${((snapshot.at - startStats!.at) / 1000).toFixed(1)}s:${got ? ((100 * lost) / got).toFixed(0) : '-'}%`;
-        })
-        .join(' ');
-      assert.ok(steadyS >= 3, `only ${steadyS.toFixed(1)} s of steady state measured`);
-      const engineSide = concealed / steadySamples < 0.02 ? '' : `; engine: ${await engineAudioLine(engine)}`;
+      const steady = snapshots.filter((snapshot) => snapshot.at >= warmWall);
       assert.ok(
-        concealed / steadySamples < 0.02,
-        `concealed ${((100 * concealed) / steadySamples).toFixed(2)}% of samples over ${steadyS.toFixed(1)} s ` +
-          `after the warm-up, ${((100 * silentConcealed) / steadySamples).toFixed(2)}% of them over silence (whole run ${((100 * (a1.concealedSamples - a0.concealedSamples)) / samples).toFixed(2)}%); ` +
-          `per snapshot: ${series}; load average ${loadavg()
-            .map((l) => l.toFixed(2))
-            .join(' ')} on ${availableParallelism()} cores${engineSide}`,
+        steady.length >= 2 && (steady.at(-1)!.at - steady[0]!.at) / 1000 >= 3,
+        `only ${steady.length} snapshots in the steady state`,
+      );
+      const concealment = judgeConcealment(
+        steady.map((snapshot) => ({ ...snapshot.audio!, at: snapshot.at })),
+      );
+      const silentConcealed = a1.silentConcealedSamples - steady[0]!.audio!.silentConcealedSamples;
+      const steadySamples = a1.totalSamplesReceived - steady[0]!.audio!.totalSamplesReceived;
+      const engineSide = await engineAudioLine(engine);
+      const machine = `load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} on ${availableParallelism()} cores`;
+      assert.deepEqual(
+        concealment.faults,
+        [],
+        `${concealment.summary} (${((100 * silentConcealed) / steadySamples).toFixed(2)}% over silence; whole run ` +
+          `${((100 * (a1.concealedSamples - a0.concealedSamples)) / samples).toFixed(2)}%); ${machine}; engine: ${engineSide}`,
       );
 
       t.diagnostic(
@@ -301,7 +300,7 @@ describe('engine end-to-end in Chromium (fixture clip: 4 down-strokes per loop)'
         ).toFixed(
           0,
         )}); audio ${rate.toFixed(0)} samples/s, ${packets} packets in ${elapsedS.toFixed(1)} s, ` +
-          `concealed ${((100 * concealed) / steadySamples).toFixed(2)}% after the warm-up (${((100 * silentConcealed) / steadySamples).toFixed(2)}% over silence); engine: ${await engineAudioLine(engine)}`,
+          `after the warm-up ${concealment.summary}; ${machine}; engine: ${engineSide}`,
       );
     } catch (error) {
       failed = true;

@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
+import { encodeWav } from '@bambam/runtime';
 import { type ChromiumSession, chromiumPath, launchChromium } from './lib/chromium.ts';
 import { type ClientServer, serveClientPage } from './lib/client/server.ts';
 import { type ClientPage, openClient, type PageStats, type ReceivedTelemetry } from './lib/client.ts';
@@ -58,11 +59,15 @@ async function engineAudioLine(engine: RunningEngine): Promise<string> {
   );
 }
 
-/** Writes `telemetry` to a file in the temp dir and returns its path. */
-function keepTelemetry(name: string, telemetry: readonly ReceivedTelemetry[]): string {
-  const file = path.join(tmpdir(), `${name}-${Date.now()}.json`);
-  writeFileSync(file, JSON.stringify(telemetry));
+/** Writes `data` to a file in the temp dir and returns its path. */
+function keepFile(name: string, extension: string, data: string | Uint8Array): string {
+  const file = path.join(tmpdir(), `${name}-${Date.now()}.${extension}`);
+  writeFileSync(file, data);
   return file;
+}
+
+function keepTelemetry(name: string, telemetry: readonly ReceivedTelemetry[]): string {
+  return keepFile(name, 'json', JSON.stringify(telemetry));
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -220,11 +225,17 @@ describe('engine end-to-end in Chromium (fixture clip: 4 down-strokes per loop)'
       );
       const analysis = detectOnsets(recording.samples.subarray(from, to), recording.sampleRate);
       const onsets = analysis.onsets.map((o) => ({ ...o, at: recording.timeOf(from + o.sample) }));
+      // The audio of a loop with missed or extra onsets is kept, to look at.
+      const audioKept =
+        onsets.length === 4
+          ? ''
+          : `; audio kept in ${keepFile('engine-e2e-loop', 'wav', encodeWav(recording.samples.subarray(from, to), recording.sampleRate, 1))}; ` +
+            `hits sent at ${loopHits.map((h) => ((h.sentAt ?? Number.NaN) - wallStart).toFixed(0)).join(', ')} ms; engine: ${await engineAudioLine(engine)}`;
       assert.equal(
         onsets.length,
         4,
         `audio onsets in the loop: ${onsets.map((o) => (o.at - wallStart).toFixed(0)).join(', ')} ms ` +
-          `(floor ${analysis.floorDb.toFixed(1)} dBFS, threshold ${analysis.thresholdDb.toFixed(1)})`,
+          `(floor ${analysis.floorDb.toFixed(1)} dBFS, threshold ${analysis.thresholdDb.toFixed(1)})${audioKept}`,
       );
       for (const hit of loopHits)
         assert.ok(hit.sentAt !== undefined, 'telemetry reports when each hit was sent');

@@ -20,7 +20,7 @@ const RUNS = Number(process.env.E2E_RUNS ?? 10);
 const BUSY_CORES = Number(process.env.E2E_BUSY_CORES ?? 1);
 const FILES = (process.env.E2E_FILES ?? 'engine-e2e.test.ts,motion-to-sound.test.ts').split(',');
 /** Lines of the tests' own output worth keeping beside each run's verdict. */
-const FIGURES = /concealment|hits?\b|onset|p10|p90|median|load average|✖|not ok/i;
+const FIGURES = /concealment|hits?\b|onset|p10|p90|median|load average|✖|not ok|Error \[/i;
 
 if (process.argv[2] === '--busy') {
   // One core, fully busy, until the parent says stop.

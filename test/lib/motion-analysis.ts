@@ -117,8 +117,12 @@ export function landingTimeline(
   };
 }
 
-/** The window around a landing in which an onset is taken as its sound, ms. */
-export const MATCH_WINDOW = { beforeMs: 150, afterMs: 300 } as const;
+/**
+ * The window around a landing in which an onset is taken as its sound, ms. A session's first two
+ * strokes may sound later (the detector is learning the player, the page's audio starting, a
+ * busy machine warming up): up to `firstAfterMs`; they are reported apart.
+ */
+export const MATCH_WINDOW = { beforeMs: 150, afterMs: 300, firstAfterMs: 600 } as const;
 
 export interface MotionFigures {
   /** Landings in the measured span. */
@@ -154,12 +158,14 @@ export function motionFigures(
   const measured = (l: LandingInstance) => l.at >= span.fromMs && l.at + MATCH_WINDOW.afterMs <= span.toMs;
   const heard = new Map<LandingInstance, number>();
   const extraAt: number[] = [];
+  const first = new Set(considered.filter(measured).slice(0, 2));
   for (const onset of onsets) {
     if (onset.audibleAt < span.fromMs || onset.audibleAt > span.toMs) continue;
     let best: LandingInstance | undefined;
     for (const l of considered) {
       const offset = onset.audibleAt - l.at;
-      if (offset < -MATCH_WINDOW.beforeMs || offset > MATCH_WINDOW.afterMs) continue;
+      const afterMs = first.has(l) ? MATCH_WINDOW.firstAfterMs : MATCH_WINDOW.afterMs;
+      if (offset < -MATCH_WINDOW.beforeMs || offset > afterMs) continue;
       if (!best || Math.abs(offset) < Math.abs(onset.audibleAt - best.at)) best = l;
     }
     if (best && !heard.has(best)) heard.set(best, onset.audibleAt - best.at);

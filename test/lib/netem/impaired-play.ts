@@ -143,7 +143,9 @@ async function play(loops: number): Promise<ImpairedPlayResult> {
     const recording = await client.recording(wallWindow.start - 1000);
     const from = recording.indexAt(wallWindow.start);
     const to = recording.indexAt(wallWindow.end);
-    const analysis = detectOnsets(recording.samples.subarray(from, to), recording.sampleRate);
+    // From a second before the window: a sound still ringing at its start is no onset in it.
+    const lead = recording.indexAt(wallWindow.start - 1000);
+    const analysis = detectOnsets(recording.samples.subarray(lead, to), recording.sampleRate);
     return {
       window,
       wallWindow,
@@ -153,7 +155,9 @@ async function play(loops: number): Promise<ImpairedPlayResult> {
       hits: reportedHits(telemetry)
         .filter((h) => inWindow(h.t))
         .map((h) => ({ t: h.t, sentAt: h.sentAt })),
-      onsets: analysis.onsets.map((onset) => recording.timeOf(from + onset.sample)),
+      onsets: analysis.onsets
+        .filter((onset) => lead + onset.sample >= from)
+        .map((onset) => recording.timeOf(lead + onset.sample)),
       onsetFloorDb: analysis.floorDb,
       frames,
       sent,

@@ -13,7 +13,13 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { encodeWav } from '@bambam/runtime';
 import { type ChromiumSession, chromiumPath, launchChromium } from './lib/chromium.ts';
 import { type ClientServer, serveClientPage } from './lib/client/server.ts';
-import { type ClientPage, openClient, type PageStats, type ReceivedTelemetry } from './lib/client.ts';
+import {
+  type ClientPage,
+  openClient,
+  type PageStats,
+  type ReceivedTelemetry,
+  recordedOnsets,
+} from './lib/client.ts';
 import { judgeConcealment } from './lib/concealment.ts';
 import { ENGINE_MAIN, type RunningEngine, startEngine } from './lib/engine.ts';
 import { FOUR_STROKES, FOUR_STROKES_CLIP, fixturePath } from './lib/fixtures.ts';
@@ -26,7 +32,6 @@ import {
   reportedHits,
   type Stroke,
 } from './lib/hit-analysis.ts';
-import { detectOnsets } from './lib/onsets.ts';
 import { metricValue, parseMetrics } from './lib/prometheus.ts';
 
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -223,13 +228,8 @@ describe('engine end-to-end in Chromium (fixture clip: 4 down-strokes per loop)'
         to - from > recording.sampleRate * 3.5,
         `recording covers only ${((to - from) / recording.sampleRate).toFixed(2)} s of the loop`,
       );
-      // Analysed from a second before the loop: a sound that began before it and still rings
-      // at its start is no onset of the loop (cut at the edge, it looked like one).
-      const lead = recording.indexAt(wallStart - 1000);
-      const analysis = detectOnsets(recording.samples.subarray(lead, to), recording.sampleRate);
-      const onsets = analysis.onsets
-        .filter((o) => lead + o.sample >= from)
-        .map((o) => ({ ...o, at: recording.timeOf(lead + o.sample) }));
+      const analysis = recordedOnsets(recording, wallStart, wallEnd);
+      const onsets = analysis.onsets;
       // The audio of a loop with missed or extra onsets is kept, to look at.
       const audioKept =
         onsets.length === 4

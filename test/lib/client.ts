@@ -13,6 +13,7 @@
 
 import type { Telemetry } from '@bambam/protocol';
 import type { Page } from 'playwright-core';
+import { detectOnsets, type Onset, type OnsetAnalysis } from './onsets.ts';
 
 export interface StartOptions {
   /** Engine base URL, e.g. `http://127.0.0.1:3001`. */
@@ -119,6 +120,30 @@ export interface Recording {
   timeOf(index: number): number;
   /** The index of the first sample processed at or after wall-clock `ms` (or `samples.length`). */
   indexAt(ms: number): number;
+}
+
+/**
+ * The onsets (`detectOnsets`) of a recording between two wall-clock times, each with its `at`.
+ * Analysed from a second before `startMs`: a sound that began earlier and still rings at the
+ * start is no onset of the span (cut at the edge, it looked like one).
+ */
+export function recordedOnsets(
+  recording: Recording,
+  startMs: number,
+  endMs: number,
+): Omit<OnsetAnalysis, 'onsets'> & { readonly onsets: (Onset & { readonly at: number })[] } {
+  const lead = recording.indexAt(startMs - 1000);
+  const from = recording.indexAt(startMs);
+  const analysis = detectOnsets(
+    recording.samples.subarray(lead, recording.indexAt(endMs)),
+    recording.sampleRate,
+  );
+  return {
+    ...analysis,
+    onsets: analysis.onsets
+      .filter((o) => lead + o.sample >= from)
+      .map((o) => ({ ...o, at: recording.timeOf(lead + o.sample) })),
+  };
 }
 
 interface RawRecording {

@@ -122,6 +122,15 @@ export interface RssByKind {
   readonly files: number;
 }
 
+function mappingKind(name: string, sizeKb: number): keyof RssByKind {
+  if (name === '[heap]') return 'brkHeap';
+  if (name.startsWith('/')) return 'files';
+  if (name !== '') return 'otherAnon';
+  if (sizeKb <= 256) return 'v8Pages';
+  if (sizeKb >= 1024 && sizeKb <= 65536) return 'arenas';
+  return 'otherAnon';
+}
+
 function rssByKind(pid: number): RssByKind {
   const kb = { v8Pages: 0, arenas: 0, brkHeap: 0, otherAnon: 0, files: 0 };
   let kind: keyof RssByKind = 'otherAnon';
@@ -129,19 +138,7 @@ function rssByKind(pid: number): RssByKind {
     const region = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
     if (region) {
       const sizeKb = (Number.parseInt(region[2]!, 16) - Number.parseInt(region[1]!, 16)) / 1024;
-      const name = region[3]!.trim();
-      kind =
-        name === '[heap]'
-          ? 'brkHeap'
-          : name.startsWith('/')
-            ? 'files'
-            : name !== ''
-              ? 'otherAnon'
-              : sizeKb <= 256
-                ? 'v8Pages'
-                : sizeKb >= 1024 && sizeKb <= 65536
-                  ? 'arenas'
-                  : 'otherAnon';
+      kind = mappingKind(region[3]!.trim(), sizeKb);
     } else if (line.startsWith('Rss:')) kb[kind] += Number(line.split(/\s+/)[1]);
   }
   return {

@@ -13,10 +13,14 @@ export const ENGINE_NODE_FLAGS: readonly string[] = Object.freeze([
   '--max-semi-space-size=8',
 ]);
 
-/** The flags of {@link ENGINE_NODE_FLAGS} this process was not started with. */
-export function missingNodeFlags(execArgv: readonly string[] = process.execArgv): string[] {
-  return ENGINE_NODE_FLAGS.filter((flag) => {
-    const name = flag.split('=')[0]!;
-    return !execArgv.some((arg) => arg === flag || arg.split('=')[0] === name);
-  });
+/**
+ * The flags of {@link ENGINE_NODE_FLAGS} (by name: any value counts) this process was given
+ * neither on its command line nor in NODE_OPTIONS.
+ */
+export function missingNodeFlags(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string = process.env.NODE_OPTIONS ?? '',
+): string[] {
+  const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)].map((arg) => arg.split('=')[0]));
+  return ENGINE_NODE_FLAGS.filter((flag) => !given.has(flag.split('=')[0]));
 }

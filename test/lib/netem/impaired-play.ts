@@ -11,11 +11,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ChromiumSession, launchChromium } from '../chromium.ts';
 import { type ClientServer, serveClientPage } from '../client/server.ts';
-import { type ClientPage, openClient, type PageStats, type ReceivedTelemetry } from '../client.ts';
+import {
+  type ClientPage,
+  openClient,
+  type PageStats,
+  type ReceivedTelemetry,
+  recordedOnsets,
+} from '../client.ts';
 import { type RunningEngine, startEngine } from '../engine.ts';
 import { FOUR_STROKES, FOUR_STROKES_CLIP, fixturePath } from '../fixtures.ts';
 import { downStrokes, frameTimeToWall, loopWindow, reportedHits } from '../hit-analysis.ts';
-import { detectOnsets } from '../onsets.ts';
 
 export const IMPAIRED_PLAY = fileURLToPath(import.meta.url);
 
@@ -141,11 +146,7 @@ async function play(loops: number): Promise<ImpairedPlayResult> {
     const toWall = frameTimeToWall(telemetry);
     const wallWindow = { start: toWall(window.start), end: toWall(window.end) };
     const recording = await client.recording(wallWindow.start - 1000);
-    const from = recording.indexAt(wallWindow.start);
-    const to = recording.indexAt(wallWindow.end);
-    // From a second before the window: a sound still ringing at its start is no onset in it.
-    const lead = recording.indexAt(wallWindow.start - 1000);
-    const analysis = detectOnsets(recording.samples.subarray(lead, to), recording.sampleRate);
+    const analysis = recordedOnsets(recording, wallWindow.start, wallWindow.end);
     return {
       window,
       wallWindow,
@@ -155,9 +156,7 @@ async function play(loops: number): Promise<ImpairedPlayResult> {
       hits: reportedHits(telemetry)
         .filter((h) => inWindow(h.t))
         .map((h) => ({ t: h.t, sentAt: h.sentAt })),
-      onsets: analysis.onsets
-        .filter((onset) => lead + onset.sample >= from)
-        .map((onset) => recording.timeOf(lead + onset.sample)),
+      onsets: analysis.onsets.map((onset) => onset.at),
       onsetFloorDb: analysis.floorDb,
       frames,
       sent,

@@ -9,15 +9,18 @@
  *   refused (`engine-full`), says so with a Try again button, and is admitted with it once the
  *   first page leaves (the last test of its group: the first page is gone after it);
  * - overloaded: an engine with one tracker worker at the lowest priority, palm search on every
- *   frame and up to 4 hands, on this busy machine; when it does not fall behind here the test
- *   says so and skips (the thresholds are unit-tested in apps/web/lib/health.test.ts).
+ *   frame and up to 4 hands, while busy programs keep every core loaded (a real overload: the
+ *   tracker gets a sliver of a core); the warning's thresholds are unit-tested in
+ *   apps/web/lib/health.test.ts.
  * Each checks the text shown, that the toolbar badge and the banner show the same state, that
  * the banner stays inside its stage, and saves a screenshot (paths printed; OS temp dir).
  */
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { ChromiumSession } from './lib/chromium.ts';
+import { type BusyLoops, startBusyLoops } from './lib/cpu-load.ts';
 import type { RunningEngine } from './lib/engine.ts';
 import { waitForEditorSource, waitForLive } from './lib/studio-page.ts';
 import type { RunningStudio } from './lib/studio-server.ts';
@@ -279,6 +282,7 @@ describe('studio overloaded in Chromium at 1280×800 (a deliberately slow engine
 }, () => {
   const suite = new StudioSuite();
   let page: Page | undefined;
+  let load: BusyLoops | undefined;
 
   before(() =>
     suite.setup(async () => {
@@ -293,6 +297,8 @@ describe('studio overloaded in Chromium at 1280×800 (a deliberately slow engine
         },
       }));
       await waitForLive(page);
+      // Every core busy at the default priority: the nice-19 tracker worker falls far behind.
+      load = startBusyLoops(availableParallelism());
       // The page's own record of the telemetry, to check the warning against.
       await page.evaluate(() => {
         const w = window as Any;
@@ -304,7 +310,10 @@ describe('studio overloaded in Chromium at 1280×800 (a deliberately slow engine
     }),
   );
 
-  after(() => suite.teardown());
+  after(async () => {
+    load?.stop();
+    await suite.teardown();
+  });
 
   /** Drop share and median engine time over the page's last 5 s of telemetry. */
   function measured(p: Page): Promise<{ dropShare: number; medianMs: number; fps: number }> {
@@ -335,20 +344,14 @@ describe('studio overloaded in Chromium at 1280×800 (a deliberately slow engine
     const p = suite.ready(t, page);
     if (!p) return;
     await suite.guard(async () => {
-      let shown: ShownStatus | undefined;
+      let shown: ShownStatus;
       try {
         shown = await waitForStudioState(p, 'struggling', 45_000);
-      } catch {
+      } catch (error) {
         const m = await measured(p);
-        // The warning's enter levels (apps/web/lib/health.ts): 30% dropped or 150 ms per frame.
-        assert.ok(
-          m.dropShare < 0.3 && m.medianMs < 150,
-          `the engine was overloaded (${(m.dropShare * 100).toFixed(0)}% dropped, median ${m.medianMs.toFixed(0)} ms) but the studio shows ${JSON.stringify(await shownStatus(p))}`,
+        throw new Error(
+          `no overload warning within 45 s with every core busy: the page measured ${(m.dropShare * 100).toFixed(0)}% dropped, median ${m.medianMs.toFixed(0)} ms, ${m.fps.toFixed(0)} fps; the studio shows ${JSON.stringify(await shownStatus(p))} (${(error as Error).message})`,
         );
-        t.skip(
-          `the engine kept up on this machine (${(m.dropShare * 100).toFixed(0)}% dropped, median ${m.medianMs.toFixed(0)} ms, ${m.fps.toFixed(0)} fps): could not provoke an overload`,
-        );
-        return;
       }
       const m = await measured(p);
       t.diagnostic(

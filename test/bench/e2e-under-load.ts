@@ -10,9 +10,10 @@
  * judge what a player hears: engine-e2e (continuous audio, every stroke, malformed signaling)
  * and motion-to-sound (strokes of known timing heard on the beat).
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { startBusyLoops } from '../lib/cpu-load.ts';
 import { cpuTimes, stealPercent } from '../lib/cpu-steal.ts';
 
 const TEST_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -21,17 +22,6 @@ const BUSY_CORES = Number(process.env.E2E_BUSY_CORES ?? 1);
 const FILES = (process.env.E2E_FILES ?? 'engine-e2e.test.ts,motion-to-sound.test.ts').split(',');
 /** Lines of the tests' own output worth keeping beside each run's verdict. */
 const FIGURES = /concealment|hits?\b|onset|p10|p90|median|load average|✖|not ok|Error \[/i;
-
-if (process.argv[2] === '--busy') {
-  // One core, fully busy, until the parent says stop.
-  for (;;) Math.sqrt(Math.random());
-}
-
-function busyLoops(count: number): ChildProcess[] {
-  return Array.from({ length: count }, () =>
-    fork(fileURLToPath(import.meta.url), ['--busy'], { stdio: 'ignore' }),
-  );
-}
 
 async function runOnce(): Promise<{ ok: boolean; seconds: number; figures: string[] }> {
   const started = performance.now();
@@ -56,11 +46,7 @@ async function runOnce(): Promise<{ ok: boolean; seconds: number; figures: strin
   return { ok: code === 0, seconds: (performance.now() - started) / 1000, figures };
 }
 
-const loops = busyLoops(BUSY_CORES);
-const stop = () => {
-  for (const loop of loops) loop.kill('SIGKILL');
-};
-process.on('exit', stop);
+const loops = startBusyLoops(BUSY_CORES);
 console.log(`${RUNS} runs of ${FILES.join(', ')} with ${BUSY_CORES} core(s) kept busy`);
 let failed = 0;
 try {
@@ -77,7 +63,7 @@ try {
     for (const line of result.figures) console.log(`    ${line}`);
   }
 } finally {
-  stop();
+  loops.stop();
 }
 console.log(`${failed} of ${RUNS} runs failed`);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -138,9 +138,11 @@ export async function startEngine(options: EngineOptions = {}): Promise<RunningE
         ...options.env,
         BAMBAM_ALLOWED_ORIGINS: allowedOrigins(page.origins, { ...process.env, ...options.env }),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The IPC channel only tells the engine when this process is gone (it then stops).
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     },
   );
+  child.channel?.unref();
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exit = exited(child);

@@ -84,6 +84,18 @@ export interface SoakResult {
    */
   readonly rssGrowth: { readonly fromMinute: number; readonly mb: number; readonly players: number };
   /**
+   * RSS slope (MB per 10 min) over the run's second half: V8's old generation grows in a sawtooth
+   * (pages added until a full collection compacts them) whose period is minutes, so a slope that
+   * starts early in the run partly measures the first tooth's ramp.
+   */
+  readonly rssSlopeSecondHalfMb: number;
+  /** RSS low and high at the idle points of each 10-minute window: a leak raises the lows. */
+  readonly rssByWindow: readonly {
+    readonly fromMinute: number;
+    readonly low: number;
+    readonly high: number;
+  }[];
+  /**
    * How many more each count holds at the end than at the start of the warm run: the fewest of
    * the last idle points minus the most of the first warm ones (a leak only grows; the sandbox
    * pool refilling or a keep-alive socket closing late is not one). Sessions: the count at the end.
@@ -247,6 +259,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       Math.min(...lastOnes.map((s) => s[key])) - Math.max(...first.map((s) => s[key]));
     const last = samples.at(-1)!;
     const low = samples.slice(1).reduce((a, b) => (b.rssMb < a.rssMb ? b : a), last);
+    const secondHalf = samples.filter((s) => s.minute >= options.minutes / 2);
+    const rssByWindow = [];
+    for (let from = 0; from < last.minute; from += 10) {
+      const inWindow = samples.slice(1).filter((s) => s.minute >= from && s.minute < from + 10);
+      if (inWindow.length === 0) continue;
+      const rss = inWindow.map((s) => s.rssMb);
+      rssByWindow.push({ fromMinute: from, low: Math.min(...rss), high: Math.max(...rss) });
+    }
     return {
       seed: options.seed,
       cycles,
@@ -256,6 +276,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       baseline,
       last,
       rssGrowth: { fromMinute: low.minute, mb: last.rssMb - low.rssMb, players: last.joined - low.joined },
+      rssSlopeSecondHalfMb: 10 * slope(secondHalf.map((s) => [s.minute, s.rssMb] as const)),
+      rssByWindow,
       stealPercent: stealPercent(cpu0, cpuTimes()),
       loadAverage: os.loadavg()[0]!,
       slopesPer10Min: {
@@ -289,6 +311,8 @@ export function describeSoak(result: SoakResult, minutes: number): string[] {
       `rss ${sl.rssMb.toFixed(2)} MB (V8 heap used ${sl.heapUsedMb.toFixed(2)} MB, external ${sl.externalMb.toFixed(2)} MB), handles ${sl.handles.toFixed(2)}, children ${sl.children.toFixed(2)}`,
     `  rss from its low (${result.rssGrowth.fromMinute.toFixed(1)} min) to the end: +${result.rssGrowth.mb.toFixed(1)} MB ` +
       `over ${result.rssGrowth.players} players (${(result.rssGrowth.mb / Math.max(1, result.rssGrowth.players)).toFixed(2)} MB per player)`,
+    `  rss slope over the second half: ${result.rssSlopeSecondHalfMb.toFixed(2)} MB per 10 min; ` +
+      `rss low–high per 10 min: ${result.rssByWindow.map((w) => `${w.fromMinute}–${w.fromMinute + 10} min ${w.low.toFixed(0)}–${w.high.toFixed(0)}`).join(', ')}`,
     `  baseline → end: rss ${baseline.rssMb.toFixed(1)} → ${last.rssMb.toFixed(1)} MB, handles ${baseline.handles} → ` +
       `${last.handles}, children ${baseline.children} → ${last.children}, workers ${baseline.workers} → ` +
       `${last.workers}, sessions ${baseline.sessions} → ${last.sessions}`,

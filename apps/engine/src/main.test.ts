@@ -6,16 +6,16 @@ import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
-function start(env: Record<string, string>) {
+function start(env: Record<string, string>, { ipc = false } = {}) {
   const child = spawn(process.execPath, ['--no-node-snapshot', MAIN], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? (['ipc'] as const) : [])],
   });
   let out = '';
-  child.stdout.on('data', (d) => {
+  child.stdout!.on('data', (d) => {
     out += d;
   });
-  child.stderr.on('data', (d) => {
+  child.stderr!.on('data', (d) => {
     out += d;
   });
   return { child, output: () => out };
@@ -35,6 +35,19 @@ test('main prints where it listens, serves, and stops gracefully on SIGTERM', as
   const [code] = await once(child, 'exit');
   assert.equal(code, 0, output());
   assert.match(output(), /stopped/);
+});
+
+test('started with an IPC channel, main stops when the parent goes away (the channel closes)', async () => {
+  const { child, output } = start({ ENGINE_PORT: '0' }, { ipc: true });
+  const deadline = Date.now() + 30_000;
+  while (!/listening on/.test(output()) && Date.now() < deadline && child.exitCode === null) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.match(output(), /listening on/);
+  child.disconnect(); // what a parent's death does to the channel
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0, output());
+  assert.match(output(), /parent gone, closing 0 session\(s\)[\s\S]*stopped/);
 });
 
 test('a bad environment value is a clear error, exit code 2', async () => {

@@ -122,5 +122,11 @@ async function shutdown(signal: string): Promise<void> {
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
+// Started with an IPC channel (the tests' startEngine): stop when the parent is gone, so a
+// killed test run or bench never leaves an engine playing on its own.
+if (process.channel) {
+  process.channel.unref();
+  process.once('disconnect', () => void shutdown('parent gone'));
+}
 // A second SIGTERM, or SIGINT (Ctrl+C), stops at once.
 process.on('SIGTERM', () => void (draining ? shutdown('SIGTERM') : drainThenShutdown()));

@@ -16,7 +16,7 @@ export interface HealthMeasures {
   readonly windowMs: number;
   /** Frames the engine tracked in the window (telemetry messages). */
   readonly framesTracked: number;
-  /** Frames the engine dropped in the window (latest wins: it was busy with an older one). */
+  /** Frames the engine dropped in the window (beyond its backlog: it was busy with older ones). */
   readonly framesDropped: number;
   /** Median engine time per frame in the window (`timings.total`), ms. */
   readonly engineMs: number | null;

@@ -19,7 +19,7 @@ export interface LatencySummary {
   readonly p95Total: number;
   /** Tracked frames per second over the window. */
   readonly fps: number;
-  /** Frames the engine dropped (latest wins) since the session started. */
+  /** Frames the engine dropped (beyond its backlog) since the session started. */
   readonly dropped: number;
   /** Frames in the window. */
   readonly frames: number;

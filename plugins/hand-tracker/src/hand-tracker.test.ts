@@ -47,16 +47,33 @@ test('follows the hand through the clip: four fast down-strokes, one id througho
   assert.deepEqual(tracker.stats.dropped, 0);
 });
 
-test('while a frame is in flight the newest waiting frame wins; the others resolve undefined', async () => {
+test('while a frame is in flight the frames given meanwhile wait, up to the backlog, oldest first', async () => {
   const blank: RgbImage = { data: new Uint8Array(160 * 120 * 3), width: 160, height: 120 };
-  const before = tracker.stats;
-  const results = await Promise.all(Array.from({ length: 6 }, (_, i) => tracker.track(blank, i)));
-  assert.deepEqual(
-    results.map((r: TrackResult | undefined) => r?.frame.t),
-    [0, undefined, undefined, undefined, undefined, 5],
-  );
-  assert.equal(tracker.stats.dropped - before.dropped, 4);
-  assert.equal(tracker.stats.tracked - before.tracked, 2);
+  const latestWins = await HandTracker.create({ model: 'full', backlog: { maxFrames: 1 } });
+  const catchingUp = await HandTracker.create({ model: 'full', backlog: { maxFrames: 3, budgetMs: 10_000 } });
+  try {
+    const replaced = await Promise.all(Array.from({ length: 6 }, (_, i) => latestWins.track(blank, i)));
+    assert.deepEqual(
+      replaced.map((r: TrackResult | undefined) => r?.frame.t),
+      [0, undefined, undefined, undefined, undefined, 5],
+    );
+    assert.deepEqual(latestWins.stats, {
+      tracked: 2,
+      dropped: 4,
+      failed: 0,
+      searches: latestWins.stats.searches,
+    });
+    // With room for three, the first runs and the three newest of the next five wait their turn.
+    const caughtUp = await Promise.all(Array.from({ length: 6 }, (_, i) => catchingUp.track(blank, i)));
+    assert.deepEqual(
+      caughtUp.map((r: TrackResult | undefined) => r?.frame.t),
+      [0, undefined, undefined, 3, 4, 5],
+    );
+    assert.equal(catchingUp.stats.tracked, 4);
+    assert.equal(catchingUp.stats.dropped, 2);
+  } finally {
+    await Promise.all([latestWins.dispose(), catchingUp.dispose()]);
+  }
 });
 
 test('the caller may reuse its buffer at once: the tracker works on a copy', async () => {

@@ -1,11 +1,12 @@
 /**
  * The hand tracker for one video stream, as the CLI and tests use it: a
  * {@link HandTrackerPool} of one worker thread serving one stream, so inference never blocks
- * the caller's event loop. One frame is in flight at a time; while it runs, a newer frame
- * replaces any frame still waiting (latest wins) and the replaced one resolves to `undefined`
- * and is counted as dropped. Awaiting each call before the next (offline processing) never
+ * the caller's event loop. One frame is in flight at a time; frames given meanwhile wait in a
+ * {@link FrameBacklog} (the newest only, when every frame is slow), and a dropped one resolves
+ * to `undefined` and is counted. Awaiting each call before the next (offline processing) never
  * drops anything. An engine with many streams shares one pool between them instead.
  */
+import type { FrameBacklogOptions } from './frame-backlog.ts';
 import type { PipelineOptions } from './pipeline/hand-pipeline.ts';
 import {
   HandTrackerPool,
@@ -18,7 +19,10 @@ import type { RgbImage } from './types.ts';
 
 export type { HandTrackerStats, TrackOptions, TrackResult } from './tracker-pool.ts';
 
-export interface HandTrackerOptions extends PipelineOptions {}
+export interface HandTrackerOptions extends PipelineOptions {
+  /** How many frames wait while one runs (default: catch up within 40 ms; `maxFrames: 1`: latest wins). */
+  readonly backlog?: FrameBacklogOptions;
+}
 
 export class HandTracker {
   private readonly pool: HandTrackerPool;
@@ -44,8 +48,8 @@ export class HandTracker {
   }
 
   /**
-   * Finds the hands in one RGB frame taken at `t` ms. Resolves to `undefined` if a newer frame
-   * replaced this one before it was processed. The image's bytes are copied; the caller may
+   * Finds the hands in one RGB frame taken at `t` ms. Resolves to `undefined` if the frame was
+   * dropped before it was processed (newer frames waited beyond the backlog). The image's bytes are copied; the caller may
    * reuse its buffer at once.
    */
   track(image: RgbImage, t: number, options: TrackOptions = {}): Promise<TrackResult | undefined> {

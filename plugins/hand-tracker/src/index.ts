@@ -12,6 +12,11 @@
  * @packageDocumentation
  */
 export {
+  DEFAULT_FRAME_BACKLOG_OPTIONS,
+  FrameBacklog,
+  type FrameBacklogOptions,
+} from './frame-backlog.ts';
+export {
   HandTracker,
   type HandTrackerOptions,
   type HandTrackerStats,

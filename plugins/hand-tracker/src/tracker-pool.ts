@@ -12,13 +12,16 @@
  *    waited longer than `searchMaxWaitMs`. Under load a second hand is found later; the hands
  *    already followed are not slowed down.
  *
- * Each stream is a {@link PooledHandTracker}: at most one frame waits per stream and a newer
- * one replaces it (latest wins; the replaced frame resolves to `undefined` and is counted).
+ * Each stream is a {@link PooledHandTracker} whose waiting frames are a {@link FrameBacklog}: a
+ * stream slow on every frame keeps only its newest waiting frame (latest wins), one whose worker
+ * was only descheduled for a while catches up on the frames of that time (a stroke in them is
+ * not lost). A dropped frame resolves to `undefined` and is counted.
  * A worker that dies fails only the job it was running and is replaced.
  */
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { FrameBacklog, type FrameBacklogOptions } from './frame-backlog.ts';
 import type { Palm } from './pipeline/geometry.ts';
 import {
   addPalms,
@@ -41,6 +44,8 @@ export interface HandTrackerPoolOptions extends PipelineOptions {
   readonly niceness?: number;
   /** A palm search waiting longer than this goes before frames. Default 250 ms. */
   readonly searchMaxWaitMs?: number;
+  /** How many frames a stream keeps waiting while its frame runs (default: catch up within 40 ms). */
+  readonly backlog?: FrameBacklogOptions;
 }
 
 export interface TrackOptions {
@@ -131,17 +136,24 @@ export class HandTrackerPool {
   readonly options: Readonly<WorkerOptions> & { readonly workers: number; readonly searchMaxWaitMs: number };
   private readonly workers: PoolWorker[] = [];
   private readonly streams = new Set<PooledHandTracker>();
+  private readonly backlog: FrameBacklogOptions;
   private jobIds = 0;
   private restarts = 0;
   private disposed = false;
 
-  private constructor(options: HandTrackerPool['options']) {
+  private constructor(options: HandTrackerPool['options'], backlog: FrameBacklogOptions) {
     this.options = options;
+    this.backlog = backlog;
   }
 
   /** Starts the workers, loading the models in each (converting them if the package was not built). */
   static async create(options: HandTrackerPoolOptions = {}): Promise<HandTrackerPool> {
-    const { workers = availableParallelism(), searchMaxWaitMs = 250, ...workerOptions } = options;
+    const {
+      workers = availableParallelism(),
+      searchMaxWaitMs = 250,
+      backlog = {},
+      ...workerOptions
+    } = options;
     if (!Number.isInteger(workers) || workers < 1 || workers > 64)
       throw new RangeError(`workers must be an integer from 1 to 64, got ${workers}`);
     const niceness = workerOptions.niceness ?? 0;
@@ -149,7 +161,8 @@ export class HandTrackerPool {
       throw new RangeError(`niceness must be an integer from 0 to 19, got ${niceness}`);
     if (!(searchMaxWaitMs >= 0))
       throw new RangeError(`searchMaxWaitMs must be a number ≥ 0, got ${searchMaxWaitMs}`);
-    const pool = new HandTrackerPool({ ...workerOptions, workers, searchMaxWaitMs });
+    new FrameBacklog(backlog); // checks the options (RangeError) before any worker starts
+    const pool = new HandTrackerPool({ ...workerOptions, workers, searchMaxWaitMs }, backlog);
     // The first worker alone, so a bad option or a missing model fails once with one message.
     const first = await startWorker(pool.options);
     const rest = await Promise.allSettled(
@@ -168,7 +181,7 @@ export class HandTrackerPool {
   /** A new stream: follows hands across its frames, sharing the pool's workers with other streams. */
   tracker(): PooledHandTracker {
     if (this.disposed) throw new Error('the hand tracker pool has been disposed');
-    const stream = new PooledHandTracker(this, this.options.maxHands ?? 2);
+    const stream = new PooledHandTracker(this, this.options.maxHands ?? 2, this.backlog);
     this.streams.add(stream);
     return stream;
   }
@@ -196,6 +209,7 @@ export class HandTrackerPool {
     const { job, sentAt } = slot.running;
     slot.running = undefined;
     if (job.kind === 'frame') {
+      job.stream._ran(performance.now() - sentAt);
       if (message.type === 'frame-done') {
         job.stream._frameDone(job, message.state, message.data, message.searchDue);
         job.resolve({
@@ -326,7 +340,7 @@ export class PooledHandTracker {
   /** @internal The stream's tracking state, as of its last answered frame. */
   _state: TrackingState = INITIAL_TRACKING_STATE;
   private running: FrameJob | undefined;
-  private waiting: FrameJob | undefined;
+  private readonly waiting: FrameBacklog<FrameJob>;
   private search: SearchJob | undefined;
   private searching = false;
   /** Bumped by reset(): answers to jobs started before it do not bring back old hands. */
@@ -340,9 +354,10 @@ export class PooledHandTracker {
   private readonly spares: Uint8Array[] = [];
 
   /** @internal Use {@link HandTrackerPool.tracker}. */
-  constructor(pool: HandTrackerPool, maxHands: number) {
+  constructor(pool: HandTrackerPool, maxHands: number, backlog: FrameBacklogOptions = {}) {
     this.pool = pool;
     this.maxHands = maxHands;
+    this.waiting = new FrameBacklog(backlog);
   }
 
   get stats(): HandTrackerStats {
@@ -351,13 +366,13 @@ export class PooledHandTracker {
 
   /** True while a frame is waiting or being processed. */
   get busy(): boolean {
-    return this.running !== undefined || this.waiting !== undefined;
+    return this.running !== undefined || this.waiting.size > 0;
   }
 
   /**
-   * Finds the hands in one RGB frame taken at `t` ms. Resolves to `undefined` if a newer frame
-   * replaced this one before it was processed. The image's bytes are copied; the caller may
-   * reuse its buffer at once.
+   * Finds the hands in one RGB frame taken at `t` ms. Resolves to `undefined` if the frame was
+   * dropped before it was processed (newer frames waited beyond the stream's backlog). The
+   * image's bytes are copied; the caller may reuse its buffer at once.
    */
   track(image: RgbImage, t: number, options: TrackOptions = {}): Promise<TrackResult | undefined> {
     if (this.dead) return Promise.reject(this.dead);
@@ -377,12 +392,7 @@ export class PooledHandTracker {
     const data = spare >= 0 ? this.spares.splice(spare, 1)[0]! : new Uint8Array(image.data.byteLength);
     data.set(image.data);
     return new Promise((resolve, reject) => {
-      if (this.waiting) {
-        this.dropped++;
-        this._recycle(this.waiting.image.data);
-        this.waiting.resolve(undefined);
-      }
-      this.waiting = {
+      const dropped = this.waiting.push({
         kind: 'frame',
         stream: this,
         generation: this.generation,
@@ -392,7 +402,12 @@ export class PooledHandTracker {
         queuedAt: performance.now(),
         resolve,
         reject,
-      };
+      });
+      for (const old of dropped) {
+        this.dropped++;
+        this._recycle(old.image.data);
+        old.resolve(undefined);
+      }
       this.pool.schedule();
     });
   }
@@ -406,7 +421,7 @@ export class PooledHandTracker {
 
   /** @internal */
   _waitingFrame(): FrameJob | undefined {
-    return this.running ? undefined : this.waiting;
+    return this.running ? undefined : this.waiting.peek();
   }
   /** @internal */
   _waitingSearch(): SearchJob | undefined {
@@ -414,8 +429,7 @@ export class PooledHandTracker {
   }
   /** @internal */
   _frameStarted(): void {
-    this.running = this.waiting;
-    this.waiting = undefined;
+    this.running = this.waiting.shift();
   }
   /** @internal */
   _searchStarted(): void {
@@ -445,12 +459,16 @@ export class PooledHandTracker {
       queuedAt: performance.now(),
     };
   }
+  /** @internal How long a frame of this stream took in a worker, ms (sizes the backlog). */
+  _ran(ms: number): void {
+    this.waiting.recordRun(ms);
+  }
   /** @internal */
   _frameFailed(job: FrameJob): void {
     if (this.running === job) this.running = undefined;
     this.failed++;
   }
-  /** @internal Keeps a buffer a worker handed back (two at most: one in flight, one waiting). */
+  /** @internal Keeps a buffer a worker handed back (two at most, as in steady state: one in flight, one waiting). */
   _recycle(data: Uint8Array): void {
     if (this.dead || this.spares.length >= 2) return;
     this.spares.push(data);
@@ -467,8 +485,8 @@ export class PooledHandTracker {
     if (this.dead) return;
     this.dead = error;
     this.running?.reject(error);
-    this.waiting?.reject(error);
-    this.running = this.waiting = this.search = undefined;
+    for (const job of this.waiting.clear()) job.reject(error);
+    this.running = this.search = undefined;
   }
 
   /** Leaves the pool: a waiting or running frame rejects; the workers keep serving other streams. */

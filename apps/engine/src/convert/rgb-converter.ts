@@ -11,7 +11,7 @@
  * 3 per second on the engine's event loop, 6–17 ms each. Frame to frame, there are none.
  *
  * Synchronous on purpose: 0.3 ms is cheaper than a thread hop. Never falls behind on its own;
- * the tracker after it drops frames (latest wins).
+ * the tracker after it drops frames beyond its backlog.
  */
 import { Frame, SoftwareScaleContext } from 'node-av';
 import { AV_PIX_FMT_RGB24, SWS_BILINEAR } from 'node-av/constants';

@@ -10,10 +10,13 @@
  * `maxConsecutiveErrors` frames in a row threw — is disabled with a clear `onDisabled` error;
  * the session stays up and plays silence until another plugin is loaded.
  *
- * Falling behind: frames are processed one at a time; while a frame is in the sandbox, a newer
- * one replaces the waiting one (latest wins, counted in `dropped`).
+ * Falling behind: frames are processed one at a time; those arriving while a frame is in the
+ * sandbox wait in a {@link FrameBacklog}: after a stall (the tracker's frames of a descheduled
+ * moment arrive together) they are all played, in order, while that takes little time; when
+ * every call is slow only the newest waits (latest wins). Dropped frames are counted in `dropped`.
  */
 
+import { FrameBacklog, type FrameBacklogOptions } from '@bambam/hand-tracker';
 import type { ConsoleEntry, ErrorInfo, PluginInfo, SoundInfo } from '@bambam/protocol';
 import {
   type CompiledPlugin,
@@ -38,6 +41,13 @@ export interface InstrumentOptions {
   readonly onDisabled: (error: ErrorInfo) => void;
   /** Consecutive failing frames before the plugin is disabled. Default {@link DEFAULT_INSTRUMENT_OPTIONS}. */
   readonly maxConsecutiveErrors?: number;
+  /** How many frames wait while the sandbox runs one (default: catch up within 40 ms). */
+  readonly backlog?: FrameBacklogOptions;
+}
+
+interface WaitingFrame {
+  readonly frame: Frame;
+  readonly resolve: (plays: PlayEvent[] | undefined) => void;
 }
 
 interface Loaded {
@@ -53,7 +63,7 @@ export class Instrument {
   private consecutiveErrors = 0;
   private readonly lastReported = new Map<string, number>();
   private busy = false;
-  private waiting: { frame: Frame; resolve: (plays: PlayEvent[] | undefined) => void } | undefined;
+  private readonly waiting: FrameBacklog<WaitingFrame>;
   private disposed = false;
   dropped = 0;
   /** Frames whose call the sandbox stopped at its wall timeout without holding it against the plugin (a starved machine): their plays are lost. */
@@ -62,6 +72,7 @@ export class Instrument {
 
   constructor(options: InstrumentOptions) {
     this.options = options;
+    this.waiting = new FrameBacklog(options.backlog);
   }
 
   /**
@@ -143,17 +154,16 @@ export class Instrument {
 
   /**
    * Runs the plugin on one tracked frame. Resolves to its plays, `[]` when it failed or is
-   * disabled, or `undefined` when a newer frame replaced this one while the sandbox was busy.
+   * disabled, or `undefined` when it was dropped while the sandbox was busy (see the backlog).
    */
   onFrame(frame: Frame): Promise<PlayEvent[] | undefined> {
     if (this.disposed || !this.current || this.disabledError) return Promise.resolve([]);
     if (this.busy) {
       return new Promise((resolve) => {
-        if (this.waiting) {
+        for (const old of this.waiting.push({ frame, resolve })) {
           this.dropped++;
-          this.waiting.resolve(undefined);
+          old.resolve(undefined);
         }
-        this.waiting = { frame, resolve };
       });
     }
     return this.run(frame);
@@ -164,8 +174,7 @@ export class Instrument {
     this.disposed = true;
     this.current?.sandbox.dispose();
     this.current = undefined;
-    this.waiting?.resolve(undefined);
-    this.waiting = undefined;
+    for (const old of this.waiting.clear()) old.resolve(undefined);
   }
 
   private async run(frame: Frame): Promise<PlayEvent[]> {
@@ -173,6 +182,7 @@ export class Instrument {
     const loaded = this.current!;
     let plays: PlayEvent[] = [];
     const forgivenBefore = loaded.sandbox.stats.forgivenTimeouts;
+    const started = performance.now();
     try {
       plays = await loaded.sandbox.onFrame(frame);
       if (loaded === this.current) this.consecutiveErrors = 0;
@@ -184,8 +194,8 @@ export class Instrument {
       if (loaded === this.current) this.fail(error, loaded, forgiven);
     } finally {
       this.busy = false;
-      const next = this.waiting;
-      this.waiting = undefined;
+      this.waiting.recordRun(performance.now() - started);
+      const next = this.waiting.shift();
       if (next) this.onFrame(next.frame).then(next.resolve);
     }
     return plays;

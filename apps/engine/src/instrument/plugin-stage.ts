@@ -3,9 +3,9 @@
  * {@link Instrument} (which outlives connections). Each input carries its frame plus whatever
  * the pipeline wants back with the plays (timings).
  *
- * Falling behind: the instrument runs one frame at a time; a newer frame replaces the waiting
- * one (latest wins). Those replaced during this connection are counted in `dropped`, and no
- * output is delivered for them.
+ * Falling behind: the instrument runs one frame at a time; frames arriving meanwhile wait in its
+ * backlog (all of a short stall's, only the newest when every call is slow). Those dropped
+ * during this connection are counted in `dropped`, and no output is delivered for them.
  */
 import type { Frame, PlayEvent } from '@bambam/sdk';
 import type { Stage } from '../pipeline/stage.ts';

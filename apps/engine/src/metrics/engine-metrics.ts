@@ -79,7 +79,7 @@ export class EngineMetrics {
   });
   readonly framesDropped: Counter<'reason'> = new Counter({
     name: 'bambam_video_frames_dropped_total',
-    help: 'Video frames dropped, by reason (tracker_busy = latest wins, lost, decoder_behind, waiting_keyframe, corrupt, plugin_busy = latest wins at the plugin, plugin_timeout = its call stopped on a starved machine)',
+    help: 'Video frames dropped, by reason (tracker_busy = beyond the tracker backlog, lost, decoder_behind, waiting_keyframe, corrupt, plugin_busy = beyond the plugin backlog, plugin_timeout = its call stopped on a starved machine)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
     collect: () => this.feed(this.framesDropped, FROM_STAGES.framesDropped),

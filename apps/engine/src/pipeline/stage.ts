@@ -5,7 +5,7 @@
  * about Prometheus and no counter is copied by hand.
  *
  * Every stage says in its file's comment what it does when it falls behind: video is dropped
- * and counted (latest wins from the tracker on), audio never drops.
+ * and counted (beyond a short backlog from the tracker on), audio never drops.
  */
 
 /** A stage's counters: numbers that only grow while the stage lives (gauges say so in their doc). */

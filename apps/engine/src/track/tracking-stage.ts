@@ -2,8 +2,10 @@
  * RGB frames → hands: one session's stream on the engine's {@link SharedTracking} pool (inference
  * never runs on the engine's event loop). Each stream carries its own tracking state.
  *
- * Falling behind: one frame per session is in a worker, at most one waits; a newer frame
- * replaces the waiting one (latest wins), and the replaced frame is counted in `dropped`.
+ * Falling behind: one frame per session is in a worker; frames arriving meanwhile wait in the
+ * stream's backlog, oldest first: all of them after a short stall (a descheduled worker; each
+ * costs a few ms to catch up on, and a stroke in them is not lost), only the newest when every
+ * frame is slow (latest wins). Dropped frames are counted in `dropped`.
  * Palm searches for a second hand yield to waiting frames (see HandTrackerPool).
  */
 import type { HandTrackerStats, PooledHandTracker, TrackResult } from '@bambam/hand-tracker';

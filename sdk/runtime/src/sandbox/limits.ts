@@ -38,7 +38,7 @@ export interface SandboxLimits {
    * ms past the budget. Some V8 work cannot be interrupted (a huge allocation, a GC near the
    * memory limit): isolated-vm's timeout only fires once it ends, seconds later. Generous, so
    * that a busy machine descheduling a well-behaved plugin's process is not taken for a hang;
-   * nothing else waits meanwhile (the engine drops frames for that plugin, latest wins).
+   * nothing else waits meanwhile (the engine drops frames for that plugin beyond a short backlog).
    */
   hangTimeoutMs: number;
 }

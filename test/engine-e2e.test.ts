@@ -159,16 +159,24 @@ describe('engine end-to-end in Chromium (fixture clip: 4 down-strokes per loop)'
       let strokes: Stroke[] = [];
       let window: { start: number; end: number } | undefined;
       // getStats snapshots along the way: concealment is judged in the steady state after warm-up.
-      // Each with how long the engine's main thread had waited for a CPU (lib/run-delay.ts).
-      const snapshots: (PageStats & { engineRunDelayMs?: number })[] = [];
-      const withEngineWait = (snapshot: PageStats): PageStats & { engineRunDelayMs?: number } => {
+      // Each with how long the engine's main thread had waited for a CPU (lib/run-delay.ts) and how
+      // many audio frames its clock had skipped after stalls.
+      type Snapshot = PageStats & { engineRunDelayMs?: number; engineSkippedFrames?: number };
+      const snapshots: Snapshot[] = [];
+      const withEngineWait = async (snapshot: PageStats): Promise<Snapshot> => {
         const waited = threadRunDelayMs(engine!.pid);
-        return waited === undefined ? snapshot : { ...snapshot, engineRunDelayMs: waited };
+        const skipped = metricValue(
+          parseMetrics(await engine!.metrics()),
+          'bambam_audio_frames_skipped_total',
+        );
+        return waited === undefined
+          ? snapshot
+          : { ...snapshot, engineRunDelayMs: waited, engineSkippedFrames: skipped };
       };
       const deadline = Date.now() + COLLECT_TIMEOUT_MS;
       while (Date.now() < deadline) {
         const snapshot = await page.stats();
-        if (snapshot?.audio) snapshots.push(withEngineWait(snapshot));
+        if (snapshot?.audio) snapshots.push(await withEngineWait(snapshot));
         telemetry = await page.telemetry();
         strokes = downStrokes(telemetry);
         // A session's first seconds are its warm-up (tracker worker, ONNX sessions, sandbox
@@ -187,7 +195,7 @@ describe('engine end-to-end in Chromium (fixture clip: 4 down-strokes per loop)'
         await delay(500);
       }
       const endStats = await page.stats();
-      const endEngineWait = endStats ? withEngineWait(endStats) : undefined;
+      const endEngineWait = endStats ? await withEngineWait(endStats) : undefined;
       const handFrames = telemetry.filter((m) => m.hands.length > 0).length;
       assert.ok(
         window,
@@ -321,6 +329,9 @@ describe('engine end-to-end in Chromium (fixture clip: 4 down-strokes per loop)'
           ...snapshot.audio!,
           at: snapshot.at,
           ...(snapshot.engineRunDelayMs !== undefined ? { engineRunDelayMs: snapshot.engineRunDelayMs } : {}),
+          ...(snapshot.engineSkippedFrames !== undefined
+            ? { engineSkippedFrames: snapshot.engineSkippedFrames }
+            : {}),
         })),
       );
       const silentConcealed = a1.silentConcealedSamples - steady[0]!.audio!.silentConcealedSamples;

@@ -4,7 +4,8 @@
  * slopes after warm-up (RSS in MB per 10 minutes) and what did not come back.
  *
  * `node --no-node-snapshot bench/soak.ts` — SOAK_MINUTES (default 30; 3 for a short run),
- * SOAK_MAX_PLAYERS (at once, default 3), SOAK_SEED.
+ * SOAK_MAX_PLAYERS (at once, default 3), SOAK_SEED; SOAK_FULL_GC=1 runs a full garbage collection in
+ * the engine before each idle sample (a diagnosis: what is still alive, not what V8 keeps).
  */
 import { FOUR_STROKES_CLIP, fixturePath } from '../lib/fixtures.ts';
 import { DEFAULT_SOAK_OPTIONS, describeSoak, runSoak } from '../lib/soak.ts';
@@ -18,7 +19,14 @@ if (!clipPath) {
   console.log(`bench soak: skipped, fixture ${FOUR_STROKES_CLIP} not found (set BAMBAM_FIXTURES)`);
 } else {
   console.log(`bench soak: ${minutes} min, up to ${maxPlayers} players at once, seed ${seed}`);
-  const result = await runSoak({ clipPath, minutes, maxPlayers, seed, log: (line) => console.log(line) });
+  const result = await runSoak({
+    clipPath,
+    minutes,
+    maxPlayers,
+    seed,
+    fullGcAtIdle: process.env.SOAK_FULL_GC === '1',
+    log: (line) => console.log(line),
+  });
   for (const line of describeSoak(result, minutes)) console.log(`bench ${line}`);
   console.log(
     `  idle points (min rss heap handles children workers sessions): ${result.samples

@@ -6,10 +6,11 @@
  * kept busy, every stroke still heard). A fault of the stream shows differently: concealment in
  * most windows (a wrong pace, a broken clock), a long gap, or a large total. So a run fails when
  * - the median window conceals more than `maxMedianPercent` (the stream is not clean most of the
- *   time), leaving out the windows in which the machine starved the engine: its main thread
- *   waited over `starvedWaitMs` for a CPU (the kernel's run-queue accounting; its own work, a
- *   blocking bug included, counts as time on CPU, not as waiting), so the audio clock could not
- *   keep its deadlines whatever the code does;
+ *   time), leaving out the windows in which the machine starved the engine: its audio clock
+ *   skipped frames after a stall (over 60 ms late) and its main thread waited for a CPU at
+ *   least that long (the kernel's run-queue accounting; the engine's own work, a blocking bug
+ *   included, counts as time on CPU, not as waiting, so a stall of its own making is not
+ *   excused). Many short waits (each wake-up waits a little on a busy machine) excuse nothing;
  * - one window conceals more than `maxGapMs` of audio (a gap a listener hears as a dropout), or
  * - the whole steady state conceals more than `maxTotalPercent`.
  */
@@ -22,13 +23,15 @@ export interface AudioCounters {
   readonly concealedSamples: number;
   /** Cumulative ms the engine's main thread waited for a CPU at this snapshot (lib/run-delay.ts), if known. */
   readonly engineRunDelayMs?: number;
+  /** Cumulative audio frames the engine's clock skipped after stalls (its /metrics), if known. */
+  readonly engineSkippedFrames?: number;
 }
 
 export const DEFAULT_CONCEALMENT_LIMITS = Object.freeze({
   maxMedianPercent: 2,
   maxGapMs: 300,
   maxTotalPercent: 8,
-  starvedWaitMs: 40,
+  frameMs: 20,
   sampleRate: 48_000,
 });
 
@@ -36,8 +39,8 @@ export interface ConcealmentLimits {
   readonly maxMedianPercent: number;
   readonly maxGapMs: number;
   readonly maxTotalPercent: number;
-  /** A window in which the engine's main thread waited longer than this for a CPU is starved. */
-  readonly starvedWaitMs: number;
+  /** The engine's audio frame, ms (what one skipped frame stands for). */
+  readonly frameMs: number;
   readonly sampleRate: number;
 }
 
@@ -49,6 +52,8 @@ export interface ConcealmentWindow {
   readonly concealedMs: number;
   /** Ms the engine's main thread waited for a CPU in this window, if known. */
   readonly engineWaitMs?: number;
+  /** Audio frames the engine's clock skipped after stalls in this window, if known. */
+  readonly engineSkipped?: number;
   /** The machine starved the engine in this window (left out of the median). */
   readonly starved: boolean;
 }
@@ -84,13 +89,22 @@ export function judgeConcealment(
       s.engineRunDelayMs !== undefined && before.engineRunDelayMs !== undefined
         ? s.engineRunDelayMs - before.engineRunDelayMs
         : undefined;
+    const engineSkipped =
+      s.engineSkippedFrames !== undefined && before.engineSkippedFrames !== undefined
+        ? s.engineSkippedFrames - before.engineSkippedFrames
+        : undefined;
     return [
       {
         endMs: s.at - first.at,
         percent: (100 * concealed) / got,
         concealedMs: (1000 * concealed) / l.sampleRate,
         ...(engineWaitMs !== undefined ? { engineWaitMs } : {}),
-        starved: engineWaitMs !== undefined && engineWaitMs > l.starvedWaitMs,
+        ...(engineSkipped !== undefined ? { engineSkipped } : {}),
+        starved:
+          engineWaitMs !== undefined &&
+          engineSkipped !== undefined &&
+          engineSkipped > 0 &&
+          engineWaitMs >= engineSkipped * l.frameMs,
       },
     ];
   });
@@ -122,7 +136,7 @@ export function judgeConcealment(
         (w) =>
           `${(w.endMs / 1000).toFixed(1)}s:${w.percent.toFixed(0)}%` +
           (w.engineWaitMs !== undefined
-            ? `(engine waited ${w.engineWaitMs.toFixed(0)} ms${w.starved ? ', starved' : ''})`
+            ? `(engine waited ${w.engineWaitMs.toFixed(0)} ms, skipped ${w.engineSkipped ?? '?'}${w.starved ? ': starved' : ''})`
             : ''),
       )
       .join(' ');

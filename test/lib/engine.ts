@@ -34,6 +34,8 @@ export interface EngineOptions {
   readonly maxOutputChars?: number;
   /** Echo the engine's output to this process's stderr as it comes (`BAMBAM_ENGINE_LOG=1` does too). */
   readonly echo?: boolean;
+  /** Node flags added to the engine's own (e.g. `--inspect=127.0.0.1:0` for a diagnosis). */
+  readonly nodeFlags?: readonly string[];
 }
 
 export interface RunningEngine {
@@ -118,6 +120,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<RunningE
     [
       ...ENGINE_NODE_FLAGS,
       ...(process.env.BAMBAM_ENGINE_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
+      ...(options.nodeFlags ?? []),
       ENGINE_MAIN,
     ],
     {

@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { cpuTimes, stealPercent } from './cpu-steal.ts';
-import { startEngine } from './engine.ts';
+import { type RunningEngine, startEngine } from './engine.ts';
 import { LoadPeer } from './loadgen/load-peer.ts';
 import { encodeClipVp8 } from './loadgen/vp8-clip.ts';
 import { metricValue, parseMetrics } from './prometheus.ts';
@@ -24,6 +24,12 @@ export interface SoakOptions {
   readonly seed: number;
   /** Progress lines (every 5th idle point). */
   readonly log?: (line: string) => void;
+  /**
+   * Before each idle sample, a full garbage collection in the engine (through its inspector):
+   * what the samples then show is what is still alive, not garbage V8 has not collected yet
+   * nor pages it keeps. A diagnosis, not the engine's own behaviour.
+   */
+  readonly fullGcAtIdle?: boolean;
 }
 
 export const DEFAULT_SOAK_OPTIONS = {
@@ -184,12 +190,42 @@ function seeded(seed: number): () => number {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The engine's inspector WebSocket URL, from the line Node prints when it opens it. */
+async function inspectorUrl(engine: RunningEngine): Promise<string> {
+  for (let waited = 0; waited < 10_000; waited += 100) {
+    const url = /Debugger listening on (ws:\/\/\S+)/.exec(engine.output())?.[1];
+    if (url) return url;
+    await delay(100);
+  }
+  throw new Error('the engine did not print its inspector URL');
+}
+
+/** A full garbage collection in the engine, over the inspector protocol (HeapProfiler.collectGarbage). */
+async function collectGarbage(url: string): Promise<void> {
+  const socket = new WebSocket(url);
+  try {
+    await new Promise((resolve, reject) => {
+      socket.onopen = resolve;
+      socket.onerror = () => reject(new Error(`could not reach the engine's inspector at ${url}`));
+    });
+    await new Promise<void>((resolve) => {
+      socket.onmessage = (event) => {
+        if ((JSON.parse(String(event.data)) as { id?: number }).id === 1) resolve();
+      };
+      socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+    });
+  } finally {
+    socket.close();
+  }
+}
+
 /** Runs the soak on a fresh engine; the engine is stopped at the end whatever happens. */
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const random = seeded(options.seed);
   const log = options.log ?? (() => {});
-  const engine = await startEngine();
+  const engine = await startEngine(options.fullGcAtIdle ? { nodeFlags: ['--inspect=127.0.0.1:0'] } : {});
   try {
+    const inspector = options.fullGcAtIdle ? await inspectorUrl(engine) : undefined;
     const clip = await encodeClipVp8(options.clipPath);
     const samples: SoakSample[] = [];
     const started = Date.now();
@@ -200,6 +236,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const sessionsNow = async () =>
       metricValue(parseMetrics(await engine.metrics()), 'bambam_sessions') ?? Number.NaN;
     const sample = async (): Promise<SoakSample> => {
+      if (inspector) {
+        await collectGarbage(inspector);
+        await delay(1_000); // V8 unmaps the freed pages as it sweeps, off the main thread
+      }
       const metrics = parseMetrics(await engine.metrics());
       const value = (name: string) => metricValue(metrics, name) ?? Number.NaN;
       const s: SoakSample = {

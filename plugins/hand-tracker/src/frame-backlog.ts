@@ -32,6 +32,9 @@ export class FrameBacklog<T> {
   readonly options: Readonly<Required<FrameBacklogOptions>>;
   private readonly items: T[] = [];
   private readonly recentRuns: number[] = [];
+  /** The recent runs sorted, reused: the median is taken once per run, with no allocation per frame. */
+  private readonly sortedRuns: number[] = [];
+  private medianRunMs: number | undefined;
 
   constructor(options: FrameBacklogOptions = {}) {
     const full = { ...DEFAULT_FRAME_BACKLOG_OPTIONS, ...options };
@@ -77,12 +80,14 @@ export class FrameBacklog<T> {
     if (!Number.isFinite(ms) || ms < 0) return;
     this.recentRuns.push(ms);
     if (this.recentRuns.length > RECENT_RUNS) this.recentRuns.shift();
+    this.sortedRuns.length = 0;
+    this.sortedRuns.push(...this.recentRuns);
+    this.sortedRuns.sort((a, b) => a - b);
+    this.medianRunMs = this.sortedRuns[this.sortedRuns.length >> 1]!;
   }
 
   /** The median of the recent runs, ms (`initialRunMs` before any). */
   get typicalRunMs(): number {
-    if (this.recentRuns.length === 0) return this.options.initialRunMs;
-    const sorted = [...this.recentRuns].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)]!;
+    return this.medianRunMs ?? this.options.initialRunMs;
   }
 }

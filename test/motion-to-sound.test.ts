@@ -95,7 +95,8 @@ describe('motion to sound in Chromium', { timeout: 240_000, skip: skipReason }, 
       });
       const f = m.figures;
       const sources = m.tap.sources.map(
-        (s) => `${s.kind}: ${s.onsets.length} onsets, output lag ${s.outputLagMs.toFixed(0)} ms`,
+        (s) =>
+          `${s.kind}: ${s.onsets.length} onsets, ${s.dropouts} dropouts inside sounds, output lag ${s.outputLagMs.toFixed(0)} ms`,
       );
       const summary = `${TEST_CLIP}: ${describeFigures(f)}; offsets ${f.offsets.map((o) => o.toFixed(0)).join(', ')} ms; ${sources.join('; ')}; frame interval ${m.timeline.frameIntervalMs.toFixed(1)} ms`;
       t.diagnostic(summary);

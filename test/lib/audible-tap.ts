@@ -53,6 +53,8 @@ export interface TappedSource {
   /** Render quanta the audio thread skipped (recorded as silence). */
   readonly skippedBlocks: number;
   readonly onsets: TapOnset[];
+  /** Sounds cut by a dropout and resumed (not onsets; see `detectOnsets`). */
+  readonly dropouts: number;
   /** Median (output time − render time) of the context, ms: its output latency as Chromium reports it. */
   readonly outputLagMs: number;
   readonly baseLatencyMs: number;
@@ -209,6 +211,7 @@ function analyseSource(raw: RawSource): TappedSource {
     seconds: samples.length / raw.sampleRate,
     skippedBlocks,
     onsets,
+    dropouts: analysis.dropouts.length,
     outputLagMs: median(lags),
     baseLatencyMs: (stamps.at(-1)?.baseLatency ?? Number.NaN) * 1000,
     outputLatencyMs: (stamps.at(-1)?.outputLatency ?? Number.NaN) * 1000,

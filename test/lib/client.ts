@@ -13,7 +13,7 @@
 
 import type { Telemetry } from '@bambam/protocol';
 import type { Page } from 'playwright-core';
-import { detectOnsets, type Onset, type OnsetAnalysis } from './onsets.ts';
+import { type Dropout, detectOnsets, type Onset, type OnsetAnalysis } from './onsets.ts';
 
 export interface StartOptions {
   /** Engine base URL, e.g. `http://127.0.0.1:3001`. */
@@ -125,24 +125,36 @@ export interface Recording {
 /**
  * The onsets (`detectOnsets`) of a recording between two wall-clock times, each with its `at`.
  * Analysed from a second before `startMs`: a sound that began earlier and still rings at the
- * start is no onset of the span (cut at the edge, it looked like one).
+ * start is no onset of the span (cut at the edge, it looked like one). Dropouts (sounds cut and
+ * resumed) of the span come with the wall-clock times `from` and `to`.
  */
 export function recordedOnsets(
   recording: Recording,
   startMs: number,
   endMs: number,
-): Omit<OnsetAnalysis, 'onsets'> & { readonly onsets: (Onset & { readonly at: number })[] } {
+): Omit<OnsetAnalysis, 'onsets' | 'dropouts'> & {
+  readonly onsets: (Onset & { readonly at: number })[];
+  readonly dropouts: (Dropout & { readonly from: number; readonly to: number })[];
+} {
   const lead = recording.indexAt(startMs - 1000);
   const from = recording.indexAt(startMs);
   const analysis = detectOnsets(
     recording.samples.subarray(lead, recording.indexAt(endMs)),
     recording.sampleRate,
   );
+  const sampleAt = (ms: number) => lead + Math.round((ms * recording.sampleRate) / 1000);
   return {
     ...analysis,
     onsets: analysis.onsets
       .filter((o) => lead + o.sample >= from)
       .map((o) => ({ ...o, at: recording.timeOf(lead + o.sample) })),
+    dropouts: analysis.dropouts
+      .filter((d) => sampleAt(d.toMs) >= from)
+      .map((d) => ({
+        ...d,
+        from: recording.timeOf(sampleAt(d.fromMs)),
+        to: recording.timeOf(sampleAt(d.toMs)),
+      })),
   };
 }
 

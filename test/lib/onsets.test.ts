@@ -45,6 +45,25 @@ function addPreEcho(samples: Float32Array, atMs: number, leadMs: number, level: 
   for (let i = Math.max(0, start); i < end; i++) samples[i] += amp * rand() * ((i - start) / (end - start));
 }
 
+/**
+ * A receiver's dropout: the sound fades out over 15 ms at `atMs`, `gapMs` of the noise floor
+ * follow, then the rest of the sound, late by `gapMs` (a jitter buffer that ran dry, then played on).
+ */
+function withDropout(samples: Float32Array, atMs: number, gapMs: number, rate = RATE): Float32Array {
+  const at = Math.round((atMs * rate) / 1000);
+  const gap = Math.round((gapMs * rate) / 1000);
+  const fade = Math.round((15 * rate) / 1000);
+  const out = new Float32Array(samples.length);
+  const rand = noise(9);
+  for (let i = 0; i < out.length; i++) {
+    if (i < at) out[i] = samples[i];
+    else if (i < at + fade) out[i] = samples[i] * (1 - (i - at) / fade);
+    else if (i < at + gap) out[i] = 10 ** (-70 / 20) * rand();
+    else out[i] = samples[i - gap];
+  }
+  return out;
+}
+
 function assertNear(actual: number, expected: number, tolerance: number, what: string) {
   assert.ok(
     Math.abs(actual - expected) <= tolerance,
@@ -133,6 +152,38 @@ describe('detectOnsets', () => {
     assert.equal(onsets.length, 3, `onsets at ${onsets.map((o) => o.timeMs.toFixed(1)).join(', ')}`);
     // A 55 Hz sine takes 0.7 ms to reach a quarter of its peak.
     for (const [i, o] of onsets.entries()) assertNear(o.timeMs, 300 + 1000 * i, 1.5, `onset ${i}`);
+  });
+
+  it('counts a sound cut by a dropout once, and reports the dropout apart', () => {
+    const pcm = withDropout(signal(2, [{ atMs: 200 }, { atMs: 1200 }]), 450, 170);
+    const { onsets, dropouts } = detectOnsets(pcm, RATE);
+    assert.deepEqual(
+      onsets.map((o) => Math.round(o.timeMs)),
+      [200, 1370],
+    );
+    assert.equal(dropouts.length, 1);
+    assertNear(dropouts[0]!.fromMs, 465, 10, 'dropout start (the end of its fade)');
+    assertNear(dropouts[0]!.toMs, 620, 5, 'dropout end');
+    assert.ok(dropouts[0]!.afterDb <= dropouts[0]!.beforeDb, JSON.stringify(dropouts[0]));
+  });
+
+  it('counts a loud hit after a short silence as a hit, not as a dropout', () => {
+    const pcm = signal(1, [
+      { atMs: 200, amplitude: 0.05, decayMs: 30 },
+      { atMs: 400, amplitude: 0.9 },
+    ]);
+    const { onsets, dropouts } = detectOnsets(pcm, RATE);
+    assert.deepEqual(
+      onsets.map((o) => Math.round(o.timeMs)),
+      [200, 400],
+    );
+    assert.deepEqual(dropouts, []);
+  });
+
+  it('counts a sound that comes back after longer than resumeWithinMs as a hit', () => {
+    const pcm = withDropout(signal(2, [{ atMs: 200 }]), 450, 400);
+    assert.equal(detectOnsets(pcm, RATE).onsets.length, 2);
+    assert.equal(detectOnsets(pcm, RATE, { resumeWithinMs: 500 }).onsets.length, 1);
   });
 
   it('works at 44.1 kHz', () => {

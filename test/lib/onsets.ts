@@ -7,6 +7,10 @@
  * Opus smears a little energy just before each transient (pre-echo). The trigger may fire on
  * it, but the onset is then placed where the signal first reaches `attackFraction` of the hit's
  * peak, so the smear (far below the peak) does not pull the onset earlier.
+ *
+ * A sound cut by a dropout (the receiver had no packets and faded to silence, then played the
+ * rest) comes back at about the level it was cut at: that is a dropout, reported apart, not a
+ * hit. A new hit after silence comes back far louder than the tail it follows.
  */
 
 export interface OnsetOptions {
@@ -33,6 +37,16 @@ export interface OnsetOptions {
   readonly peakWindowMs?: number;
   /** The onset is the first sample reaching this fraction of the hit's peak amplitude. Default 0.25. */
   readonly attackFraction?: number;
+  /**
+   * Sound coming back within this long after it fell silent, no louder than it was just before
+   * (see `resumeRiseDb`), is the rest of a sound cut by a dropout, not a hit, ms. Default 300.
+   */
+  readonly resumeWithinMs?: number;
+  /**
+   * How much louder than its level in the 60 ms before it fell silent a sound coming back may be
+   * and still be a dropout's rest, dB (levels as sample peaks over 10 ms). Default 6.
+   */
+  readonly resumeRiseDb?: number;
 }
 
 export interface Onset {
@@ -46,8 +60,22 @@ export interface Onset {
   readonly levelDb: number;
 }
 
+/** A sound that fell silent and came back at the level it was cut at (see `resumeWithinMs`). */
+export interface Dropout {
+  /** When the sound fell below the re-arm level, ms from the start of the signal. */
+  readonly fromMs: number;
+  /** When the sound came back, ms. */
+  readonly toMs: number;
+  /** Loudest sample peak in the 60 ms before the silence, dBFS. */
+  readonly beforeDb: number;
+  /** Loudest sample peak of the sound that came back (over `peakWindowMs`), dBFS. */
+  readonly afterDb: number;
+}
+
 export interface OnsetAnalysis {
   readonly onsets: Onset[];
+  /** Sounds cut and resumed: not counted as onsets. */
+  readonly dropouts: Dropout[];
   /** The noise floor the threshold was set from, dBFS. */
   readonly floorDb: number;
   /** The trigger level used, dBFS. */
@@ -65,6 +93,8 @@ const DEFAULTS = {
   riseDb: 12,
   peakWindowMs: 40,
   attackFraction: 0.25,
+  resumeWithinMs: 300,
+  resumeRiseDb: 6,
 } satisfies Required<OnsetOptions>;
 
 const toDb = (amplitude: number) => 20 * Math.log10(Math.max(amplitude, 1e-9));
@@ -106,7 +136,7 @@ export function detectOnsets(
   }
   const size = Math.max(1, Math.round((o.windowMs * sampleRate) / 1000));
   const envelope = peakEnvelope(samples, size, (o.releaseMs * sampleRate) / 1000);
-  if (envelope.length === 0) return { onsets: [], floorDb: -180, thresholdDb: o.minLevelDb };
+  if (envelope.length === 0) return { onsets: [], dropouts: [], floorDb: -180, thresholdDb: o.minLevelDb };
 
   const sorted = Float64Array.from(envelope).sort();
   const floor = sorted[Math.min(sorted.length - 1, Math.floor(o.floorPercentile * sorted.length))];
@@ -118,13 +148,44 @@ export function detectOnsets(
   const riseWindows = Math.max(1, Math.round(10 / o.windowMs));
   const refractory = Math.round((o.refractoryMs * sampleRate) / 1000);
   const peakWindows = Math.max(1, Math.round(o.peakWindowMs / o.windowMs));
+  const beforeWindows = Math.max(1, Math.round(60 / o.windowMs));
+  // Sample peaks over the last 10 ms, window by window: the sound's level without the follower's
+  // release, so a cut shows where it happened (a low drum's zero crossings still do not dip).
+  const rawPeak = new Float64Array(envelope.length);
+  for (let w = 0; w < envelope.length; w++) {
+    const end = Math.min((w + 1) * size, samples.length);
+    let max = 0;
+    for (let i = w * size; i < end; i++) max = Math.max(max, Math.abs(samples[i]));
+    rawPeak[w] = max;
+  }
+  const levelAt = (w: number) => {
+    let max = 0;
+    for (let k = Math.max(0, w - riseWindows + 1); k <= w; k++) max = Math.max(max, rawPeak[k]);
+    return max;
+  };
+  const resumeWindows = o.resumeWithinMs / o.windowMs;
+  const resumeRise = fromDb(o.resumeRiseDb);
+  const msOf = (window: number) => window * o.windowMs;
 
   const onsets: Onset[] = [];
+  const dropouts: Dropout[] = [];
   let armed = true;
   let lastOnset = Number.NEGATIVE_INFINITY;
+  /** Where the last sound fell silent (below the re-arm level), and how loud it was just before. */
+  let silentFrom = Number.NEGATIVE_INFINITY;
+  let levelBeforeSilence = 0;
   for (let w = 0; w < envelope.length; w++) {
     const level = envelope[w];
-    if (!armed && level < rearm) armed = true;
+    if (!armed && level < rearm) {
+      armed = true;
+      // The sound itself went quiet before its envelope did (the follower releases slowly).
+      let quiet = w;
+      while (quiet > 0 && levelAt(quiet - 1) < rearm) quiet--;
+      silentFrom = quiet;
+      levelBeforeSilence = 0;
+      for (let k = Math.max(0, quiet - beforeWindows); k < quiet; k++)
+        levelBeforeSilence = Math.max(levelBeforeSilence, levelAt(k));
+    }
     if (level < threshold) continue;
     let recentMin = Number.POSITIVE_INFINITY;
     for (let k = Math.max(0, w - riseWindows); k < w; k++) recentMin = Math.min(recentMin, envelope[k]);
@@ -136,6 +197,20 @@ export function detectOnsets(
     let peakWindow = w;
     for (let k = w; k < Math.min(envelope.length, w + peakWindows); k++) {
       if (envelope[k] > envelope[peakWindow]) peakWindow = k;
+    }
+    let cameBack = 0;
+    for (let k = w; k <= peakWindow; k++) cameBack = Math.max(cameBack, rawPeak[k]);
+    if (armed && w - silentFrom <= resumeWindows && cameBack <= levelBeforeSilence * resumeRise) {
+      dropouts.push({
+        fromMs: msOf(silentFrom),
+        toMs: msOf(w),
+        beforeDb: toDb(levelBeforeSilence),
+        afterDb: toDb(cameBack),
+      });
+      armed = false;
+      // Past its rise too, so that coming back out of silence does not read as a jump.
+      w = Math.max(peakWindow, w + riseWindows);
+      continue;
     }
     const peakEnd = Math.min(samples.length, (peakWindow + 1) * size);
     let peak = 0;
@@ -151,5 +226,5 @@ export function detectOnsets(
     // Skip the rest of this hit's rise so its own peak does not count as a jump.
     w = Math.max(w, peakWindow);
   }
-  return { onsets, floorDb, thresholdDb };
+  return { onsets, dropouts, floorDb, thresholdDb };
 }

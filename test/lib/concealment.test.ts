@@ -75,6 +75,26 @@ test('windows in which the machine starved the engine are left out of the median
   assert.equal(ownStalls.faults.length, 1, ownStalls.summary);
 });
 
+test('the total leaves out what a starved engine skipped, and counts the rest', () => {
+  // As measured (one core busy, the engine's main thread waiting for a CPU half the time): each
+  // starved window concealed what the clock skipped, within a frame.
+  const percents = [0, 40, 0, 40, 0, 0];
+  const waits = [300, 500, 300, 500, 300, 300];
+  const skipped = judgeConcealment(snapshots(percents, { waits, skips: [0, 12, 0, 12, 0, 0] }));
+  assert.ok(skipped.totalPercent > 13, skipped.summary);
+  assert.equal(skipped.unexplainedPercent, 0);
+  assert.deepEqual(skipped.faults, [], skipped.summary);
+  assert.match(skipped.summary, /besides 560 ms the starved engine's skipped frames explain/);
+  // One skipped frame each cannot explain 280 ms: the rest counts, and is too much.
+  const unexplained = judgeConcealment(snapshots(percents, { waits, skips: [0, 1, 0, 1, 0, 0] }));
+  assert.ok(Math.abs(unexplained.unexplainedPercent - (100 * (560 - 160)) / 4200) < 1e-6);
+  assert.deepEqual(unexplained.faults, [
+    '9.5% concealed in all besides what the starved engine skipped (limit 8%)',
+  ]);
+  // Without the engine's figures nothing is explained.
+  assert.match(judgeConcealment(snapshots(percents)).faults.join(), /13\.3% concealed in all \(limit 8%\)/);
+});
+
 test('a long gap is a fault even when the rest is clean', () => {
   const verdict = judgeConcealment(snapshots([0, 0, 0, 60, 0, 0, 0, 0, 0, 0]));
   assert.ok(

@@ -136,7 +136,9 @@ export class NpmClient {
     return {
       registry: this.registry,
       timeout: this.#timeoutMs,
-      retry: { retries: 0 },
+      // One retry, soon: a kept-alive connection the registry closed while it was idle resets
+      // the next request on it (ECONNRESET); a registry that is down fails again at once.
+      retry: { retries: 1, factor: 1, minTimeout: 100, maxTimeout: 100 },
       headers: { accept: 'application/json' },
     };
   }

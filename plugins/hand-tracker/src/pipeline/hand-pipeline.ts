@@ -25,6 +25,14 @@ const LANDMARK_COUNT = 21;
 const Z_NORMALIZATION = 0.4;
 /** A new palm overlapping a tracked hand's ROI more than this is the same hand. */
 const SAME_HAND_OVERLAP = 0.5;
+/**
+ * A hand lost this recently (ms) and found again nearby keeps its id: on a machine that starves
+ * the tracker, frames are dropped, a fast stroke leaves the last crop, and palm detection finds
+ * the hand a frame later. With its id, a player's stroke detector follows the stroke across.
+ */
+export const LOST_HAND_KEEP_MS = 300;
+/** "Nearby": the new palm's ROI centre within this many ROI sizes (2.6 palms each) of the lost one's. */
+const LOST_HAND_REACH = 0.75;
 
 export interface PipelineOptions {
   /** `full` (default) is more accurate; `lite` is faster. */
@@ -74,12 +82,21 @@ export interface TrackedHand {
   readonly roi: Roi;
 }
 
+/** A hand the landmark model stopped finding: its id, last ROI and the frame time it was lost at. */
+export interface LostHand extends TrackedHand {
+  readonly t: number;
+}
+
 /**
  * What video mode carries from one frame to the next, as plain data: a worker pool moves it
  * with each frame, so any worker can take a stream's next frame.
  */
 export interface TrackingState {
   readonly hands: readonly TrackedHand[];
+  /** Hands lost within {@link LOST_HAND_KEEP_MS} of the last frame: a palm found near one takes its id. */
+  readonly lost: readonly LostHand[];
+  /** Time of the last frame processed, ms (0 before the first). */
+  readonly t: number;
   readonly nextId: number;
   /** Frames since palm detection last ran. */
   readonly framesSincePalmSearch: number;
@@ -91,6 +108,8 @@ export interface TrackingState {
 /** The state of a stream before its first frame. */
 export const INITIAL_TRACKING_STATE: TrackingState = {
   hands: [],
+  lost: [],
+  t: 0,
   nextId: 1,
   framesSincePalmSearch: 0,
   width: 0,
@@ -98,9 +117,10 @@ export const INITIAL_TRACKING_STATE: TrackingState = {
 };
 
 /**
- * Adds the palms that are not a hand already followed (up to `maxHands`), each as a new hand
- * with a fresh id. Palms are in the pixels of a `width` x `height` frame; from a frame of
- * another size than the state's they are ignored.
+ * Adds the palms that are not a hand already followed (up to `maxHands`), each as a new hand:
+ * with the id of a hand lost within {@link LOST_HAND_KEEP_MS} whose last ROI is near (the
+ * nearest), else a fresh id. Palms are in the pixels of a `width` x `height` frame; from a frame
+ * of another size than the state's they are ignored.
  */
 export function addPalms(
   state: TrackingState,
@@ -110,14 +130,35 @@ export function addPalms(
 ): TrackingState {
   if (size.width !== state.width || size.height !== state.height) return state;
   const hands = [...state.hands];
-  let nextId = state.nextId;
+  const added: Roi[] = [];
   for (const palm of palms) {
-    if (hands.length >= maxHands) break;
+    if (hands.length + added.length >= maxHands) break;
     const roi = roiFromPalm(palm);
-    if (hands.some((h) => roiOverlap(h.roi, roi) > SAME_HAND_OVERLAP)) continue;
-    hands.push({ id: nextId++, roi });
+    if ([...hands.map((h) => h.roi), ...added].some((other) => roiOverlap(other, roi) > SAME_HAND_OVERLAP))
+      continue;
+    added.push(roi);
   }
-  return { ...state, hands, nextId };
+  // Lost hands go to the nearest new palms first.
+  const lost = state.lost.filter((hand) => state.t - hand.t <= LOST_HAND_KEEP_MS);
+  const pairs = added.flatMap((roi, index) =>
+    lost.flatMap((hand) => {
+      const distance = Math.hypot(hand.roi.cx - roi.cx, hand.roi.cy - roi.cy);
+      return distance <= LOST_HAND_REACH * Math.max(hand.roi.size, roi.size)
+        ? [{ index, hand, distance }]
+        : [];
+    }),
+  );
+  pairs.sort((a, b) => a.distance - b.distance);
+  const ids = new Map<number, number>();
+  const claimed = new Set<LostHand>();
+  for (const { index, hand } of pairs) {
+    if (ids.has(index) || claimed.has(hand)) continue;
+    ids.set(index, hand.id);
+    claimed.add(hand);
+  }
+  let nextId = state.nextId;
+  for (const [index, roi] of added.entries()) hands.push({ id: ids.get(index) ?? nextId++, roi });
+  return { ...state, hands, lost: lost.filter((hand) => !claimed.has(hand)), nextId };
 }
 
 function checkOptions(options: PipelineOptions): Required<Omit<PipelineOptions, 'modelDir'>> {
@@ -229,7 +270,9 @@ export class HandPipeline {
         roi: { cx: roi.cx * sx, cy: roi.cy * sy, size: roi.size * Math.max(sx, sy), rotation: roi.rotation },
       }));
     }
-    this.tracking = { ...this.tracking, hands, width: image.width, height: image.height };
+    // Lost hands are forgotten on a resize: their ROIs are in the old pixels.
+    const lost = hands === this.tracking.hands ? this.tracking.lost : [];
+    this.tracking = { ...this.tracking, hands, lost, width: image.width, height: image.height };
   }
 
   private async timed(work: () => Promise<unknown>): Promise<number> {
@@ -348,9 +391,13 @@ export class HandPipeline {
     const landmarksStarted = performance.now();
     const hands: Hand[] = [];
     const next: TrackedHand[] = [];
+    const lost = this.tracking.lost.filter((hand) => t - hand.t <= LOST_HAND_KEEP_MS);
     for (const candidate of candidates) {
       const found = await this.landmarks(image, candidate.roi);
-      if (!found) continue;
+      if (!found) {
+        lost.push({ ...candidate, t });
+        continue;
+      }
       const roi = roiFromLandmarks(found.points);
       // Two ROIs that converged on the same hand: keep the one followed longest.
       if (next.some((n) => roiOverlap(n.roi, roi) > SAME_HAND_OVERLAP)) continue;
@@ -367,7 +414,10 @@ export class HandPipeline {
         landmarks,
       });
     }
-    this.tracking = { ...this.tracking, hands: mode === 'video' ? next : [], framesSincePalmSearch };
+    this.tracking =
+      mode === 'video'
+        ? { ...this.tracking, hands: next, lost, t, framesSincePalmSearch }
+        : { ...this.tracking, hands: [], lost: [], t, framesSincePalmSearch };
     const landmarksMs = performance.now() - landmarksStarted;
     return {
       frame: { t, width: image.width, height: image.height, hands },

@@ -376,6 +376,16 @@ describe('studio overloaded in Chromium at 1280×800 (a deliberately slow engine
           `unexpected banner ${shown.banner?.kind}`,
         );
       }
+      // The latency figure agrees: never green while the engine is overloaded.
+      await p.waitForFunction(
+        () => {
+          const grade = document.querySelector('[data-testid="motion-to-sound"]')?.getAttribute('data-grade');
+          return grade === 'fair' || grade === 'poor';
+        },
+        undefined,
+        { timeout: 15_000, polling: 200 },
+      );
+      t.diagnostic(`latency line: ${await p.locator('[data-testid="latency-line"]').textContent()}`);
       t.diagnostic(`screenshot: ${await screenshot(p, 'play-overloaded')}`);
     });
   });

@@ -7,6 +7,7 @@
  */
 import { useSyncExternalStore } from 'react';
 import type { EngineClient } from '../lib/engine-client.ts';
+import { latencyGrade } from '../lib/latency-grade.ts';
 import { STAGES } from '../lib/latency-stats.ts';
 import type { LatencyFigures } from '../lib/studio-monitor.ts';
 import { useStudioMonitor } from './EngineProvider.tsx';
@@ -46,7 +47,10 @@ export function LatencyReadout(_props: { client?: EngineClient }) {
           title="Motion → sound, estimated: the engine's hit latency + the network round trip + this browser's audio buffer (camera and speakers not included). Click for details."
         >
           <span className="latency-key">
-            motion→sound ≈ <b data-testid="motion-to-sound">{ms(motionToSoundMs, 0)}</b>
+            motion→sound ≈{' '}
+            <b data-testid="motion-to-sound" data-grade={latencyGrade(motionToSoundMs, figures.fps)}>
+              {ms(motionToSoundMs, 0)}
+            </b>
           </span>
           <span className="muted"> · {fps}</span>
         </summary>

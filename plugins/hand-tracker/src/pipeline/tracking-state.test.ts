@@ -24,14 +24,14 @@ function stateWithLostHand(t: number, lostAt: number, found: Palm, dy: number): 
   };
 }
 
+/** The ids of the hands a state follows, in order. */
+const ids = (state: TrackingState) => state.hands.map((hand) => hand.id);
+
 test('a hand lost a moment ago and found again nearby keeps its id (a fast stroke on a starved machine)', () => {
   const found = palm(320, 380);
   // Lost 200 ms ago, 120 px higher up (the hand came down fast while frames were dropped).
   const state = addPalms(stateWithLostHand(1200, 1000, found, 120), [found], 2);
-  assert.deepEqual(
-    state.hands.map((h) => h.id),
-    [3],
-  );
+  assert.deepEqual(ids(state), [3]);
   assert.deepEqual(state.lost, [], 'the lost hand is claimed once');
   assert.equal(state.nextId, 5);
 });
@@ -39,15 +39,9 @@ test('a hand lost a moment ago and found again nearby keeps its id (a fast strok
 test('a palm far from the lost hand, or found too long after, is a new hand', () => {
   const found = palm(320, 380);
   const far = addPalms(stateWithLostHand(1200, 1000, found, 400), [found], 2);
-  assert.deepEqual(
-    far.hands.map((h) => h.id),
-    [5],
-  );
+  assert.deepEqual(ids(far), [5]);
   const late = addPalms(stateWithLostHand(1000 + LOST_HAND_KEEP_MS + 1, 1000, found, 60), [found], 2);
-  assert.deepEqual(
-    late.hands.map((h) => h.id),
-    [5],
-  );
+  assert.deepEqual(ids(late), [5]);
   assert.deepEqual(late.lost, [], 'a hand lost too long ago is forgotten');
 });
 
@@ -55,8 +49,5 @@ test('two palms near one lost hand: the nearer takes its id, the other is new', 
   const near = palm(320, 380);
   const farther = palm(520, 380);
   const state = addPalms(stateWithLostHand(1100, 1000, near, 40), [farther, near], 2);
-  assert.deepEqual(
-    state.hands.map((h) => h.id),
-    [5, 3],
-  );
+  assert.deepEqual(ids(state), [5, 3]);
 });

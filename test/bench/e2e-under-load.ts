@@ -13,7 +13,7 @@
  * `E2E_ALTERNATE` compares settings in the same run, interleaved: variants separated by `|`, each
  * a space-separated list of `NAME=value` added to the tests' environment (the engine inherits it);
  * run k uses variant k mod n, and failures are counted per variant. For example
- * `E2E_ALTERNATE='BAMBAM_TEST_ENGINE_SESSION=own|BAMBAM_TEST_ENGINE_SESSION=shared'`.
+ * `E2E_ALTERNATE='BAMBAM_TRACKER_NICE=0|BAMBAM_TRACKER_NICE=10'`.
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';

@@ -72,6 +72,10 @@ function assertNear(actual: number, expected: number, tolerance: number, what: s
 }
 
 describe('peakEnvelope', () => {
+  it('with no release, gives each window its own sample peak', () => {
+    assert.deepEqual(Array.from(peakEnvelope([0, 1, 0, 0, -0.25, 0, 0.5], 2, 0)), [1, 0, 0.25, 0.5]);
+  });
+
   it('follows peaks instantly and releases slowly, window by window (the last one partial)', () => {
     const env = peakEnvelope([0, 1, 0, 0, 0, 0, 0.5], 2, 1);
     assert.deepEqual(

@@ -102,12 +102,13 @@ const fromDb = (db: number) => 10 ** (db / 20);
 
 /**
  * Envelope of consecutive windows of `size` samples: the maximum, over each window, of a peak
- * follower that jumps to |x| and decays with time constant `releaseSamples`.
+ * follower that jumps to |x| and decays with time constant `releaseSamples` (0: no release, each
+ * window's own sample peak).
  */
 export function peakEnvelope(samples: ArrayLike<number>, size: number, releaseSamples: number): Float64Array {
   const count = Math.ceil(samples.length / size);
   const envelope = new Float64Array(count);
-  const decay = Math.exp(-1 / Math.max(1, releaseSamples));
+  const decay = releaseSamples > 0 ? Math.exp(-1 / Math.max(1, releaseSamples)) : 0;
   let follower = 0;
   for (let w = 0; w < count; w++) {
     const end = Math.min((w + 1) * size, samples.length);
@@ -149,20 +150,13 @@ export function detectOnsets(
   const refractory = Math.round((o.refractoryMs * sampleRate) / 1000);
   const peakWindows = Math.max(1, Math.round(o.peakWindowMs / o.windowMs));
   const beforeWindows = Math.max(1, Math.round(60 / o.windowMs));
-  // Sample peaks over the last 10 ms, window by window: the sound's level without the follower's
-  // release, so a cut shows where it happened (a low drum's zero crossings still do not dip).
-  const rawPeak = new Float64Array(envelope.length);
-  for (let w = 0; w < envelope.length; w++) {
-    const end = Math.min((w + 1) * size, samples.length);
-    let max = 0;
-    for (let i = w * size; i < end; i++) max = Math.max(max, Math.abs(samples[i]));
-    rawPeak[w] = max;
-  }
-  const levelAt = (w: number) => {
-    let max = 0;
-    for (let k = Math.max(0, w - riseWindows + 1); k <= w; k++) max = Math.max(max, rawPeak[k]);
-    return max;
-  };
+  // The sound's level without the follower's release, so a cut shows where it happened: each
+  // window's sample peak, and the loudest over the last 10 ms (a low drum's zero crossings do
+  // not dip in that).
+  const rawPeak = peakEnvelope(samples, size, 0);
+  const level10ms = rawPeak.map((_, w) =>
+    Math.max(...rawPeak.subarray(Math.max(0, w - riseWindows + 1), w + 1)),
+  );
   const resumeWindows = o.resumeWithinMs / o.windowMs;
   const resumeRise = fromDb(o.resumeRiseDb);
   const msOf = (window: number) => window * o.windowMs;
@@ -180,11 +174,9 @@ export function detectOnsets(
       armed = true;
       // The sound itself went quiet before its envelope did (the follower releases slowly).
       let quiet = w;
-      while (quiet > 0 && levelAt(quiet - 1) < rearm) quiet--;
+      while (quiet > 0 && level10ms[quiet - 1]! < rearm) quiet--;
       silentFrom = quiet;
-      levelBeforeSilence = 0;
-      for (let k = Math.max(0, quiet - beforeWindows); k < quiet; k++)
-        levelBeforeSilence = Math.max(levelBeforeSilence, levelAt(k));
+      levelBeforeSilence = Math.max(0, ...level10ms.subarray(Math.max(0, quiet - beforeWindows), quiet));
     }
     if (level < threshold) continue;
     let recentMin = Number.POSITIVE_INFINITY;
@@ -198,8 +190,7 @@ export function detectOnsets(
     for (let k = w; k < Math.min(envelope.length, w + peakWindows); k++) {
       if (envelope[k] > envelope[peakWindow]) peakWindow = k;
     }
-    let cameBack = 0;
-    for (let k = w; k <= peakWindow; k++) cameBack = Math.max(cameBack, rawPeak[k]);
+    const cameBack = Math.max(...rawPeak.subarray(w, peakWindow + 1));
     if (armed && w - silentFrom <= resumeWindows && cameBack <= levelBeforeSilence * resumeRise) {
       dropouts.push({
         fromMs: msOf(silentFrom),

@@ -1,8 +1,8 @@
-/** The latency readout's grade: how the motion → sound figure should read to a player. */
 /**
- * How the key figure reads, worse of its two parts: motion → sound up to 150 ms and 20 fps or
- * more play tight (good); up to 300 ms and 10 fps still play (fair); beyond, hits come late or
- * not at all (poor). Colours the figure, so it never shows green while the engine is overloaded.
+ * The latency readout's grade: how its key figure reads to a player, the worse of its two
+ * parts. Motion → sound up to 150 ms at 20 fps or more plays tight (good); up to 300 ms at
+ * 10 fps still plays (fair); beyond, hits come late or not at all (poor). It colours the
+ * figure, so the figure never shows green while the engine is overloaded.
  */
 export function latencyGrade(
   motionToSoundMs: number | null,

@@ -142,6 +142,29 @@ test('a hand that appears and then strikes plays each stroke', () => {
   assertOneHitPerStroke(play(frames), strokeTimes(strokes, 4500), 100);
 });
 
+test('a stroke through a stall (the tracker lost the hand, then found it with the same id) still plays', () => {
+  // As on a starved engine: frames went without the hand from just after the third stroke began
+  // to past its landing (180 ms); the tracker found it again at the bottom and kept its id (see
+  // the hand tracker's tracking-state tests). The stroke plays when the hand is seen again.
+  const strokes = { count: 4, downMs: 100 };
+  const stroke = downStrokes(strokes);
+  const gap = { from: 2270, to: 2450 };
+  const frames = record({
+    durationMs: 4500,
+    hands: [{ trajectory: (t) => (t >= gap.from && t < gap.to ? undefined : stroke(t)), id: 1 }],
+  });
+  // Heard late (at 2500 ms, 150 ms after the landing), within the e2e tests' 300 ms.
+  assertOneHitPerStroke(play(frames), strokeTimes(strokes, 4500), 300);
+  // Under a new id the hand is a newcomer at the bottom, and that stroke is lost: the id carries it.
+  const renamed = frames.map((frame) =>
+    frame.t >= gap.to ? { ...frame, hands: frame.hands.map((hand) => ({ ...hand, id: 2 })) } : frame,
+  );
+  assert.deepEqual(
+    play(renamed).map((event) => Math.floor(event.t / 1000)),
+    [0, 1, 3],
+  );
+});
+
 test('a faster stroke plays louder', () => {
   const velocityOf = (downMs: number) => {
     const frames = record({ durationMs: 1500, hands: [{ trajectory: downStrokes({ downMs, count: 1 }) }] });

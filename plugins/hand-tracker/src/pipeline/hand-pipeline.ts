@@ -130,12 +130,13 @@ export function addPalms(
 ): TrackingState {
   if (size.width !== state.width || size.height !== state.height) return state;
   const hands = [...state.hands];
+  const taken = hands.map((hand) => hand.roi);
   const added: Roi[] = [];
   for (const palm of palms) {
-    if (hands.length + added.length >= maxHands) break;
+    if (taken.length >= maxHands) break;
     const roi = roiFromPalm(palm);
-    if ([...hands.map((h) => h.roi), ...added].some((other) => roiOverlap(other, roi) > SAME_HAND_OVERLAP))
-      continue;
+    if (taken.some((other) => roiOverlap(other, roi) > SAME_HAND_OVERLAP)) continue;
+    taken.push(roi);
     added.push(roi);
   }
   // Lost hands go to the nearest new palms first.
@@ -261,18 +262,20 @@ export class HandPipeline {
   /** A stream may change resolution mid-call (encoders do): move followed ROIs to the new pixels. */
   private followResize(image: RgbImage): void {
     const { width, height } = this.tracking;
-    let hands = this.tracking.hands;
-    if (width && (image.width !== width || image.height !== height)) {
-      const sx = image.width / width;
-      const sy = image.height / height;
-      hands = hands.map(({ id, roi }) => ({
-        id,
-        roi: { cx: roi.cx * sx, cy: roi.cy * sy, size: roi.size * Math.max(sx, sy), rotation: roi.rotation },
-      }));
+    if (image.width === width && image.height === height) return;
+    const size = { width: image.width, height: image.height };
+    if (!width) {
+      this.tracking = { ...this.tracking, ...size };
+      return;
     }
-    // Lost hands are forgotten on a resize: their ROIs are in the old pixels.
-    const lost = hands === this.tracking.hands ? this.tracking.lost : [];
-    this.tracking = { ...this.tracking, hands, lost, width: image.width, height: image.height };
+    const sx = image.width / width;
+    const sy = image.height / height;
+    const hands = this.tracking.hands.map(({ id, roi }) => ({
+      id,
+      roi: { cx: roi.cx * sx, cy: roi.cy * sy, size: roi.size * Math.max(sx, sy), rotation: roi.rotation },
+    }));
+    // Lost hands are forgotten: their ROIs are in the old pixels.
+    this.tracking = { ...this.tracking, ...size, hands, lost: [] };
   }
 
   private async timed(work: () => Promise<unknown>): Promise<number> {
@@ -391,11 +394,13 @@ export class HandPipeline {
     const landmarksStarted = performance.now();
     const hands: Hand[] = [];
     const next: TrackedHand[] = [];
-    const lost = this.tracking.lost.filter((hand) => t - hand.t <= LOST_HAND_KEEP_MS);
+    // Nothing is allocated for lost hands on a frame that loses none and remembers none.
+    let lost = this.tracking.lost;
+    if (lost.length > 0) lost = lost.filter((hand) => t - hand.t <= LOST_HAND_KEEP_MS);
     for (const candidate of candidates) {
       const found = await this.landmarks(image, candidate.roi);
       if (!found) {
-        lost.push({ ...candidate, t });
+        lost = [...lost, { ...candidate, t }];
         continue;
       }
       const roi = roiFromLandmarks(found.points);

@@ -64,6 +64,30 @@ function withDropout(samples: Float32Array, atMs: number, gapMs: number, rate = 
   return out;
 }
 
+/**
+ * A receiver that conceals a dropout by fading the sound `fadeDb` down over 30 ms at `atMs`
+ * (not to silence) and, after `gapMs`, plays the rest of the sound, late by `gapMs`.
+ */
+function withFade(
+  samples: Float32Array,
+  atMs: number,
+  gapMs: number,
+  fadeDb: number,
+  rate = RATE,
+): Float32Array {
+  const at = Math.round((atMs * rate) / 1000);
+  const gap = Math.round((gapMs * rate) / 1000);
+  const ramp = Math.round((30 * rate) / 1000);
+  const floor = 10 ** (-fadeDb / 20);
+  const out = new Float32Array(samples.length);
+  for (let i = 0; i < out.length; i++) {
+    if (i < at) out[i] = samples[i];
+    else if (i < at + gap) out[i] = samples[i] * (1 - (1 - floor) * Math.min(1, (i - at) / ramp));
+    else out[i] = samples[i - gap];
+  }
+  return out;
+}
+
 function assertNear(actual: number, expected: number, tolerance: number, what: string) {
   assert.ok(
     Math.abs(actual - expected) <= tolerance,
@@ -169,6 +193,34 @@ describe('detectOnsets', () => {
     assertNear(dropouts[0]!.fromMs, 465, 10, 'dropout start (the end of its fade)');
     assertNear(dropouts[0]!.toMs, 620, 5, 'dropout end');
     assert.ok(dropouts[0]!.afterDb <= dropouts[0]!.beforeDb, JSON.stringify(dropouts[0]));
+  });
+
+  it('counts a sound the receiver faded fast, not to silence, and resumed, once', () => {
+    // Cut at 300 ms near its peak (−9 dBFS), faded 30 dB, the rest played 120 ms late.
+    const pcm = withFade(signal(2, [{ atMs: 200, amplitude: 0.9 }, { atMs: 1200 }]), 300, 120, 30);
+    const { onsets, dropouts } = detectOnsets(pcm, RATE);
+    assert.deepEqual(
+      onsets.map((o) => Math.round(o.timeMs)),
+      [200, 1320],
+    );
+    assert.equal(dropouts.length, 1, JSON.stringify(dropouts));
+    assertNear(dropouts[0]!.fromMs, 315, 20, 'dropout start (in the fall)');
+    assertNear(dropouts[0]!.toMs, 420, 10, 'dropout end');
+    // The old rule (silence only) took the rest for a hit.
+    assert.equal(detectOnsets(pcm, RATE, { cutDb: 200 }).onsets.length, 3);
+  });
+
+  it('counts a hit as loud as the one before it, after that one decayed, twice', () => {
+    const pcm = signal(1, [
+      { atMs: 200, decayMs: 40 },
+      { atMs: 450, decayMs: 40 },
+    ]);
+    const { onsets, dropouts } = detectOnsets(pcm, RATE);
+    assert.deepEqual(
+      onsets.map((o) => Math.round(o.timeMs)),
+      [200, 450],
+    );
+    assert.deepEqual(dropouts, []);
   });
 
   it('counts a loud hit after a short silence as a hit, not as a dropout', () => {

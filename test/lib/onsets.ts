@@ -8,9 +8,11 @@
  * it, but the onset is then placed where the signal first reaches `attackFraction` of the hit's
  * peak, so the smear (far below the peak) does not pull the onset earlier.
  *
- * A sound cut by a dropout (the receiver had no packets and faded to silence, then played the
- * rest) comes back at about the level it was cut at: that is a dropout, reported apart, not a
- * hit. A new hit after silence comes back far louder than the tail it follows.
+ * A sound cut by a dropout (the receiver had no packets and faded it out, then played the rest)
+ * comes back at about the level it was cut at: that is a dropout, reported apart, not a hit. The
+ * cut shows either as silence or as a fall faster than any sound here decays (`cutDb` within
+ * 30 ms: the receiver's fade-out; a drum's tail falls 3–7 dB in 30 ms); the fade may stop short
+ * of silence before the rest comes back. A new hit comes back far louder than the tail it follows.
  */
 
 export interface OnsetOptions {
@@ -47,6 +49,12 @@ export interface OnsetOptions {
    * and still be a dropout's rest, dB (levels as sample peaks over 10 ms). Default 6.
    */
   readonly resumeRiseDb?: number;
+  /**
+   * A fall of at least this much within 30 ms (levels as sample peaks over 10 ms) is a cut, like
+   * a fall into silence: sound coming back within `resumeWithinMs` no louder than before the fall
+   * (see `resumeRiseDb`) is a dropout's rest, dB. Default 12.
+   */
+  readonly cutDb?: number;
 }
 
 export interface Onset {
@@ -60,13 +68,13 @@ export interface Onset {
   readonly levelDb: number;
 }
 
-/** A sound that fell silent and came back at the level it was cut at (see `resumeWithinMs`). */
+/** A sound that was cut (fell silent, or faded fast) and came back at the level it was cut at (see `resumeWithinMs`). */
 export interface Dropout {
-  /** When the sound fell below the re-arm level, ms from the start of the signal. */
+  /** When the sound fell below the re-arm level, or (a fast fall) the start of the 30 ms it fell in, ms from the start of the signal. */
   readonly fromMs: number;
   /** When the sound came back, ms. */
   readonly toMs: number;
-  /** Loudest sample peak in the 60 ms before the silence, dBFS. */
+  /** Loudest sample peak in the 60 ms before the silence or the fall, dBFS. */
   readonly beforeDb: number;
   /** Loudest sample peak of the sound that came back (over `peakWindowMs`), dBFS. */
   readonly afterDb: number;
@@ -95,6 +103,7 @@ const DEFAULTS = {
   attackFraction: 0.25,
   resumeWithinMs: 300,
   resumeRiseDb: 6,
+  cutDb: 12,
 } satisfies Required<OnsetOptions>;
 
 const toDb = (amplitude: number) => 20 * Math.log10(Math.max(amplitude, 1e-9));
@@ -159,6 +168,8 @@ export function detectOnsets(
   );
   const resumeWindows = o.resumeWithinMs / o.windowMs;
   const resumeRise = fromDb(o.resumeRiseDb);
+  const cut = fromDb(o.cutDb);
+  const fallWindows = Math.max(1, Math.round(30 / o.windowMs));
   const msOf = (window: number) => window * o.windowMs;
 
   const onsets: Onset[] = [];
@@ -168,8 +179,22 @@ export function detectOnsets(
   /** Where the last sound fell silent (below the re-arm level), and how loud it was just before. */
   let silentFrom = Number.NEGATIVE_INFINITY;
   let levelBeforeSilence = 0;
+  /** Where the last fast fall began, and how loud the sound was in the 60 ms before it. */
+  let fallFrom = Number.NEGATIVE_INFINITY;
+  let levelBeforeFall = 0;
   for (let w = 0; w < envelope.length; w++) {
     const level = envelope[w];
+    const fallStart = w - fallWindows;
+    if (
+      fallStart > fallFrom + fallWindows &&
+      level10ms[fallStart]! >= threshold &&
+      level10ms[w]! * cut <= level10ms[fallStart]!
+    ) {
+      fallFrom = fallStart;
+      levelBeforeFall = Math.max(
+        ...level10ms.subarray(Math.max(0, fallStart - beforeWindows), fallStart + 1),
+      );
+    }
     if (!armed && level < rearm) {
       armed = true;
       // The sound itself went quiet before its envelope did (the follower releases slowly).
@@ -191,13 +216,12 @@ export function detectOnsets(
       if (envelope[k] > envelope[peakWindow]) peakWindow = k;
     }
     const cameBack = Math.max(...rawPeak.subarray(w, peakWindow + 1));
-    if (armed && w - silentFrom <= resumeWindows && cameBack <= levelBeforeSilence * resumeRise) {
-      dropouts.push({
-        fromMs: msOf(silentFrom),
-        toMs: msOf(w),
-        beforeDb: toDb(levelBeforeSilence),
-        afterDb: toDb(cameBack),
-      });
+    const afterSilence =
+      armed && w - silentFrom <= resumeWindows && cameBack <= levelBeforeSilence * resumeRise;
+    const afterFall = w - fallFrom <= resumeWindows && cameBack <= levelBeforeFall * resumeRise;
+    if (afterSilence || afterFall) {
+      const [from, before] = afterSilence ? [silentFrom, levelBeforeSilence] : [fallFrom, levelBeforeFall];
+      dropouts.push({ fromMs: msOf(from), toMs: msOf(w), beforeDb: toDb(before), afterDb: toDb(cameBack) });
       armed = false;
       // Past its rise too, so that coming back out of silence does not read as a jump.
       w = Math.max(peakWindow, w + riseWindows);

@@ -222,6 +222,8 @@ export function detectOnsets(
     if (afterSilence || afterFall) {
       const [from, before] = afterSilence ? [silentFrom, levelBeforeSilence] : [fallFrom, levelBeforeFall];
       dropouts.push({ fromMs: msOf(from), toMs: msOf(w), beforeDb: toDb(before), afterDb: toDb(cameBack) });
+      // That cut is explained: a later hit is not measured against it.
+      silentFrom = fallFrom = Number.NEGATIVE_INFINITY;
       armed = false;
       // Past its rise too, so that coming back out of silence does not read as a jump.
       w = Math.max(peakWindow, w + riseWindows);

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -156,8 +156,10 @@ export class HostLauncher {
 
   private start(): void {
     if (!this.server) {
-      // A private folder (0700): no other user can connect as a sandbox.
-      this.directory = mkdtempSync(path.join(tmpdir(), 'bambam-sandbox-'));
+      // A private folder (0700): no other user can connect as a sandbox. Named with this
+      // process's id, so that a later launcher removes it if this process is killed before 'exit'.
+      sweepSocketFolders();
+      this.directory = mkdtempSync(path.join(tmpdir(), `${FOLDER_PREFIX}${process.pid}-`));
       this.socketPath = path.join(this.directory, 'hosts.sock');
       const directory = this.directory;
       process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
@@ -203,6 +205,43 @@ export class HostLauncher {
       link = found;
       link.attach(socket);
     });
+  }
+}
+
+const FOLDER_PREFIX = 'bambam-sandbox-';
+
+/**
+ * Removes the socket folders of launchers whose process is gone: killed (SIGKILL, an abort)
+ * before its 'exit' handler could. A folder whose process still runs, or whose id another
+ * process now has, is left; so are folders of other users (not ours to remove).
+ */
+export function sweepSocketFolders(directory: string = tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const pid = Number(/^bambam-sandbox-(\d+)-/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || processExists(pid)) continue;
+    try {
+      rmSync(path.join(directory, name), { recursive: true });
+      removed.push(name);
+    } catch {
+      // another user's, or already gone
+    }
+  }
+  return removed;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

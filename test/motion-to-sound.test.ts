@@ -111,9 +111,10 @@ describe('motion to sound in Chromium', { timeout: 240_000, skip: skipReason }, 
         const firstMissed = f.firstOffsets.filter((o) => Number.isNaN(o)).length;
         assert.equal(f.matched + firstMissed, f.strokes, `strokes not heard: ${summary}`);
         assert.equal(f.extra, 0, `extra onsets: ${summary}`);
-        // On the beat from the third stroke heard: the detector learns the player from the strokes
-        // it hears, and under load the second one heard lands 100–300 ms late wherever it falls in
-        // the clip (its second stroke when the first was missed: 145–298 ms in 8 runs of 120).
+        // On the beat from the third stroke heard: under load the second stroke heard lands late
+        // wherever it falls in the clip (the detector is learning the player from the strokes it
+        // hears): clip stroke 2 p50 166 ms in 120 runs; in the 8 whose first stroke was missed,
+        // clip stroke 3 at 145–298 ms in 7 (79 in one), where it is otherwise p50 79.
         for (const offset of f.offsets.slice(FIRST_STROKES)) {
           assert.ok(
             offset >= OFFSET_WINDOW.minMs && offset <= OFFSET_WINDOW.maxMs,

@@ -134,7 +134,8 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Chr
  * The fake camera's clip as raw frames (`.y4m`), converted once per clip into a cache under the
  * temporary folder. Chromium decodes an `.mjpeg` clip's every frame on its capture thread (≈12%
  * of a core here at 640x480, 30 fps), CPU the machine's engine and browser then lack; a `.y4m`
- * is only copied. Same pictures, same 30 fps. Left as is when ffmpeg is missing, the file is not
+ * is only copied. Same pictures (full-range YUV as Chromium's own JPEG decoding gives, so the
+ * engine sees the bytes it always saw), same 30 fps. Left as is when ffmpeg is missing, the file is not
  * `.mjpeg`, or `BAMBAM_TEST_CAMERA=mjpeg`.
  */
 export async function rawCameraClip(clip: string): Promise<string> {
@@ -142,7 +143,7 @@ export async function rawCameraClip(clip: string): Promise<string> {
   if (!clip.endsWith('.mjpeg') || !ffmpeg || process.env.BAMBAM_TEST_CAMERA === 'mjpeg') return clip;
   const { size, mtimeMs } = statSync(clip);
   const key = createHash('sha256')
-    .update(`${path.resolve(clip)}:${size}:${mtimeMs}`)
+    .update(`${path.resolve(clip)}:${size}:${mtimeMs}:yuvj420p`)
     .digest('hex')
     .slice(0, 16);
   const dir = path.join(os.tmpdir(), 'bambam-camera-clips');
@@ -155,7 +156,7 @@ export async function rawCameraClip(clip: string): Promise<string> {
       ffmpeg,
       ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'mjpeg', '-framerate', '30', '-i', clip].concat([
         '-pix_fmt',
-        'yuv420p',
+        'yuvj420p',
         '-f',
         'yuv4mpegpipe',
         partial,

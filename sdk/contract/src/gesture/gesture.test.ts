@@ -161,6 +161,21 @@ test('StrokeDetector: a hand appearing mid-motion, a tracking jump or a gap does
   assert.equal(late.update(1000, 0.5), undefined, 'after a gap it warms up again');
 });
 
+test('StrokeDetector: a hand back where it rested after a tracker stall strokes at once; one back elsewhere warms up', () => {
+  // At rest, 280 ms unseen (a stalled tracker), seen once still, then a stroke.
+  const rest = Array(15).fill(0.35);
+  const down = [0.35, 0.42, 0.5, 0.58, 0.66, 0.7, 0.7, 0.7, 0.7];
+  const resumed = new StrokeDetector();
+  strokes(resumed, rest);
+  assert.equal(strokes(resumed, down, 14 * 33.3 + 280).length, 1, 'back where it rested: the stroke counts');
+  // The same gap, but the hand comes back 0.2 away (more than 0.1 hand sizes): a new warm-up,
+  // so the stroke right after it does not count.
+  const moved = new StrokeDetector();
+  strokes(moved, rest);
+  const elsewhere = down.map((y) => y + 0.2);
+  assert.deepEqual(strokes(moved, elsewhere, 14 * 33.3 + 280), [], 'back elsewhere: warms up again');
+});
+
 test('StrokeDetector strength grows with speed', () => {
   const fast = new StrokeDetector();
   const slowDetector = new StrokeDetector();

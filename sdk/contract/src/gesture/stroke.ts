@@ -18,6 +18,9 @@ import type { Descent, Sample, Stroke, StrokeSample } from './stroke-types.ts';
 export type { Stroke, StrokeSample };
 export { DEFAULT_STROKE_OPTIONS, type StrokeDetectorOptions };
 
+/** A hand back within this many hand sizes of where it rested before a gap needs no new warm-up. */
+const RESUME_STILL_SIZES = 0.1;
+
 /** Samples that must hold within 0.1 hand sizes for the jitter to be measured on them. */
 const NOISE_HOLD_SAMPLES = 5;
 
@@ -55,7 +58,8 @@ const NOISE_HOLD_SAMPLES = 5;
  *   and jitter at the bottom never re-fires.
  * - **Glitches:** a sample far (`glitchJump`) from where the motion was heading is held for one
  *   sample: kept if the next agrees with it, dropped if the track comes back. A step faster than
- *   `maxSpeed`, a gap longer than `maxGapMs` or time going back restarts detection.
+ *   `maxSpeed`, a gap longer than `maxGapMs` or time going back restarts detection (a hand
+ *   back within 0.1 hand sizes of where it rested before the gap skips the warm-up below).
  * - **New hands:** nothing fires until the hand has been followed for `warmupMs` and is not
  *   coming down; the motion before that (a hand entering the frame) never counts.
  * - **Jitter:** the hand's own noise (mean absolute second difference of its positions while
@@ -131,8 +135,23 @@ export class StrokeDetector {
     const last = this.pending ?? this.samples[this.samples.length - 1];
     if (last) {
       const dt = t - last.t;
-      if (dt < 0 || dt > this.o.maxGapMs) this.restart();
-      else if (dt === 0) return undefined;
+      if (dt < 0 || dt > this.o.maxGapMs) {
+        // Back where it rested after a gap (the tracker stalled; the same hand): it has been
+        // followed already, so a stroke starting right after the gap counts without a warm-up.
+        const resumed =
+          dt > 0 &&
+          this.settled &&
+          !this.fired &&
+          !this.pending &&
+          Math.abs(position - last.y) / this.scale() < RESUME_STILL_SIZES;
+        this.restart();
+        if (resumed) {
+          this.startT = t - this.o.warmupMs;
+          this.settled = true;
+          this.armedAt = t;
+          this.startDescent(t, position);
+        }
+      } else if (dt === 0) return undefined;
     }
     const pending = this.pending;
     if (pending) {

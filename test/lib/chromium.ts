@@ -151,22 +151,18 @@ export async function rawCameraClip(clip: string): Promise<string> {
   if (existsSync(file)) return file;
   await mkdir(dir, { recursive: true });
   const partial = `${file}.${process.pid}.part`;
+  const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'mjpeg', '-framerate', '30', '-i', clip];
+  args.push('-pix_fmt', 'yuvj420p', '-f', 'yuv4mpegpipe', partial);
   await new Promise<void>((resolve, reject) =>
-    execFile(
-      ffmpeg,
-      ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'mjpeg', '-framerate', '30', '-i', clip].concat([
-        '-pix_fmt',
-        'yuvj420p',
-        '-f',
-        'yuv4mpegpipe',
-        partial,
-      ]),
-      (error, _stdout, stderr) =>
-        error
-          ? reject(new Error(`ffmpeg could not convert ${clip} to raw frames: ${stderr || error.message}`))
-          : resolve(),
+    execFile(ffmpeg, args, (error, _stdout, stderr) =>
+      error
+        ? reject(new Error(`ffmpeg could not convert ${clip} to raw frames: ${stderr || error.message}`))
+        : resolve(),
     ),
-  );
+  ).catch(async (error) => {
+    await rm(partial, { force: true });
+    throw error;
+  });
   await rename(partial, file);
   return file;
 }

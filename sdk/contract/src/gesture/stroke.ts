@@ -146,7 +146,6 @@ export class StrokeDetector {
           Math.abs(position - last.y) / this.scale() < RESUME_STILL_SIZES;
         this.restart();
         if (resumed) {
-          this.startT = t - this.o.warmupMs;
           this.settled = true;
           this.armedAt = t;
           this.startDescent(t, position);
